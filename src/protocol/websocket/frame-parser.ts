@@ -1,0 +1,328 @@
+import { CloseCode } from './close-codes.js';
+import { parseClosePayload } from './close-payload.js';
+import { applyMask } from './mask.js';
+import { MessageBuffer } from './message-buffer.js';
+import { Opcode, isControlOpcode, isKnownOpcode } from './opcodes.js';
+import { ProtocolError } from './protocol-error.js';
+import { Utf8Validator } from './utf8-validator.js';
+
+/** Which end of the connection this parser reads for: a server reads client frames. */
+export type Role = 'server' | 'client';
+
+/** What the parser hands up: whole messages and control frames, never partial frames. */
+export type ParserEvent =
+  | { type: 'message'; binary: boolean; data: Buffer; /** RSV bits of the first frame, for an extension. */ rsv: number }
+  | { type: 'ping'; data: Buffer }
+  | { type: 'pong'; data: Buffer }
+  | { type: 'close'; code: number; reason: string };
+
+export interface FrameParserOptions {
+  role: Role;
+  /** Largest message, in bytes, summed over its fragments; more fails with 1009. Default 100 MiB. */
+  maxPayload?: number;
+  /** Most frames one message may be split into; more fails with 1009. Default 262,144. */
+  maxFragments?: number;
+  /** RSV bits (RSV1 = 4) a negotiated extension uses on a message's first frame. Default 0. */
+  allowedRsv?: number;
+  /** Called synchronously for each event, in stream order. */
+  onEvent: (event: ParserEvent) => void;
+}
+
+export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
+/** Generous: the Autobahn suite sends 4 MiB as 65,536 fragments of 64 bytes. */
+export const DEFAULT_MAX_FRAGMENTS = 262_144;
+
+const enum State {
+  Header,
+  Payload,
+  Closed,
+}
+
+/**
+ * An incremental frame parser (RFC 6455 §5). Feed it the byte stream in chunks
+ * of any size with `push`; it calls `onEvent` for every complete message and
+ * control frame. A violation throws a `ProtocolError` carrying the close code to
+ * send, after every event before it was delivered; later pushes throw it again.
+ * After a close frame the parser ignores whatever follows (§5.5.1).
+ *
+ * The parser takes ownership of the chunks it is given: masked payloads are
+ * unmasked in place and a message that arrived in one chunk is handed up as a
+ * view of that chunk, without a copy.
+ *
+ * Memory: besides the message being gathered, the parser keeps at most the 13
+ * bytes of an unfinished frame header. Payload bytes are consumed as they arrive.
+ */
+export class FrameParser {
+  private readonly expectMask: boolean;
+  private readonly maxPayload: number;
+  private readonly maxFragments: number;
+  private readonly allowedRsv: number;
+  private readonly onEvent: (event: ParserEvent) => void;
+
+  private state = State.Header;
+  private failure: ProtocolError | undefined;
+
+  // An unfinished frame header, gathered here across chunks.
+  private readonly headerBytes = Buffer.alloc(14);
+  private headerFill = 0;
+  private headerSize = 2;
+
+  // The frame being read.
+  private fin = false;
+  private opcode = 0;
+  private masked = false;
+  private readonly maskKey = new Uint8Array(4);
+  private payloadLength = 0;
+  private payloadRead = 0;
+  private controlPayload: Buffer | undefined;
+
+  // The data message being read; opcode 0 when none is open.
+  private messageOpcode = 0;
+  private messageRsv = 0;
+  private messageSize = 0;
+  private fragments = 0;
+  private readonly gathered = new MessageBuffer();
+  private readonly utf8 = new Utf8Validator();
+  private checkUtf8 = false;
+
+  constructor(options: FrameParserOptions) {
+    this.expectMask = options.role === 'server';
+    this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    this.maxFragments = options.maxFragments ?? DEFAULT_MAX_FRAGMENTS;
+    this.allowedRsv = options.allowedRsv ?? 0;
+    this.onEvent = options.onEvent;
+  }
+
+  /** True once a close frame has been read; later bytes are ignored. */
+  get closed(): boolean {
+    return this.state === State.Closed;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.failure) throw this.failure;
+    try {
+      this.consume(chunk);
+    } catch (error) {
+      if (error instanceof ProtocolError) this.failure = error;
+      throw error;
+    }
+  }
+
+  private consume(chunk: Uint8Array): void {
+    const end = chunk.length;
+    let at = 0;
+    while (at < end) {
+      if (this.state === State.Header) {
+        if (this.headerFill === 0 && end - at >= 2) {
+          // Fast path: the whole header is inside this chunk.
+          const size = this.startHeader(chunk[at], chunk[at + 1]);
+          if (end - at >= size) {
+            this.finishHeader(chunk, at);
+            at += size;
+            continue;
+          }
+        }
+        at = this.gatherHeader(chunk, at);
+      } else if (this.state === State.Payload) {
+        at = this.readPayload(chunk, at);
+      } else {
+        return;
+      }
+    }
+  }
+
+  /** Copies header bytes into `headerBytes` until the header is complete. */
+  private gatherHeader(chunk: Uint8Array, at: number): number {
+    const bytes = this.headerBytes;
+    while (at < chunk.length && this.headerFill < this.headerSize) {
+      bytes[this.headerFill++] = chunk[at++];
+      if (this.headerFill === 2) this.headerSize = this.startHeader(bytes[0], bytes[1]);
+    }
+    if (this.headerFill === this.headerSize) {
+      this.finishHeader(bytes, 0);
+      this.headerFill = 0;
+      this.headerSize = 2;
+    }
+    return at;
+  }
+
+  /**
+   * Checks every rule the first two bytes decide, before the rest of the header
+   * arrives, and returns the header's full size.
+   */
+  private startHeader(b0: number, b1: number): number {
+    const opcode = b0 & 0x0f;
+    const rsv = (b0 >> 4) & 0x7;
+    const fin = (b0 & 0x80) !== 0;
+    const masked = (b1 & 0x80) !== 0;
+    const length7 = b1 & 0x7f;
+    // §5.2: reserved opcodes must fail the connection.
+    if (!isKnownOpcode(opcode)) throw protocolError(`Reserved opcode 0x${opcode.toString(16)}`);
+    // §5.3: a server must fail an unmasked client frame; a client must fail a masked server frame.
+    if (masked !== this.expectMask) {
+      throw protocolError(this.expectMask ? 'Client frames must be masked' : 'Server frames must not be masked');
+    }
+    if (isControlOpcode(opcode)) {
+      // §5.2: RSV bits are zero unless an extension defines them; none here defines them for control frames.
+      if (rsv !== 0) throw protocolError('RSV bits must be 0 on a control frame');
+      // §5.5: control frames are never fragmented and carry at most 125 bytes.
+      if (!fin) throw protocolError('Control frames must not be fragmented');
+      if (length7 > 125) throw protocolError('Control frame payload longer than 125 bytes');
+    } else if (opcode === Opcode.Continuation) {
+      // §5.4: a continuation frame continues something, and only the first frame carries RSV bits for an extension.
+      if (this.messageOpcode === 0) throw protocolError('Continuation frame without a message to continue');
+      if (rsv !== 0) throw protocolError('RSV bits must be 0 on a continuation frame');
+    } else {
+      // §5.4: the fragments of one message are not interleaved with another message.
+      if (this.messageOpcode !== 0) throw protocolError('New data frame inside a fragmented message');
+      if ((rsv & ~this.allowedRsv) !== 0) throw protocolError('RSV bits set without an extension that uses them');
+    }
+    return 2 + (length7 === 126 ? 2 : length7 === 127 ? 8 : 0) + (masked ? 4 : 0);
+  }
+
+  /** Reads the length and masking key, and opens the frame's payload. */
+  private finishHeader(bytes: Uint8Array, at: number): void {
+    const b0 = bytes[at];
+    const b1 = bytes[at + 1];
+    let length = b1 & 0x7f;
+    at += 2;
+    if (length === 126) {
+      length = (bytes[at] << 8) | bytes[at + 1];
+      at += 2;
+    } else if (length === 127) {
+      const high = readUint32(bytes, at);
+      // §5.2: the most significant bit of a 64-bit length must be 0.
+      if (high >= 0x8000_0000) throw protocolError('64-bit payload length has its most significant bit set');
+      length = high * 0x1_0000_0000 + readUint32(bytes, at + 4);
+      at += 8;
+    }
+    this.masked = (b1 & 0x80) !== 0;
+    if (this.masked) {
+      this.maskKey[0] = bytes[at];
+      this.maskKey[1] = bytes[at + 1];
+      this.maskKey[2] = bytes[at + 2];
+      this.maskKey[3] = bytes[at + 3];
+    }
+    this.fin = (b0 & 0x80) !== 0;
+    this.opcode = b0 & 0x0f;
+    this.payloadLength = length;
+    this.payloadRead = 0;
+    if (!isControlOpcode(this.opcode)) this.openDataFrame((b0 >> 4) & 0x7, length);
+    this.state = State.Payload;
+    if (length === 0) this.endFrame(EMPTY);
+  }
+
+  private openDataFrame(rsv: number, length: number): void {
+    if (this.opcode !== Opcode.Continuation) {
+      this.messageOpcode = this.opcode;
+      this.messageRsv = rsv;
+      this.messageSize = 0;
+      this.fragments = 0;
+      // Text is checked as it arrives unless an extension (say, compression) transforms it first.
+      this.checkUtf8 = this.opcode === Opcode.Text && rsv === 0;
+      if (this.checkUtf8) this.utf8.reset();
+    }
+    if (++this.fragments > this.maxFragments) {
+      throw new ProtocolError(CloseCode.MessageTooBig, `Message split into more than ${this.maxFragments} frames`);
+    }
+    this.messageSize += length;
+    if (this.messageSize > this.maxPayload) {
+      throw new ProtocolError(CloseCode.MessageTooBig, `Message larger than ${this.maxPayload} bytes`);
+    }
+  }
+
+  private readPayload(chunk: Uint8Array, at: number): number {
+    const available = chunk.length - at;
+    const remaining = this.payloadLength - this.payloadRead;
+    if (this.payloadRead === 0 && available >= remaining) {
+      // The whole payload is here: hand up a view of the chunk.
+      const payload = chunk.subarray(at, at + remaining);
+      if (this.masked) applyMask(payload, this.maskKey);
+      this.endFrame(payload);
+      return at + remaining;
+    }
+    const take = Math.min(available, remaining);
+    const piece = chunk.subarray(at, at + take);
+    if (this.masked) applyMask(piece, this.maskKey, this.payloadRead & 3);
+    this.payloadRead += take;
+    if (isControlOpcode(this.opcode)) {
+      this.controlPayload ??= Buffer.allocUnsafe(this.payloadLength);
+      this.controlPayload.set(piece, this.payloadRead - take);
+      if (this.payloadRead === this.payloadLength) {
+        const payload = this.controlPayload;
+        this.controlPayload = undefined;
+        this.endFrame(payload);
+      }
+    } else {
+      this.gatherData(piece);
+      if (this.payloadRead === this.payloadLength) this.endFrame(undefined);
+    }
+    return at + take;
+  }
+
+  private gatherData(piece: Uint8Array): void {
+    if (this.checkUtf8 && !this.utf8.push(piece)) throw invalidUtf8();
+    this.gathered.append(piece, this.fin ? this.messageSize : this.maxPayload);
+  }
+
+  /**
+   * A frame is complete. `payload` is the whole frame payload, or undefined when
+   * a data frame's bytes already went into `gathered` piece by piece.
+   */
+  private endFrame(payload: Uint8Array | undefined): void {
+    this.state = State.Header;
+    const opcode = this.opcode;
+    if (isControlOpcode(opcode)) {
+      this.endControlFrame(opcode, toBuffer(payload!));
+      return;
+    }
+    if (payload !== undefined) {
+      if (this.fin && opcode !== Opcode.Continuation) {
+        // A whole message in one frame that arrived in one chunk: no copy at all.
+        if (this.checkUtf8 && !this.utf8.push(payload)) throw invalidUtf8();
+        this.endMessage(toBuffer(payload));
+        return;
+      }
+      this.gatherData(payload);
+    }
+    if (this.fin) this.endMessage(this.gathered.take());
+  }
+
+  private endMessage(data: Buffer): void {
+    if (this.checkUtf8 && !this.utf8.finish()) throw invalidUtf8();
+    const binary = this.messageOpcode === Opcode.Binary;
+    const rsv = this.messageRsv;
+    this.messageOpcode = 0;
+    this.onEvent({ type: 'message', binary, data, rsv });
+  }
+
+  private endControlFrame(opcode: number, payload: Buffer): void {
+    if (opcode === Opcode.Ping) {
+      this.onEvent({ type: 'ping', data: payload });
+    } else if (opcode === Opcode.Pong) {
+      this.onEvent({ type: 'pong', data: payload });
+    } else {
+      const { code, reason } = parseClosePayload(payload);
+      this.state = State.Closed;
+      this.onEvent({ type: 'close', code, reason });
+    }
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function protocolError(message: string): ProtocolError {
+  return new ProtocolError(CloseCode.ProtocolError, message);
+}
+
+function invalidUtf8(): ProtocolError {
+  return new ProtocolError(CloseCode.InvalidPayload, 'Text message is not valid UTF-8');
+}
+
+function readUint32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 24) >>> 0) + ((bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]);
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}

@@ -1,0 +1,15 @@
+/**
+ * The one error type the frame parser throws. It carries the close code the
+ * endpoint must send when it fails the connection (RFC 6455 §7.1.7), so the I/O
+ * layer never has to map messages to codes.
+ */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+  constructor(
+    /** The close code to send: 1002, 1007 or 1009. */
+    readonly closeCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
