@@ -5,7 +5,13 @@
 export * from './protocol/websocket/index.js';
 
 // --- Protocol core: Server-Sent Events ---
+export * from './protocol/sse/index.js';
 
 // --- Transports ---
+export * from './sse/index.js';
+export * from './long-polling/index.js';
 
 // --- Hub and reconnection ---
+export * from './hub/index.js';
+export * from './reconnect/index.js';
+

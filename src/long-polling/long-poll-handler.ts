@@ -1,0 +1,236 @@
+// Long-polling endpoint: `GET ?channel=&cursor=&client=` answers at once with what came
+// after the cursor, or holds the request until something arrives or `holdMs` passes;
+// `POST ?channel=` carries a client → server message. The cursor is a hub message id, so
+// consecutive polls neither lose nor repeat a message.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HubInputError, validateChannelName, type Hub, type PublishInput, type Subscription, type SubscriptionEvent } from '../hub/hub.js';
+import { isLongPollPost, type LongPollGap, type LongPollMessage, type LongPollResponse } from './wire.js';
+
+export interface LongPollHandlerOptions {
+  readonly hub: Hub;
+  /** Picks the channel; null/undefined answers 400. Default: the `channel` query parameter. */
+  readonly channel?: (request: IncomingMessage, url: URL) => string | null | undefined;
+  /** Longest a poll is held before an empty answer, in ms. Default 30 000. */
+  readonly holdMs?: number;
+  /** Most messages in one answer; the rest come with the next poll. Default 100. */
+  readonly maxMessagesPerPoll?: number;
+  /** Largest `POST` body, in bytes. Default 64 KiB. */
+  readonly maxBodyBytes?: number;
+  /** Most polls held at once; beyond it a poll is answered 503 at once. Default 10 000. */
+  readonly maxHeldPolls?: number;
+  /**
+   * Handles a `POST`. Resolves with the stored id, if any. Default: publish to the channel.
+   * Throwing a `HubInputError` answers 400; any other error 500.
+   */
+  readonly onPost?: (message: PublishInput, channel: string, request: IncomingMessage) => Promise<string | void> | string | void;
+  readonly onError?: (error: Error, request: IncomingMessage) => void;
+}
+
+export type LongPollHandler = ((request: IncomingMessage, response: ServerResponse) => void) & {
+  /** Polls currently held. */
+  readonly heldPolls: number;
+  /** Answers every held poll now (empty, same cursor), e.g. before the server shuts down. */
+  close(): void;
+};
+
+const MAX_CLIENT_ID_LENGTH = 128;
+const MAX_CURSOR_LENGTH = 1024;
+
+interface Poll {
+  finish(): void;
+}
+
+export function createLongPollHandler(options: LongPollHandlerOptions): LongPollHandler {
+  const { hub } = options;
+  const holdMs = options.holdMs ?? 30_000;
+  const maxMessages = options.maxMessagesPerPoll ?? 100;
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+  const maxHeldPolls = options.maxHeldPolls ?? 10_000;
+  if (!(holdMs >= 0) || !Number.isFinite(holdMs)) throw new RangeError('holdMs must be >= 0');
+  if (!Number.isSafeInteger(maxMessages) || maxMessages < 1) throw new RangeError('maxMessagesPerPoll must be a positive integer');
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) throw new RangeError('maxBodyBytes must be a positive integer');
+  const pickChannel = options.channel ?? ((_request: IncomingMessage, url: URL) => url.searchParams.get('channel'));
+  const publish = options.onPost ?? ((message: PublishInput, channel: string) => hub.publish(channel, message));
+  const held = new Set<Poll>();
+  const byClient = new Map<string, Poll>();
+
+  const handle = (request: IncomingMessage, response: ServerResponse): void => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    let channel: string | null | undefined;
+    try {
+      channel = pickChannel(request, url);
+      if (channel === null || channel === undefined || channel === '') throw new HubInputError('missing channel');
+      validateChannelName(channel);
+    } catch (error) {
+      sendJson(response, 400, { error: (error as Error).message });
+      return;
+    }
+    if (request.method === 'GET') poll(request, response, url, channel);
+    else if (request.method === 'POST') post(request, response, channel);
+    else sendJson(response, 405, { error: 'use GET to poll and POST to send' }, { allow: 'GET, POST' });
+  };
+
+  const poll = (request: IncomingMessage, response: ServerResponse, url: URL, channel: string): void => {
+    const cursor = url.searchParams.get('cursor') ?? undefined;
+    const clientId = url.searchParams.get('client') ?? undefined;
+    if ((cursor?.length ?? 0) > MAX_CURSOR_LENGTH || (clientId?.length ?? 0) > MAX_CLIENT_ID_LENGTH) {
+      sendJson(response, 400, { error: 'cursor or client id too long' });
+      return;
+    }
+    if (held.size >= maxHeldPolls) {
+      sendJson(response, 503, { error: 'too many held polls' }, { 'retry-after': '1' });
+      return;
+    }
+    // A newer poll from the same client replaces the held one, which is answered empty;
+    // its cursor does not move, so nothing is lost.
+    if (clientId !== undefined) byClient.get(clientId)?.finish();
+
+    const messages: LongPollMessage[] = [];
+    let gap: LongPollGap | undefined;
+    let headId: string | undefined;
+    let live = false;
+    let done = false;
+    let subscription: Subscription | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let flush: NodeJS.Immediate | undefined;
+
+    const current: Poll = {
+      finish: () => answer(200),
+    };
+    const cleanUp = (): void => {
+      done = true;
+      clearTimeout(timer);
+      clearImmediate(flush);
+      held.delete(current);
+      if (clientId !== undefined && byClient.get(clientId) === current) byClient.delete(clientId);
+      response.off('close', cleanUp);
+      void subscription?.unsubscribe();
+    };
+    const answer = (status: number, error?: Error): void => {
+      if (done) return;
+      cleanUp();
+      if (status !== 200) {
+        sendJson(response, status, { error: error?.message ?? 'unavailable' });
+        return;
+      }
+      const last = messages.length > 0 ? messages[messages.length - 1].id : undefined;
+      const body: LongPollResponse = {
+        cursor: last ?? headId ?? cursor ?? '',
+        messages,
+        ...(gap === undefined ? {} : { gap }),
+      };
+      sendJson(response, 200, body);
+    };
+    const listener = (event: SubscriptionEvent): void => {
+      if (done) return;
+      switch (event.type) {
+        case 'gap':
+          gap = { reason: event.reason, since: event.since, firstAvailableId: event.firstAvailableId };
+          return;
+        case 'message': {
+          const { id, event: name, data } = event.message;
+          messages.push(name === undefined ? { id, data } : { id, event: name, data });
+          if (messages.length >= maxMessages) answer(200);
+          // Live messages published in one burst go out together.
+          else if (live && flush === undefined) flush = setImmediate(() => answer(200));
+          return;
+        }
+        case 'live':
+          live = true;
+          headId = event.headId;
+          if (messages.length > 0 || gap !== undefined) answer(200);
+          else timer = setTimeout(() => answer(200), holdMs);
+          return;
+        case 'error':
+          options.onError?.(event.error, request);
+          answer(503, event.error);
+          return;
+      }
+    };
+
+    held.add(current);
+    if (clientId !== undefined) byClient.set(clientId, current);
+    response.on('close', cleanUp);
+    hub.subscribe(channel, listener, cursor === undefined ? {} : { since: cursor }).then(
+      (sub) => {
+        subscription = sub;
+        if (done) void sub.unsubscribe();
+      },
+      (error: unknown) => {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        options.onError?.(failure, request);
+        answer(failure instanceof HubInputError ? 400 : 503, failure);
+      },
+    );
+  };
+
+  const post = (request: IncomingMessage, response: ServerResponse, channel: string): void => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        tooLarge = true;
+        chunks.length = 0;
+        // Close after answering: reading the rest would let the client spend our time.
+        sendJson(response, 413, { error: `body exceeds ${maxBodyBytes} bytes` }, { connection: 'close' });
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => {
+      if (tooLarge) return;
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        sendJson(response, 400, { error: 'body must be JSON: {"data": string, "event"?: string}' });
+        return;
+      }
+      if (!isLongPollPost(body)) {
+        sendJson(response, 400, { error: 'body must be JSON: {"data": string, "event"?: string}' });
+        return;
+      }
+      const message: PublishInput = body.event === undefined ? { data: body.data } : { data: body.data, event: body.event };
+      Promise.resolve()
+        .then(() => publish(message, channel, request))
+        .then(
+          (id) => sendJson(response, 200, typeof id === 'string' ? { id } : {}),
+          (error: unknown) => {
+            const failure = error instanceof Error ? error : new Error(String(error));
+            if (failure instanceof HubInputError) {
+              sendJson(response, 400, { error: failure.message });
+              return;
+            }
+            options.onError?.(failure, request);
+            sendJson(response, 500, { error: 'could not handle the message' });
+          },
+        );
+    });
+  };
+
+  // defineProperties, not Object.assign: assign would copy the getter's value once.
+  return Object.defineProperties(handle, {
+    heldPolls: { get: () => held.size },
+    close: {
+      value: (): void => {
+        for (const poll of [...held]) poll.finish();
+      },
+    },
+  }) as LongPollHandler;
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (response.headersSent || response.destroyed) return;
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    // Each answer depends on the cursor and the moment; no cache may replay one.
+    'cache-control': 'no-store',
+  });
+  response.end(text);
+}

@@ -1,0 +1,54 @@
+// The JSON bodies of the long-polling protocol, shared by the handler and the client.
+import type { GapReason } from '../hub/hub.js';
+
+export interface LongPollMessage {
+  readonly id: string;
+  readonly event?: string;
+  readonly data: string;
+}
+
+export interface LongPollGap {
+  readonly reason: GapReason;
+  readonly since: string;
+  readonly firstAvailableId: string | null;
+}
+
+/** `GET` answer: what came after the cursor (possibly nothing) and the cursor to send next. */
+export interface LongPollResponse {
+  readonly cursor: string;
+  readonly messages: readonly LongPollMessage[];
+  readonly gap?: LongPollGap;
+}
+
+/** `POST` body: one client → server message. */
+export interface LongPollPost {
+  readonly data: string;
+  readonly event?: string;
+}
+
+/** Checks a parsed `GET` body, so a client never acts on a malformed answer. */
+export function isLongPollResponse(value: unknown): value is LongPollResponse {
+  if (typeof value !== 'object' || value === null) return false;
+  const body = value as Record<string, unknown>;
+  if (typeof body.cursor !== 'string' || !Array.isArray(body.messages)) return false;
+  for (const message of body.messages as unknown[]) {
+    if (typeof message !== 'object' || message === null) return false;
+    const m = message as Record<string, unknown>;
+    if (typeof m.id !== 'string' || typeof m.data !== 'string') return false;
+    if (m.event !== undefined && typeof m.event !== 'string') return false;
+  }
+  if (body.gap !== undefined) {
+    if (typeof body.gap !== 'object' || body.gap === null) return false;
+    const gap = body.gap as Record<string, unknown>;
+    if (typeof gap.reason !== 'string' || typeof gap.since !== 'string') return false;
+    if (gap.firstAvailableId !== null && typeof gap.firstAvailableId !== 'string') return false;
+  }
+  return true;
+}
+
+/** Checks a parsed `POST` body. */
+export function isLongPollPost(value: unknown): value is LongPollPost {
+  if (typeof value !== 'object' || value === null) return false;
+  const body = value as Record<string, unknown>;
+  return typeof body.data === 'string' && (body.event === undefined || typeof body.event === 'string');
+}

@@ -1,0 +1,117 @@
+// Request handler turning `GET /…?channel=name` into an event stream fed by a hub, for
+// node:http (and so Express) and the node:http2 compatibility API alike.
+import type { ServerResponse } from 'node:http';
+import { serializeEvent } from '../protocol/sse/index.js';
+import { validateChannelName, type Hub, type HubMessage, type Subscription, type SubscriptionEvent } from '../hub/hub.js';
+import { SseStream, type SseRequest, type SseResponse, type SseStreamOptions } from './sse-stream.js';
+
+export interface SseHandlerOptions extends SseStreamOptions {
+  readonly hub: Hub;
+  /** Picks the channel for a request; null/undefined answers 400. Default: the `channel` query parameter. */
+  readonly channel?: (request: SseRequest, url: URL) => string | null | undefined;
+  /**
+   * Query parameter read when the `Last-Event-ID` header is absent, for clients that
+   * cannot set headers (a browser's first EventSource connection). Default `lastEventId`.
+   */
+  readonly lastEventIdParam?: string;
+  /** Event type of the notice sent when the hub reports missed messages. Default `gap`. */
+  readonly gapEvent?: string;
+  /** Called for errors that end a stream (hub unavailable); the stream is already closed. */
+  readonly onError?: (error: Error, request: SseRequest) => void;
+}
+
+export type SseHandler = (request: SseRequest, response: SseResponse) => void;
+
+// Longest Last-Event-ID taken from a client; longer ones are not ids this server issued.
+const MAX_LAST_EVENT_ID_LENGTH = 1024;
+
+export function createSseHandler(options: SseHandlerOptions): SseHandler {
+  const { hub } = options;
+  const lastEventIdParam = options.lastEventIdParam ?? 'lastEventId';
+  const gapEvent = options.gapEvent ?? 'gap';
+  const pickChannel = options.channel ?? ((_request: SseRequest, url: URL) => url.searchParams.get('channel'));
+  // One serialization per message, however many streams it goes to.
+  const wire = new WeakMap<HubMessage, string>();
+  const serialize = (message: HubMessage): string => {
+    let text = wire.get(message);
+    if (text === undefined) {
+      text = serializeEvent({ id: message.id, event: message.event, data: message.data });
+      wire.set(message, text);
+    }
+    return text;
+  };
+
+  return (request, response) => {
+    if (request.method !== 'GET') {
+      reject(response, 405, 'event streams are read with GET', { allow: 'GET' });
+      return;
+    }
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    let channel: string | null | undefined;
+    try {
+      channel = pickChannel(request, url);
+    } catch (error) {
+      reject(response, 400, error instanceof Error ? error.message : 'bad channel');
+      return;
+    }
+    if (channel === null || channel === undefined || channel === '') {
+      reject(response, 400, 'missing channel');
+      return;
+    }
+    try {
+      // Checked before the 200: a stream that fails later only makes the client retry forever.
+      validateChannelName(channel);
+    } catch (error) {
+      reject(response, 400, (error as Error).message);
+      return;
+    }
+    const header = request.headers['last-event-id'];
+    const since = (typeof header === 'string' ? header : undefined) ?? url.searchParams.get(lastEventIdParam) ?? undefined;
+    if (since !== undefined && since.length > MAX_LAST_EVENT_ID_LENGTH) {
+      reject(response, 400, 'Last-Event-ID too long');
+      return;
+    }
+
+    const stream = new SseStream(response, options);
+    let subscription: Subscription | undefined;
+    const listener = (event: SubscriptionEvent): void => {
+      switch (event.type) {
+        case 'message':
+          stream.writeRaw(serialize(event.message));
+          return;
+        case 'gap':
+          // No id: the client's Last-Event-ID must stay on the last message it really got.
+          stream.send({
+            event: gapEvent,
+            data: JSON.stringify({ reason: event.reason, since: event.since, firstAvailableId: event.firstAvailableId }),
+          });
+          return;
+        case 'live':
+          return;
+        case 'error':
+          options.onError?.(event.error, request);
+          stream.close();
+          return;
+      }
+    };
+    stream.onClose(() => {
+      void subscription?.unsubscribe();
+    });
+    hub.subscribe(channel, listener, since === undefined ? {} : { since }).then(
+      (sub) => {
+        subscription = sub;
+        if (stream.closed) void sub.unsubscribe();
+      },
+      (error: unknown) => {
+        options.onError?.(error instanceof Error ? error : new Error(String(error)), request);
+        stream.close();
+      },
+    );
+  };
+}
+
+function reject(response: SseResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  // The union's two writeHead overloads are not callable together; both accept this call.
+  (response as ServerResponse).writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
+  response.end(`${message}\n`);
+}

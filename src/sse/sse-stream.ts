@@ -1,0 +1,137 @@
+// One Server-Sent Events response (WHATWG HTML §9.2) over node:http or the node:http2
+// compatibility API: headers, `retry:`, events written at once, keep-alive comments and a
+// bound on what a slow client may leave queued.
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { Http2ServerResponse, constants as h2, type Http2ServerRequest } from 'node:http2';
+import { serializeComment, serializeEvent, serializeRetry, type SseEventInit } from '../protocol/sse/index.js';
+
+export type SseRequest = IncomingMessage | Http2ServerRequest;
+export type SseResponse = ServerResponse | Http2ServerResponse;
+
+export interface SseStreamOptions {
+  /** Reconnection time sent first as `retry:`, in ms; null sends none. Default 3 000. */
+  readonly retryMs?: number | null;
+  /** Interval of keep-alive comments, in ms, so proxies and NATs keep the idle connection; 0 disables. Default 15 000. */
+  readonly keepAliveMs?: number;
+  /**
+   * Most bytes a client may leave unsent before it is disconnected. A client that cannot
+   * keep up resumes later with Last-Event-ID instead of growing server memory. Default 1 MiB.
+   */
+  readonly maxBufferedBytes?: number;
+  /** Extra response headers (e.g. CORS). */
+  readonly headers?: OutgoingHttpHeaders;
+}
+
+/** Why a stream ended. */
+export type SseCloseReason = 'client-gone' | 'closed' | 'slow-client';
+
+export const SSE_DEFAULTS = Object.freeze({ retryMs: 3000, keepAliveMs: 15_000, maxBufferedBytes: 1024 * 1024 });
+
+export class SseStream {
+  private keepAlive: NodeJS.Timeout | undefined;
+  private wroteSinceTick = false;
+  private reason: SseCloseReason | null = null;
+  private readonly closeListeners = new Set<(reason: SseCloseReason) => void>();
+  private readonly maxBufferedBytes: number;
+
+  constructor(
+    private readonly res: SseResponse,
+    options: SseStreamOptions = {},
+  ) {
+    const retryMs = options.retryMs === undefined ? SSE_DEFAULTS.retryMs : options.retryMs;
+    const keepAliveMs = options.keepAliveMs ?? SSE_DEFAULTS.keepAliveMs;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? SSE_DEFAULTS.maxBufferedBytes;
+    if (!Number.isFinite(keepAliveMs) || keepAliveMs < 0) throw new RangeError('keepAliveMs must be >= 0');
+    if (!Number.isSafeInteger(this.maxBufferedBytes) || this.maxBufferedBytes < 1) throw new RangeError('maxBufferedBytes must be a positive integer');
+
+    res.on('close', this.onResponseClose);
+    res.writeHead(200, {
+      ...options.headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      // no-transform: proxies must not compress or re-chunk, which would delay events.
+      'cache-control': 'no-cache, no-transform',
+      // nginx buffers proxied responses unless told otherwise.
+      'x-accel-buffering': 'no',
+    });
+    // Writing at once sends the head before the first event, so the client sees `open` now.
+    this.writeRaw(retryMs === null ? serializeComment() : serializeRetry(retryMs) + '\n');
+    if (keepAliveMs > 0) {
+      this.keepAlive = setInterval(this.tick, keepAliveMs);
+      this.keepAlive.unref();
+    }
+  }
+
+  get closed(): boolean {
+    return this.reason !== null;
+  }
+
+  get closeReason(): SseCloseReason | null {
+    return this.reason;
+  }
+
+  /** Bytes written but not yet handed to the kernel. */
+  get bufferedBytes(): number {
+    if (this.res instanceof Http2ServerResponse) return this.res.stream.writableLength;
+    return this.res.writableLength;
+  }
+
+  /** Writes one event; false when the stream is closed (the event was not sent). */
+  send(event: SseEventInit): boolean {
+    return this.writeRaw(serializeEvent(event));
+  }
+
+  comment(text = ''): boolean {
+    return this.writeRaw(serializeComment(text));
+  }
+
+  /** Writes already-serialized stream text (lets one serialization serve many clients). */
+  writeRaw(text: string): boolean {
+    if (this.reason !== null) return false;
+    this.wroteSinceTick = true;
+    if (this.res instanceof Http2ServerResponse) this.res.write(text);
+    else this.res.write(text);
+    if (this.bufferedBytes > this.maxBufferedBytes) {
+      this.finish('slow-client');
+      return false;
+    }
+    return true;
+  }
+
+  /** Ends the response normally; the client will reconnect unless told otherwise. */
+  close(): void {
+    this.finish('closed');
+  }
+
+  onClose(listener: (reason: SseCloseReason) => void): void {
+    if (this.reason !== null) listener(this.reason);
+    else this.closeListeners.add(listener);
+  }
+
+  private readonly tick = (): void => {
+    // Only idle streams need the comment; traffic keeps intermediaries awake already.
+    if (!this.wroteSinceTick) this.comment();
+    this.wroteSinceTick = false;
+  };
+
+  private readonly onResponseClose = (): void => {
+    this.finish('client-gone');
+  };
+
+  private finish(reason: SseCloseReason): void {
+    if (this.reason !== null) return;
+    this.reason = reason;
+    clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
+    this.res.off('close', this.onResponseClose);
+    if (reason === 'slow-client') {
+      // Dropping queued bytes is the point: end() would wait for the slow reader.
+      if (this.res instanceof Http2ServerResponse) this.res.stream.close(h2.NGHTTP2_CANCEL);
+      else this.res.destroy();
+    } else if (reason === 'closed') {
+      this.res.end();
+    }
+    const listeners = [...this.closeListeners];
+    this.closeListeners.clear();
+    for (const listener of listeners) listener(reason);
+  }
+}
