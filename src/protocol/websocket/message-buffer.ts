@@ -10,10 +10,6 @@ export class MessageBuffer {
   private buffer: Buffer = EMPTY;
   private length = 0;
 
-  get size(): number {
-    return this.length;
-  }
-
   append(bytes: Uint8Array, ceiling: number): void {
     const needed = this.length + bytes.length;
     if (needed > this.buffer.length) {
