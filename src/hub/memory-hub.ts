@@ -111,6 +111,11 @@ export class MemoryHub implements Hub {
     };
   }
 
+  /** Live subscriptions on a channel: lets servers and tests check nothing is left behind. */
+  subscriberCount(channel: string): number {
+    return this.channels.get(channel)?.listeners.size ?? 0;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -3,7 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import { serializeEvent } from '../protocol/sse/index.js';
 import { validateChannelName, type Hub, type HubMessage, type Subscription, type SubscriptionEvent } from '../hub/hub.js';
-import { SseStream, type SseRequest, type SseResponse, type SseStreamOptions } from './sse-stream.js';
+import { SseStream, type SseCloseReason, type SseRequest, type SseResponse, type SseStreamOptions } from './sse-stream.js';
 
 export interface SseHandlerOptions extends SseStreamOptions {
   readonly hub: Hub;
@@ -18,6 +18,8 @@ export interface SseHandlerOptions extends SseStreamOptions {
   readonly gapEvent?: string;
   /** Called for errors that end a stream (hub unavailable); the stream is already closed. */
   readonly onError?: (error: Error, request: SseRequest) => void;
+  /** Called once per stream when it ends, with why (client gone, closed, too slow). */
+  readonly onStreamClose?: (reason: SseCloseReason, request: SseRequest) => void;
 }
 
 export type SseHandler = (request: SseRequest, response: SseResponse) => void;
@@ -94,8 +96,9 @@ export function createSseHandler(options: SseHandlerOptions): SseHandler {
           return;
       }
     };
-    stream.onClose(() => {
+    stream.onClose((reason) => {
       void subscription?.unsubscribe();
+      options.onStreamClose?.(reason, request);
     });
     hub.subscribe(channel, listener, since === undefined ? {} : { since }).then(
       (sub) => {
