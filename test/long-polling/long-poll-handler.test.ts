@@ -1,0 +1,218 @@
+import { createServer, request as httpRequest } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HubInputError, MemoryHub } from '../../src/hub/index.js';
+import { createLongPollHandler, type LongPollHandlerOptions } from '../../src/long-polling/index.js';
+import { listen, shut, waitFor } from '../support/sse/net.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+async function start(options: Partial<LongPollHandlerOptions> = {}) {
+  const hub = new MemoryHub({ epoch: 'lp' });
+  const handler = createLongPollHandler({ hub, holdMs: 5000, ...options });
+  const server = createServer(handler);
+  const base = await listen(server);
+  cleanups.push(() => shut(server), () => handler.close(), () => hub.close());
+  return { hub, handler, base };
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, unknown>;
+  body: unknown;
+}
+
+function call(url: string, method = 'GET', body?: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text === '' ? undefined : JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('long-poll GET', () => {
+  it('answers at once with what came after the cursor', async () => {
+    const { hub, base } = await start();
+    for (let i = 1; i <= 3; i++) await hub.publish('c', { data: `m${i}`, ...(i === 2 ? { event: 'note' } : {}) });
+    const answer = await call(`${base}/?channel=c&cursor=lp-1`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(answer.headers['cache-control']).toBe('no-store');
+    expect(answer.body).toEqual({
+      cursor: 'lp-3',
+      messages: [
+        { id: 'lp-2', event: 'note', data: 'm2' },
+        { id: 'lp-3', data: 'm3' },
+      ],
+    });
+  });
+
+  it('holds the request until a message arrives', async () => {
+    const { hub, handler, base } = await start();
+    const pending = call(`${base}/?channel=c&cursor=lp-0`);
+    await waitFor(() => handler.heldPolls === 1 && hub.subscriberCount('c') === 1, 'held poll');
+    await hub.publish('c', { data: 'now' });
+    expect((await pending).body).toEqual({ cursor: 'lp-1', messages: [{ id: 'lp-1', data: 'now' }] });
+    expect(handler.heldPolls).toBe(0);
+    expect(hub.subscriberCount('c')).toBe(0);
+  });
+
+  it('batches a burst of live messages into one answer', async () => {
+    const { hub, handler, base } = await start();
+    const pending = call(`${base}/?channel=c&cursor=lp-0`);
+    await waitFor(() => handler.heldPolls === 1, 'held poll');
+    void hub.publish('c', { data: 'a' });
+    void hub.publish('c', { data: 'b' });
+    const { body } = (await pending) as { body: { messages: unknown[]; cursor: string } };
+    expect(body).toEqual({ cursor: 'lp-2', messages: [{ id: 'lp-1', data: 'a' }, { id: 'lp-2', data: 'b' }] });
+  });
+
+  it('answers empty with the same cursor after holdMs', async () => {
+    const { hub, base } = await start({ holdMs: 30 });
+    await hub.publish('c', { data: 'x' });
+    expect((await call(`${base}/?channel=c&cursor=lp-1`)).body).toEqual({ cursor: 'lp-1', messages: [] });
+  });
+
+  it('without a cursor waits for new messages only and hands out the head as cursor', async () => {
+    const { hub, base } = await start({ holdMs: 30 });
+    await hub.publish('c', { data: 'old' });
+    expect((await call(`${base}/?channel=c`)).body).toEqual({ cursor: 'lp-1', messages: [] });
+  });
+
+  it('splits a long backlog over several answers with maxMessagesPerPoll', async () => {
+    const { hub, base } = await start({ maxMessagesPerPoll: 2 });
+    for (let i = 1; i <= 5; i++) await hub.publish('c', { data: String(i) });
+    const pages: string[][] = [];
+    let cursor = 'lp-0';
+    while (cursor !== 'lp-5') {
+      const { body } = (await call(`${base}/?channel=c&cursor=${cursor}`)) as { body: { cursor: string; messages: { data: string }[] } };
+      pages.push(body.messages.map((m) => m.data));
+      cursor = body.cursor;
+    }
+    expect(pages).toEqual([['1', '2'], ['3', '4'], ['5']]);
+  });
+
+  it('reports a gap and moves the cursor on', async () => {
+    const { hub, base } = await start({ holdMs: 20 });
+    await hub.publish('c', { data: 'x' });
+    expect((await call(`${base}/?channel=c&cursor=gone-9`)).body).toEqual({
+      cursor: 'lp-1',
+      messages: [{ id: 'lp-1', data: 'x' }],
+      gap: { reason: 'epoch-changed', since: 'gone-9', firstAvailableId: 'lp-1' },
+    });
+    expect((await call(`${base}/?channel=empty&cursor=junk`)).body).toEqual({
+      cursor: 'lp-0',
+      messages: [],
+      gap: { reason: 'unknown-id', since: 'junk', firstAvailableId: null },
+    });
+  });
+
+  it('lets a newer poll from the same client replace the held one', async () => {
+    const { hub, handler, base } = await start();
+    const first = call(`${base}/?channel=c&cursor=lp-0&client=abc`);
+    await waitFor(() => handler.heldPolls === 1, 'first held');
+    const second = call(`${base}/?channel=c&cursor=lp-0&client=abc`);
+    expect((await first).body).toEqual({ cursor: 'lp-0', messages: [] });
+    await waitFor(() => handler.heldPolls === 1 && hub.subscriberCount('c') === 1, 'second held');
+    await hub.publish('c', { data: 'y' });
+    expect((await second).body).toEqual({ cursor: 'lp-1', messages: [{ id: 'lp-1', data: 'y' }] });
+  });
+
+  it('cleans up a held poll whose client went away', async () => {
+    const { hub, handler, base } = await start();
+    const req = httpRequest(`${base}/?channel=c`);
+    req.on('error', () => undefined);
+    req.end();
+    await waitFor(() => handler.heldPolls === 1, 'held');
+    req.destroy();
+    await waitFor(() => handler.heldPolls === 0 && hub.subscriberCount('c') === 0, 'released');
+  });
+
+  it('answers held polls when closed, and 503 past maxHeldPolls', async () => {
+    const { handler, base } = await start({ maxHeldPolls: 1 });
+    const held = call(`${base}/?channel=c`);
+    await waitFor(() => handler.heldPolls === 1, 'held');
+    const refused = await call(`${base}/?channel=c`);
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    handler.close();
+    expect((await held).body).toEqual({ cursor: 'lp-0', messages: [] });
+  });
+
+  it('answers 503 when the hub fails', async () => {
+    const errors: Error[] = [];
+    const { hub, handler, base } = await start({ onError: (error) => errors.push(error) });
+    const held = call(`${base}/?channel=c`);
+    await waitFor(() => handler.heldPolls === 1, 'held');
+    await hub.close();
+    expect((await held).status).toBe(503);
+    expect((await call(`${base}/?channel=c`)).status).toBe(503);
+    expect(errors.map((e) => e.name)).toEqual(['HubClosedError', 'HubClosedError']);
+  });
+
+  it('rejects bad requests', async () => {
+    const { base } = await start();
+    expect((await call(`${base}/`)).status).toBe(400);
+    expect((await call(`${base}/?channel=${'c'.repeat(300)}`)).status).toBe(400);
+    expect((await call(`${base}/?channel=c&cursor=${'x'.repeat(2000)}`)).status).toBe(400);
+    const put = await call(`${base}/?channel=c`, 'PUT');
+    expect(put.status).toBe(405);
+    expect(put.headers.allow).toBe('GET, POST');
+  });
+
+  it('rejects bad options', () => {
+    const hub = new MemoryHub();
+    expect(() => createLongPollHandler({ hub, holdMs: -1 })).toThrow(/holdMs/);
+    expect(() => createLongPollHandler({ hub, maxMessagesPerPoll: 0 })).toThrow(/maxMessagesPerPoll/);
+    expect(() => createLongPollHandler({ hub, maxBodyBytes: 0 })).toThrow(/maxBodyBytes/);
+  });
+});
+
+describe('long-poll POST', () => {
+  it('publishes the message to the channel by default', async () => {
+    const { hub, base } = await start();
+    const answer = await call(`${base}/?channel=chat`, 'POST', JSON.stringify({ data: 'hi', event: 'say' }));
+    expect(answer).toMatchObject({ status: 200, body: { id: 'lp-1' } });
+    const plain = await call(`${base}/?channel=chat`, 'POST', JSON.stringify({ data: 'plain' }));
+    expect(plain.body).toEqual({ id: 'lp-2' });
+    expect((await call(`${base}/?channel=chat&cursor=lp-0`)).body).toEqual({
+      cursor: 'lp-2',
+      messages: [
+        { id: 'lp-1', event: 'say', data: 'hi' },
+        { id: 'lp-2', data: 'plain' },
+      ],
+    });
+    expect(hub.subscriberCount('chat')).toBe(0);
+  });
+
+  it('rejects malformed and oversized bodies', async () => {
+    const { base } = await start({ maxBodyBytes: 100 });
+    expect((await call(`${base}/?channel=c`, 'POST', 'not json')).status).toBe(400);
+    expect((await call(`${base}/?channel=c`, 'POST', JSON.stringify({ data: 1 }))).status).toBe(400);
+    expect((await call(`${base}/?channel=c`, 'POST', JSON.stringify({ data: 'x'.repeat(200) }))).status).toBe(413);
+  });
+
+  it('hands messages to onPost, mapping its errors to 400 and 500', async () => {
+    const got: [unknown, string][] = [];
+    const errors: Error[] = [];
+    const { base } = await start({
+      onError: (error) => errors.push(error),
+      onPost: (message, channel) => {
+        got.push([message, channel]);
+        if (message.data === 'bad') throw new HubInputError('refused');
+        if (message.data === 'fail') throw new Error('store down');
+      },
+    });
+    expect(await call(`${base}/?channel=room`, 'POST', JSON.stringify({ data: 'ok' }))).toMatchObject({ status: 200, body: {} });
+    expect(await call(`${base}/?channel=room`, 'POST', JSON.stringify({ data: 'bad' }))).toMatchObject({ status: 400, body: { error: 'refused' } });
+    expect((await call(`${base}/?channel=room`, 'POST', JSON.stringify({ data: 'fail' }))).status).toBe(500);
+    expect(got.map(([message]) => message)).toEqual([{ data: 'ok' }, { data: 'bad' }, { data: 'fail' }]);
+    expect(errors.map((e) => e.message)).toEqual(['store down']);
+  });
+});
