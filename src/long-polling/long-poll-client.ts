@@ -218,9 +218,13 @@ export class LongPollClient extends EventTarget {
         const chunks: Buffer[] = [];
         let size = 0;
         response.on('data', (chunk: Buffer) => {
+          if (size > maxBytes) return;
           size += chunk.length;
           if (size > maxBytes) {
-            request.destroy(new Error(`long poll answer exceeds ${maxBytes} bytes`));
+            chunks.length = 0;
+            // Reject first, then destroy without an error: nothing is left to report it to.
+            reject(new Error(`long poll answer exceeds ${maxBytes} bytes`));
+            request.destroy();
             return;
           }
           chunks.push(chunk);
