@@ -1,7 +1,7 @@
 import { applyMask } from './mask.js';
 import type { MaskKeySource } from './mask-key.js';
-import { frameHeaderSize, writeFrameHeader } from './frame-header.js';
-import { Opcode, isControlOpcode } from './opcodes.js';
+import { frameHeaderSize, writeHeaderBytes } from './frame-header.js';
+import { Opcode } from './opcodes.js';
 
 export interface FrameOptions {
   opcode: number;
@@ -9,40 +9,59 @@ export interface FrameOptions {
   fin?: boolean;
   /** RSV bits for an extension (RSV1 = 4); default 0. */
   rsv?: number;
-  /** Client frames carry a fresh key (§5.3); server frames never do. */
-  maskKey?: Uint8Array;
+  /**
+   * Client frames are masked (§5.3): a fixed 4-byte key, or a source of fresh
+   * keys such as `createMaskKeySource()`. Server frames never are.
+   */
+  mask?: Uint8Array | MaskKeySource;
 }
 
-/** Payloads up to this size are copied next to their header: one buffer beats two for the kernel. */
-const MERGE_LIMIT = 1024;
-
 /**
- * Encodes one frame as buffers to write in order.
+ * Encodes one frame as byte arrays to write in order.
  *
- * An unmasked frame with a large payload is `[header, payload]`, the caller's
- * payload untouched and uncopied. A masked frame must not scramble the caller's
- * bytes, so the masked copy is written right after the header in one buffer.
+ * An unmasked frame is `[header, payload]`: the caller's payload is passed
+ * through as it is, neither copied nor touched. A masked frame must not scramble the caller's bytes, so
+ * the masked copy is written right after the header, in one buffer.
  */
-export function encodeFrame(payload: Uint8Array, options: FrameOptions): Buffer[] {
-  const { maskKey } = options;
-  const header = {
-    fin: options.fin ?? true,
-    rsv: options.rsv ?? 0,
-    opcode: options.opcode,
-    payloadLength: payload.length,
-    maskKey,
-  };
-  if (isControlOpcode(options.opcode)) checkControlFrame(payload.length, header.fin);
-  const headerSize = frameHeaderSize(payload.length, maskKey !== undefined);
-  if (maskKey === undefined && payload.length > MERGE_LIMIT) {
-    const head = Buffer.allocUnsafe(headerSize);
-    writeFrameHeader(head, 0, header);
-    return [head, toBuffer(payload)];
+export function encodeFrame(payload: Uint8Array, options: FrameOptions): Uint8Array[] {
+  const opcode = options.opcode;
+  const fin = options.fin !== false;
+  const mask = options.mask;
+  const length = payload.length;
+  if (opcode & 0x8) checkControlFrame(length, fin);
+  const lengthSize = length < 126 ? 2 : length < 0x10000 ? 4 : 10;
+  if (mask === undefined) {
+    // A small on-heap typed array is cheaper to make than a slice of Buffer's pool.
+    const header = new Uint8Array(lengthSize);
+    writeHeaderBytes(header, 0, fin, options.rsv ?? 0, opcode, length);
+    return length === 0 ? [header] : [header, payload];
   }
-  const frame = Buffer.allocUnsafe(headerSize + payload.length);
-  writeFrameHeader(frame, 0, header);
-  frame.set(payload, headerSize);
-  if (maskKey) applyMask(frame.subarray(headerSize), maskKey);
+  const keyAt = lengthSize;
+  const headerSize = lengthSize + 4;
+  const frame = length < 64 ? new Uint8Array(headerSize + length) : Buffer.allocUnsafe(headerSize + length);
+  writeHeaderBytes(frame, 0, fin, options.rsv ?? 0, opcode, length);
+  frame[1] |= 0x80;
+  if (typeof mask === 'function') mask(frame, keyAt);
+  else frame.set(mask.subarray(0, 4), keyAt);
+  if (length < 64) {
+    // Short payloads: copy and mask in one pass, four bytes per turn.
+    const k0 = frame[keyAt];
+    const k1 = frame[keyAt + 1];
+    const k2 = frame[keyAt + 2];
+    const k3 = frame[keyAt + 3];
+    let i = 0;
+    for (; i + 3 < length; i += 4) {
+      frame[headerSize + i] = payload[i] ^ k0;
+      frame[headerSize + i + 1] = payload[i + 1] ^ k1;
+      frame[headerSize + i + 2] = payload[i + 2] ^ k2;
+      frame[headerSize + i + 3] = payload[i + 3] ^ k3;
+    }
+    for (; i < length; i++) frame[headerSize + i] = payload[i] ^ frame[keyAt + (i & 3)];
+  } else {
+    const body = frame.subarray(headerSize);
+    body.set(payload);
+    applyMask(body, frame, 0, keyAt);
+  }
   return [frame];
 }
 
@@ -52,10 +71,10 @@ export function encodeFrame(payload: Uint8Array, options: FrameOptions): Buffer[
  * recipient because server frames are never masked.
  */
 export function encodeSharedFrame(payload: Uint8Array, opcode: number): Buffer {
-  if (isControlOpcode(opcode)) checkControlFrame(payload.length, true);
+  if (opcode & 0x8) checkControlFrame(payload.length, true);
   const headerSize = frameHeaderSize(payload.length, false);
   const frame = Buffer.allocUnsafe(headerSize + payload.length);
-  writeFrameHeader(frame, 0, { fin: true, rsv: 0, opcode, payloadLength: payload.length });
+  writeHeaderBytes(frame, 0, true, 0, opcode, payload.length);
   frame.set(payload, headerSize);
   return frame;
 }
@@ -65,27 +84,27 @@ export interface MessageOptions {
   binary: boolean;
   /** Split into frames of at most this many payload bytes (§5.4); default: one frame. */
   fragmentSize?: number;
-  /** Present for a client: every frame gets a fresh key from it. */
-  maskKeys?: MaskKeySource;
+  /** For a client: every frame is masked with a fresh key from this source. */
+  mask?: MaskKeySource;
   /** RSV bits set on the first frame by an extension. */
   rsv?: number;
 }
 
 /** Encodes a data message, fragmented if asked, as buffers to write in order. */
-export function encodeMessage(data: Uint8Array, options: MessageOptions): Buffer[] {
+export function encodeMessage(data: Uint8Array, options: MessageOptions): Uint8Array[] {
   const opcode = options.binary ? Opcode.Binary : Opcode.Text;
   const size = options.fragmentSize ?? 0;
   if (size <= 0 || data.length <= size) {
-    return encodeFrame(data, { opcode, rsv: options.rsv, maskKey: options.maskKeys?.() });
+    return encodeFrame(data, { opcode, rsv: options.rsv, mask: options.mask });
   }
-  const out: Buffer[] = [];
+  const out: Uint8Array[] = [];
   for (let start = 0; start < data.length; start += size) {
     const end = Math.min(start + size, data.length);
     const frames = encodeFrame(data.subarray(start, end), {
       opcode: start === 0 ? opcode : Opcode.Continuation,
       fin: end === data.length,
       rsv: start === 0 ? options.rsv : 0,
-      maskKey: options.maskKeys?.(),
+      mask: options.mask,
     });
     for (const frame of frames) out.push(frame);
   }
@@ -96,8 +115,4 @@ export function encodeMessage(data: Uint8Array, options: MessageOptions): Buffer
 function checkControlFrame(length: number, fin: boolean): void {
   if (length > 125) throw new RangeError(`A control frame's payload is limited to 125 bytes, got ${length}`);
   if (!fin) throw new RangeError('A control frame cannot be fragmented');
-}
-
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }

@@ -37,51 +37,67 @@ export function frameHeaderSize(payloadLength: number, masked: boolean): number 
 }
 
 /**
- * Writes the header into `target` at `offset` and returns the offset just past it.
- * The caller sizes `target` with `frameHeaderSize`.
+ * Writes the first bytes of a header — FIN, RSV, opcode and the length in its
+ * shortest form — at `target[at]`, with the MASK bit clear, and returns the
+ * offset just past them. A masked frame's caller sets the MASK bit and writes
+ * the 4-byte key next. Positional arguments keep this hot path allocation-free.
  */
-export function writeFrameHeader(target: Uint8Array, offset: number, header: FrameHeader): number {
-  const { payloadLength, maskKey } = header;
-  if (!Number.isSafeInteger(payloadLength) || payloadLength < 0) {
+export function writeFrameHeader(
+  target: Uint8Array,
+  at: number,
+  fin: boolean,
+  rsv: number,
+  opcode: number,
+  payloadLength: number,
+): number {
+  if (!(payloadLength >= 0 && payloadLength <= MAX_FRAME_PAYLOAD) || payloadLength % 1 !== 0) {
     throw new RangeError(`Invalid payload length: ${payloadLength}`);
   }
-  target[offset] = (header.fin ? 0x80 : 0) | ((header.rsv & 0x7) << 4) | (header.opcode & 0xf);
-  const maskBit = maskKey ? 0x80 : 0;
-  let at = offset + 2;
+  return writeHeaderBytes(target, at, fin, rsv, opcode, payloadLength);
+}
+
+/** `writeFrameHeader` without the length check, for lengths of real buffers. */
+export function writeHeaderBytes(
+  target: Uint8Array,
+  at: number,
+  fin: boolean,
+  rsv: number,
+  opcode: number,
+  payloadLength: number,
+): number {
+  target[at] = (fin ? 0x80 : 0) | ((rsv & 0x7) << 4) | (opcode & 0xf);
   if (payloadLength < 126) {
-    target[offset + 1] = maskBit | payloadLength;
-  } else if (payloadLength <= 0xffff) {
-    target[offset + 1] = maskBit | 126;
-    target[at] = payloadLength >>> 8;
-    target[at + 1] = payloadLength & 0xff;
-    at += 2;
-  } else {
-    target[offset + 1] = maskBit | 127;
-    const high = Math.floor(payloadLength / 0x1_0000_0000);
-    const low = payloadLength >>> 0;
-    target[at] = high >>> 24;
-    target[at + 1] = (high >>> 16) & 0xff;
-    target[at + 2] = (high >>> 8) & 0xff;
-    target[at + 3] = high & 0xff;
-    target[at + 4] = low >>> 24;
-    target[at + 5] = (low >>> 16) & 0xff;
-    target[at + 6] = (low >>> 8) & 0xff;
-    target[at + 7] = low & 0xff;
-    at += 8;
+    target[at + 1] = payloadLength;
+    return at + 2;
   }
-  if (maskKey) {
-    target[at] = maskKey[0];
-    target[at + 1] = maskKey[1];
-    target[at + 2] = maskKey[2];
-    target[at + 3] = maskKey[3];
-    at += 4;
+  if (payloadLength <= 0xffff) {
+    target[at + 1] = 126;
+    target[at + 2] = payloadLength >>> 8;
+    target[at + 3] = payloadLength & 0xff;
+    return at + 4;
   }
-  return at;
+  target[at + 1] = 127;
+  const high = Math.floor(payloadLength / 0x1_0000_0000);
+  const low = payloadLength >>> 0;
+  target[at + 2] = high >>> 24;
+  target[at + 3] = (high >>> 16) & 0xff;
+  target[at + 4] = (high >>> 8) & 0xff;
+  target[at + 5] = high & 0xff;
+  target[at + 6] = low >>> 24;
+  target[at + 7] = (low >>> 16) & 0xff;
+  target[at + 8] = (low >>> 8) & 0xff;
+  target[at + 9] = low & 0xff;
+  return at + 10;
 }
 
 /** A header on its own, as a new buffer. */
 export function encodeFrameHeader(header: FrameHeader): Buffer {
-  const buffer = Buffer.allocUnsafe(frameHeaderSize(header.payloadLength, header.maskKey !== undefined));
-  writeFrameHeader(buffer, 0, header);
+  const { maskKey } = header;
+  const buffer = Buffer.allocUnsafe(frameHeaderSize(header.payloadLength, maskKey !== undefined));
+  const at = writeFrameHeader(buffer, 0, header.fin, header.rsv, header.opcode, header.payloadLength);
+  if (maskKey) {
+    buffer[1] |= 0x80;
+    buffer.set(maskKey.subarray(0, 4), at);
+  }
   return buffer;
 }

@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 
-/** A source of 4-byte masking keys; injectable so tests and benchmarks can be deterministic. */
-export type MaskKeySource = () => Uint8Array;
+/** Writes a fresh 4-byte masking key at `target[at]`; injectable so tests can be deterministic. */
+export type MaskKeySource = (target: Uint8Array, at: number) => void;
 
 const POOL_SIZE = 8192;
 
@@ -9,20 +9,21 @@ const POOL_SIZE = 8192;
  * RFC 6455 §5.3 and §10.3: each client frame needs a fresh key from a strong
  * source of entropy, so an attacker's script cannot predict the bytes a proxy
  * sees. Keys are cut from a pool filled by the CSPRNG, which costs one system
- * call per 2,048 frames instead of one per frame.
+ * call per 2,048 frames instead of one per frame, and are written straight into
+ * the frame header.
  */
 export function createMaskKeySource(): MaskKeySource {
   const pool = Buffer.allocUnsafe(POOL_SIZE);
   let offset = POOL_SIZE;
-  return () => {
+  return (target, at) => {
     if (offset === POOL_SIZE) {
       randomFillSync(pool);
       offset = 0;
     }
-    // A copy, since the pool is overwritten on refill while the key may still be in use.
-    const key = new Uint8Array(4);
-    key.set(pool.subarray(offset, offset + 4));
+    target[at] = pool[offset];
+    target[at + 1] = pool[offset + 1];
+    target[at + 2] = pool[offset + 2];
+    target[at + 3] = pool[offset + 3];
     offset += 4;
-    return key;
   };
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   Opcode,
+  createMaskKeySource,
   encodeFrame,
   encodeFrameHeader,
   encodeMessage,
@@ -36,26 +37,38 @@ describe('frame headers (§5.2)', () => {
 
   it('rejects lengths that are negative, fractional or unsafe', () => {
     for (const payloadLength of [-1, 1.5, 2 ** 53]) {
-      expect(() => writeFrameHeader(Buffer.alloc(14), 0, { fin: true, rsv: 0, opcode: 2, payloadLength })).toThrow(RangeError);
+      expect(() => writeFrameHeader(Buffer.alloc(14), 0, true, 0, 2, payloadLength)).toThrow(RangeError);
     }
   });
 });
 
 describe('encodeFrame', () => {
-  it('does not copy a large unmasked payload: the header and the payload are separate buffers', () => {
+  it('does not copy an unmasked payload: the header and the payload are separate buffers', () => {
     const payload = Buffer.alloc(4096, 1);
     const [header, body] = encodeFrame(payload, { opcode: Opcode.Binary });
     expect(header).toHaveLength(4);
     expect(body).toBe(payload);
   });
 
-  it('puts a small unmasked frame in one buffer', () => {
-    expect(encodeFrame(Buffer.from('hi'), { opcode: Opcode.Text })).toHaveLength(1);
+  it('writes an empty frame as its header alone', () => {
+    const frames = encodeFrame(Buffer.alloc(0), { opcode: Opcode.Text });
+    expect(frames).toHaveLength(1);
+    expect([...frames[0]]).toEqual([0x81, 0]);
+  });
+
+  it('masks small and large payloads alike, with a fixed key or a key source', () => {
+    for (const size of [0, 5, 63, 64, 1000]) {
+      const payload = Buffer.alloc(size, 0x42);
+      for (const mask of [new Uint8Array([1, 2, 3, 4]), createMaskKeySource()]) {
+        const frames = encodeFrame(payload, { opcode: Opcode.Binary, mask });
+        expect(parseAll(frames, { role: 'server' }).events).toEqual([{ type: 'message', binary: true, data: payload, rsv: 0 }]);
+      }
+    }
   });
 
   it('masks into a copy and leaves the caller’s bytes alone', () => {
     const payload = Buffer.alloc(4096, 7);
-    const frames = encodeFrame(payload, { opcode: Opcode.Binary, maskKey: new Uint8Array([9, 8, 7, 6]) });
+    const frames = encodeFrame(payload, { opcode: Opcode.Binary, mask: new Uint8Array([9, 8, 7, 6]) });
     expect(frames).toHaveLength(1);
     expect(payload.every((byte) => byte === 7)).toBe(true);
     expect(parseAll(frames, { role: 'server' }).events).toEqual([{ type: 'message', binary: true, data: payload, rsv: 0 }]);
@@ -82,8 +95,8 @@ describe('encodeMessage', () => {
 
   it('gives every fragment of a client message its own key', () => {
     let counter = 0;
-    const maskKeys = () => new Uint8Array([++counter, 0, 0, 0]);
-    const frames = encodeMessage(Buffer.alloc(6), { binary: true, fragmentSize: 2, maskKeys });
+    const mask = (target: Uint8Array, at: number) => target.set([++counter, 0, 0, 0], at);
+    const frames = encodeMessage(Buffer.alloc(6), { binary: true, fragmentSize: 2, mask });
     expect(frames.map((frame) => frame[2])).toEqual([1, 2, 3]);
   });
 

@@ -20,11 +20,11 @@ const messageArb: fc.Arbitrary<Msg> = fc.oneof(
 
 function encodeAll(messages: Msg[], role: 'server' | 'client', fragmentSize: number, withPings: boolean): Buffer {
   // The peer of a server is a client, which masks.
-  const maskKeys = role === 'server' ? createMaskKeySource() : undefined;
-  const out: Buffer[] = [];
+  const mask = role === 'server' ? createMaskKeySource() : undefined;
+  const out: Uint8Array[] = [];
   for (const message of messages) {
-    out.push(...encodeMessage(message.data, { binary: message.binary, fragmentSize, maskKeys }));
-    if (withPings) out.push(...encodeFrame(Buffer.from('ping'), { opcode: Opcode.Ping, maskKey: maskKeys?.() }));
+    out.push(...encodeMessage(message.data, { binary: message.binary, fragmentSize, mask }));
+    if (withPings) out.push(...encodeFrame(Buffer.from('ping'), { opcode: Opcode.Ping, mask }));
   }
   return Buffer.concat(out);
 }

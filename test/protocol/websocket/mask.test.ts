@@ -28,6 +28,14 @@ describe('applyMask (§5.3)', () => {
     );
   });
 
+  it('reads the key at an offset inside a larger buffer', () => {
+    const data = Buffer.alloc(100, 0);
+    const holder = Buffer.from([9, 9, 1, 2, 3, 4, 9]);
+    applyMask(data, holder, 1, 2);
+    expect([...data.subarray(0, 5)]).toEqual([2, 3, 4, 1, 2]);
+    expect(data[99]).toBe(1);
+  });
+
   it('unmasking piece by piece with the running phase equals unmasking at once', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.nat(300), (bytes, key, cut) => {
@@ -47,11 +55,13 @@ describe('createMaskKeySource (§10.3)', () => {
   it('gives 4-byte keys that do not repeat, across pool refills', () => {
     const next = createMaskKeySource();
     const seen = new Set<string>();
+    const frame = Buffer.alloc(8);
     for (let i = 0; i < 5000; i++) {
-      const key = next();
-      expect(key).toHaveLength(4);
-      seen.add(Buffer.from(key).toString('hex'));
+      next(frame, 2);
+      seen.add(frame.subarray(2, 6).toString('hex'));
     }
+    expect(frame.subarray(0, 2)).toEqual(Buffer.alloc(2));
+    expect(frame.subarray(6)).toEqual(Buffer.alloc(2));
     // 5,000 draws from 2^32 values: a collision or two is possible, many would mean no randomness.
     expect(seen.size).toBeGreaterThan(4990);
   });

@@ -30,7 +30,7 @@ describe('§5.7 examples', () => {
 
   it('a single-frame masked text message', () => {
     const bytes = hex('81 85 37 fa 21 3d 7f 9f 4d 51 58');
-    expect(Buffer.concat(encodeFrame(Buffer.from('Hello'), { opcode: Opcode.Text, maskKey: key }))).toEqual(bytes);
+    expect(Buffer.concat(encodeFrame(Buffer.from('Hello'), { opcode: Opcode.Text, mask: key }))).toEqual(bytes);
     expect(parseAll([bytes], { role: 'server' }).events).toEqual([
       { type: 'message', binary: false, data: Buffer.from('Hello'), rsv: 0 },
     ]);
@@ -48,7 +48,7 @@ describe('§5.7 examples', () => {
     const ping = hex('89 05 48 65 6c 6c 6f');
     const pong = hex('8a 85 37 fa 21 3d 7f 9f 4d 51 58');
     expect(Buffer.concat(encodeFrame(Buffer.from('Hello'), { opcode: Opcode.Ping }))).toEqual(ping);
-    expect(Buffer.concat(encodeFrame(Buffer.from('Hello'), { opcode: Opcode.Pong, maskKey: key }))).toEqual(pong);
+    expect(Buffer.concat(encodeFrame(Buffer.from('Hello'), { opcode: Opcode.Pong, mask: key }))).toEqual(pong);
     expect(parseAll([ping], { role: 'client' }).events).toEqual([{ type: 'ping', data: Buffer.from('Hello') }]);
     expect(parseAll([pong], { role: 'server' }).events).toEqual([{ type: 'pong', data: Buffer.from('Hello') }]);
   });
