@@ -2,6 +2,7 @@
 // compatibility API: headers, `retry:`, events written at once, keep-alive comments and a
 // bound on what a slow client may leave queued.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { Http2ServerResponse, constants as h2, type Http2ServerRequest } from 'node:http2';
 import { serializeComment, serializeEvent, serializeRetry, type SseEventInit } from '../protocol/sse/index.js';
 
@@ -20,6 +21,14 @@ export interface SseStreamOptions {
   readonly maxBufferedBytes?: number;
   /** Extra response headers (e.g. CORS). */
   readonly headers?: OutgoingHttpHeaders;
+  /**
+   * HTTP/1.1 body framing. `close` (default) sends the stream as a body delimited by the end
+   * of the connection (RFC 9112 §6.3 rule 8) with `Connection: close`: no chunk framing per
+   * event, one socket write per event burst. An event stream never ends in a reusable state
+   * anyway. `chunked` keeps the connection reusable after the stream ends, for intermediaries
+   * that insist on it. Ignored over HTTP/2, which has its own framing.
+   */
+  readonly http1Framing?: 'close' | 'chunked';
 }
 
 /** Why a stream ended. */
@@ -33,6 +42,9 @@ export class SseStream {
   private reason: SseCloseReason | null = null;
   private readonly closeListeners = new Set<(reason: SseCloseReason) => void>();
   private readonly maxBufferedBytes: number;
+  // HTTP/1.1 socket corked until the end of the tick, so a burst of events is one write.
+  private corkable: Socket | null = null;
+  private corked = false;
 
   constructor(
     private readonly res: SseResponse,
@@ -45,6 +57,12 @@ export class SseStream {
     if (!Number.isSafeInteger(this.maxBufferedBytes) || this.maxBufferedBytes < 1) throw new RangeError('maxBufferedBytes must be a positive integer');
 
     res.on('close', this.onResponseClose);
+    if (!(res instanceof Http2ServerResponse) && (options.http1Framing ?? 'close') === 'close') {
+      // Node then writes `Connection: close` and no Transfer-Encoding.
+      res.useChunkedEncodingByDefault = false;
+      res.shouldKeepAlive = false;
+      this.corkable = res.socket;
+    }
     res.writeHead(200, {
       ...options.headers,
       'content-type': 'text/event-stream; charset=utf-8',
@@ -88,6 +106,11 @@ export class SseStream {
   writeRaw(text: string): boolean {
     if (this.reason !== null) return false;
     this.wroteSinceTick = true;
+    if (this.corkable !== null && !this.corked) {
+      this.corked = true;
+      this.corkable.cork();
+      process.nextTick(this.uncork);
+    }
     if (this.res instanceof Http2ServerResponse) this.res.write(text);
     else this.res.write(text);
     if (this.bufferedBytes > this.maxBufferedBytes) {
@@ -111,6 +134,11 @@ export class SseStream {
     // Only idle streams need the comment; traffic keeps intermediaries awake already.
     if (!this.wroteSinceTick) this.comment();
     this.wroteSinceTick = false;
+  };
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.corkable?.uncork();
   };
 
   private readonly onResponseClose = (): void => {

@@ -29,9 +29,24 @@ describe('SSE handler over node:http', () => {
     expect(reader.response.headers['cache-control']).toBe('no-cache, no-transform');
     expect(reader.response.headers['x-accel-buffering']).toBe('no');
     expect(reader.response.headers['content-encoding']).toBeUndefined();
+    // Default HTTP/1.1 framing: the body ends with the connection, no chunk framing.
+    expect(reader.response.headers.connection).toBe('close');
+    expect(reader.response.headers['transfer-encoding']).toBeUndefined();
     await waitFor(() => reader.items.length > 0, 'retry');
     expect(reader.text.startsWith('retry: 1234\n\n')).toBe(true);
     expect(reader.items[0]).toEqual({ type: 'retry', retry: 1234 });
+    reader.close();
+  });
+
+  it('can use chunked framing instead, keeping the connection reusable', async () => {
+    const { hub, base } = await start({ http1Framing: 'chunked' });
+    const reader = await readStream(`${base}/?channel=c`);
+    expect(reader.response.headers['transfer-encoding']).toBe('chunked');
+    expect(reader.response.headers.connection).toBe('keep-alive');
+    await waitFor(() => hub.subscriberCount('c') === 1, 'subscription');
+    await hub.publish('c', { data: 'chunked' });
+    await waitFor(() => eventsOf(reader.items).length === 1, 'event');
+    expect(eventsOf(reader.items)).toEqual([['message', 'chunked', 'e-1']]);
     reader.close();
   });
 
