@@ -8,6 +8,7 @@ export * from './protocol/websocket/index.js';
 export * from './protocol/sse/index.js';
 
 // --- Transports ---
+export * from './websocket/index.js';
 export * from './sse/index.js';
 export * from './long-polling/index.js';
 

@@ -50,7 +50,12 @@ const enum State {
  * view of that chunk, without a copy.
  *
  * Memory: besides the message being gathered, the parser keeps at most the 13
- * bytes of an unfinished frame header. Payload bytes are consumed as they arrive.
+ * bytes of an unfinished frame header, or the 125 of an unfinished control
+ * frame. Payload bytes are consumed as they arrive.
+ *
+ * `onEvent` should not throw: an exception from it passes through `push`
+ * unchanged, and the rest of that chunk is not read. The connection layer
+ * catches its listeners' exceptions for this reason.
  */
 export class FrameParser {
   private readonly expectMask: boolean;
@@ -62,8 +67,8 @@ export class FrameParser {
   private state = State.Header;
   private failure: ProtocolError | undefined;
 
-  // An unfinished frame header, gathered here across chunks.
-  private readonly headerBytes = Buffer.alloc(14);
+  // An unfinished frame header (bytes 0–13) and the current masking key (14–17).
+  private readonly scratch = new Uint8Array(18);
   private headerFill = 0;
   private headerSize = 2;
 
@@ -71,7 +76,6 @@ export class FrameParser {
   private fin = false;
   private opcode = 0;
   private masked = false;
-  private readonly maskKey = new Uint8Array(4);
   private payloadLength = 0;
   private payloadRead = 0;
   private controlPayload: Buffer | undefined;
@@ -131,9 +135,9 @@ export class FrameParser {
     }
   }
 
-  /** Copies header bytes into `headerBytes` until the header is complete. */
+  /** Copies header bytes into `scratch` until the header is complete. */
   private gatherHeader(chunk: Uint8Array, at: number): number {
-    const bytes = this.headerBytes;
+    const bytes = this.scratch;
     while (at < chunk.length && this.headerFill < this.headerSize) {
       bytes[this.headerFill++] = chunk[at++];
       if (this.headerFill === 2) this.headerSize = this.startHeader(bytes[0], bytes[1]);
@@ -198,10 +202,11 @@ export class FrameParser {
     }
     this.masked = (b1 & 0x80) !== 0;
     if (this.masked) {
-      this.maskKey[0] = bytes[at];
-      this.maskKey[1] = bytes[at + 1];
-      this.maskKey[2] = bytes[at + 2];
-      this.maskKey[3] = bytes[at + 3];
+      const key = this.scratch;
+      key[KEY_AT] = bytes[at];
+      key[KEY_AT + 1] = bytes[at + 1];
+      key[KEY_AT + 2] = bytes[at + 2];
+      key[KEY_AT + 3] = bytes[at + 3];
     }
     this.fin = (b0 & 0x80) !== 0;
     this.opcode = b0 & 0x0f;
@@ -237,13 +242,13 @@ export class FrameParser {
     if (this.payloadRead === 0 && available >= remaining) {
       // The whole payload is here: hand up a view of the chunk.
       const payload = chunk.subarray(at, at + remaining);
-      if (this.masked) applyMask(payload, this.maskKey);
+      if (this.masked) applyMask(payload, this.scratch, 0, KEY_AT);
       this.endFrame(payload);
       return at + remaining;
     }
     const take = Math.min(available, remaining);
     const piece = chunk.subarray(at, at + take);
-    if (this.masked) applyMask(piece, this.maskKey, this.payloadRead & 3);
+    if (this.masked) applyMask(piece, this.scratch, this.payloadRead & 3, KEY_AT);
     this.payloadRead += take;
     if (isControlOpcode(this.opcode)) {
       this.controlPayload ??= Buffer.allocUnsafe(this.payloadLength);
@@ -310,6 +315,8 @@ export class FrameParser {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Where the masking key sits in `scratch`, after the longest header. */
+const KEY_AT = 14;
 
 function protocolError(message: string): ProtocolError {
   return new ProtocolError(CloseCode.ProtocolError, message);

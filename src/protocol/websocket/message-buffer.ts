@@ -3,7 +3,7 @@
  * piece: the fragments of a fragmented message (§5.4) or one frame split over
  * several reads. One buffer grows by doubling, so a message made of thousands of
  * tiny fragments keeps no object per fragment and costs about its own bytes.
- * It never grows past `ceiling` and never ahead of the bytes that actually
+ * It never grows past `ceiling`, nor to more than twice the bytes that actually
  * arrived, so a peer cannot make it reserve memory by announcing a large length.
  */
 export class MessageBuffer {

@@ -1,0 +1,154 @@
+import { type ClientRequest, type IncomingMessage, request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import {
+  MAX_CLOSE_REASON_BYTES,
+  clientHandshakeHeaders,
+  createMaskKeySource,
+  formatExtensions,
+  generateKey,
+  validateUpgradeResponse,
+} from '../protocol/websocket/index.js';
+import { CLOSED, CLOSING, CONNECTING, type ConnectionOptions, WebSocketConnection, resolveSettings } from './connection.js';
+import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
+
+export interface WebSocketClientOptions extends ConnectionOptions {
+  /** Extra request headers (cookies, authorization…). */
+  headers?: Record<string, string>;
+  /** The Origin header to send; browsers always send one, Node clients need not. */
+  origin?: string;
+  /** Longest time for the opening handshake (ms). Default 10 s. */
+  handshakeTimeout?: number;
+  /** TLS options for wss:// (ca, cert, key, rejectUnauthorized, servername…). */
+  tls?: TlsConnectionOptions;
+  /** Ping the server when it is silent and give up on it when it does not answer. Off by default. */
+  heartbeat?: HeartbeatOptions | false;
+}
+
+/** One key pool for every client in the process (§10.3: keys from a strong source). */
+const maskKeys = createMaskKeySource();
+/** Most bytes of a refusal's body quoted in the error message. */
+const BODY_QUOTE_LIMIT = 512;
+
+/**
+ * A WebSocket client with the WHATWG API (`new WebSocket(url, protocols)`,
+ * `onopen`/`onmessage`/`onclose`/`onerror`, `binaryType`, `bufferedAmount`…),
+ * plus Node options. A failed handshake surfaces as 'error' then 'close' with
+ * code 1006 and a message that says what went wrong (status code and why).
+ */
+export class WebSocket extends WebSocketConnection {
+  readonly url: string;
+  private request: ClientRequest | undefined;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+
+  constructor(address: string | URL, protocols?: string | string[], options: WebSocketClientOptions = {}) {
+    super();
+    const url = parseWebSocketUrl(address);
+    this.url = url.href;
+    const offered = protocols === undefined ? [] : typeof protocols === 'string' ? [protocols] : [...protocols];
+    const key = generateKey();
+    let handshakeHeaders: Record<string, string>;
+    try {
+      handshakeHeaders = clientHandshakeHeaders({ key, protocols: offered, origin: options.origin });
+    } catch (error) {
+      throw new DOMException((error as Error).message, 'SyntaxError');
+    }
+    const secure = url.protocol === 'wss:';
+    const request = (secure ? httpsRequest : httpRequest)({
+      ...(secure ? options.tls : undefined),
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port || (secure ? 443 : 80),
+      path: `${url.pathname}${url.search}`,
+      method: 'GET',
+      headers: { ...options.headers, ...handshakeHeaders },
+      agent: false,
+    });
+    this.request = request;
+    this.handshakeTimer = setTimeout(() => this.failHandshake('Opening handshake timed out'), options.handshakeTimeout ?? 10_000);
+    request.on('upgrade', (response: IncomingMessage, socket: Socket, head: Buffer) => {
+      const check = validateUpgradeResponse(
+        { statusCode: response.statusCode ?? 0, headers: response.headers },
+        { key, protocols: offered },
+      );
+      if (!check.ok) {
+        socket.destroy();
+        this.failHandshake(check.reason);
+        return;
+      }
+      this.finishHandshake();
+      this.protocol = check.protocol;
+      this.extensions = formatExtensions(check.extensions);
+      const heartbeat = options.heartbeat ? new Heartbeat(options.heartbeat) : undefined;
+      this.attach(socket, head, resolveSettings('client', options, maskKeys), heartbeat);
+      this.emit('open');
+    });
+    request.on('response', (response: IncomingMessage) => {
+      // Anything but 101: quote the start of the body, which usually says why.
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        if (body.length < BODY_QUOTE_LIMIT) body += chunk;
+      });
+      const fail = () => {
+        const why = body.trim().slice(0, BODY_QUOTE_LIMIT);
+        this.failHandshake(`Unexpected server response: ${response.statusCode}${why ? ` (${why})` : ''}`);
+      };
+      response.on('end', fail);
+      response.on('error', fail);
+    });
+    request.on('error', (error: Error) => this.failHandshake(error.message));
+    request.end();
+  }
+
+  /**
+   * WHATWG close(): the code must be 1000 or 3000–4999 and the reason at most
+   * 123 bytes of UTF-8; closing while connecting abandons the handshake.
+   */
+  override close(code?: number, reason?: string): void {
+    if (code !== undefined && code !== 1000 && !(code >= 3000 && code <= 4999)) {
+      throw new DOMException(`The close code must be 1000 or in 3000–4999, got ${code}`, 'InvalidAccessError');
+    }
+    if (reason !== undefined && Buffer.byteLength(reason) > MAX_CLOSE_REASON_BYTES) {
+      throw new DOMException('The close reason must be at most 123 bytes of UTF-8', 'SyntaxError');
+    }
+    if (this.readyState === CONNECTING) {
+      this.failHandshake('WebSocket was closed before the connection was established');
+      return;
+    }
+    super.close(code, reason);
+  }
+
+  private finishHandshake(): void {
+    clearTimeout(this.handshakeTimer);
+    this.request = undefined;
+  }
+
+  private failHandshake(message: string): void {
+    if (this.readyState !== CONNECTING) return;
+    const request = this.request;
+    this.finishHandshake();
+    this.readyState = CLOSING;
+    request?.destroy();
+    this.readyState = CLOSED;
+    if (this.listenerCount('error') > 0) this.emit('error', new Error(message));
+    this.emit('close', 1006, '', false);
+  }
+}
+
+/** WHATWG "WebSocket(url)": ws, wss, and http(s) mapped to them; no fragment. */
+function parseWebSocketUrl(address: string | URL): URL {
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    throw new DOMException(`Invalid URL: ${String(address)}`, 'SyntaxError');
+  }
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new DOMException(`The URL's scheme must be ws or wss, got ${url.protocol.slice(0, -1)}`, 'SyntaxError');
+  }
+  if (url.hash !== '') throw new DOMException('The URL must not have a fragment', 'SyntaxError');
+  return url;
+}

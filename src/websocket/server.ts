@@ -1,0 +1,271 @@
+import { EventEmitter } from 'node:events';
+import { type IncomingMessage, type Server as HttpServer, createServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import {
+  CloseCode,
+  type OutgoingHeaders,
+  buildAcceptResponse,
+  buildRejectResponse,
+  validateUpgradeRequest,
+} from '../protocol/websocket/index.js';
+import { type ConnectionOptions, type ConnectionSettings, WebSocketConnection, resolveSettings } from './connection.js';
+import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
+
+/** A refusal from the `verify` hook: any HTTP status, a reason for the body, extra headers. */
+export interface Rejection {
+  status: number;
+  reason?: string;
+  headers?: Record<string, string>;
+}
+
+/** `true` or nothing accepts; `false` refuses with 401; a `Rejection` says how. */
+export type VerifyResult = boolean | Rejection | undefined | void;
+
+export interface WebSocketServerOptions extends ConnectionOptions {
+  /** Listen on this port with a server of our own. */
+  port?: number;
+  host?: string;
+  backlog?: number;
+  /** Or attach to an existing `http.Server` / `https.Server`. */
+  server?: HttpServer | HttpsServer;
+  /** Or route upgrades yourself and call `handleUpgrade` (Express, Fastify, several paths on one server). */
+  noServer?: boolean;
+  /** Accept upgrades only for this path; others get 404. */
+  path?: string;
+  /**
+   * Allowed `Origin` values, or a function deciding. Browsers send the page's
+   * origin and let any page open a socket to any server, so a server that
+   * trusts cookies must check it (cross-site WebSocket hijacking). Others get 403.
+   */
+  origins?: readonly string[] | ((origin: string | undefined, request: IncomingMessage) => boolean);
+  /** Picks the subprotocol from those the client offered; default: the first offered, as `ws` does. */
+  handleProtocols?: (protocols: string[], request: IncomingMessage) => string | false | undefined;
+  /** Decides whether to accept, asynchronously if need be (authentication, rate limits). */
+  verify?: (request: IncomingMessage) => VerifyResult | Promise<VerifyResult>;
+  /** Longest time from the connection to the 101 response (ms), verify included. Default 10 s. */
+  handshakeTimeout?: number;
+  /** Largest request head our own server reads; larger gets 431. Default 16 KiB. */
+  maxHeaderSize?: number;
+  /** Ping silent peers and drop dead ones; `false` turns it off. Default 30 s / 10 s. */
+  heartbeat?: HeartbeatOptions | false;
+  /** Keep open connections in `clients`. Default true. */
+  clientTracking?: boolean;
+}
+
+type UpgradeCallback = (connection: WebSocketConnection, request: IncomingMessage) => void;
+
+/**
+ * A WebSocket server in the manner of `ws`: `{ port }`, `{ server }` or
+ * `{ noServer: true }` with `handleUpgrade`. Events: 'connection' (socket,
+ * request), 'headers' (headers, request) to add response headers,
+ * 'listening', 'error', 'close'.
+ *
+ * A bad handshake gets its HTTP answer (400, 403, 404, 405, 426, 431, 503…)
+ * and the socket is closed; nothing about it is thrown into the application.
+ */
+export class WebSocketServer extends EventEmitter {
+  readonly clients = new Set<WebSocketConnection>();
+  readonly options: Readonly<WebSocketServerOptions>;
+  private readonly settings: ConnectionSettings;
+  private readonly heartbeat: Heartbeat | undefined;
+  private readonly handshakeTimeout: number;
+  private httpServer: HttpServer | HttpsServer | undefined;
+  private ownsServer = false;
+  private detach: (() => void) | undefined;
+  private closed = false;
+
+  constructor(options: WebSocketServerOptions, callback?: () => void) {
+    super();
+    const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true];
+    if (modes.filter(Boolean).length !== 1) {
+      throw new TypeError('Give exactly one of the "port", "server" or "noServer" options');
+    }
+    this.options = options;
+    this.settings = resolveSettings('server', options);
+    this.handshakeTimeout = options.handshakeTimeout ?? 10_000;
+    this.heartbeat = options.heartbeat === false ? undefined : new Heartbeat(options.heartbeat);
+
+    if (options.port !== undefined) {
+      this.httpServer = createServer(
+        {
+          maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
+          headersTimeout: this.handshakeTimeout,
+          requestTimeout: this.handshakeTimeout,
+          connectionsCheckingInterval: Math.min(this.handshakeTimeout, 1000),
+        },
+        (_request, response) => {
+          const body = 'This is a WebSocket endpoint: connect with Upgrade: websocket\n';
+          response.writeHead(426, { Upgrade: 'websocket', Connection: 'Upgrade', 'Content-Type': 'text/plain' });
+          response.end(body);
+        },
+      );
+      this.ownsServer = true;
+      this.httpServer.listen(options.port, options.host, options.backlog, callback);
+    } else if (options.server) {
+      this.httpServer = options.server;
+    }
+    if (this.httpServer) {
+      const server = this.httpServer;
+      const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+        this.handleUpgrade(request, socket, head, (connection) => this.emit('connection', connection, request));
+      const onListening = () => this.emit('listening');
+      const onError = (error: Error) => this.emit('error', error);
+      server.on('upgrade', onUpgrade);
+      server.on('listening', onListening);
+      server.on('error', onError);
+      this.detach = () => {
+        server.off('upgrade', onUpgrade);
+        server.off('listening', onListening);
+        server.off('error', onError);
+      };
+    }
+  }
+
+  address(): AddressInfo | string | null {
+    if (!this.httpServer) throw new Error('A server in noServer mode has no address');
+    return this.httpServer.address();
+  }
+
+  /** Whether `request` is for this server's path. */
+  shouldHandle(request: IncomingMessage): boolean {
+    const path = this.options.path;
+    if (path === undefined) return true;
+    const url = request.url ?? '/';
+    const query = url.indexOf('?');
+    return (query === -1 ? url : url.slice(0, query)) === path;
+  }
+
+  /**
+   * Completes (or refuses) the opening handshake of an upgrade request routed
+   * here, and calls `callback` with the open connection.
+   */
+  handleUpgrade(request: IncomingMessage, duplex: Duplex, head: Buffer, callback: UpgradeCallback): void {
+    const socket = duplex as Socket;
+    socket.on('error', destroyOnError);
+    const timer = setTimeout(abandon, this.handshakeTimeout, socket);
+    timer.unref();
+    try {
+      this.upgrade(request, socket, head, callback, timer);
+    } catch (error) {
+      clearTimeout(timer);
+      reject(socket, 500, `Handshake failed: ${(error as Error).message}`);
+    }
+  }
+
+  private upgrade(request: IncomingMessage, socket: Socket, head: Buffer, callback: UpgradeCallback, timer: NodeJS.Timeout): void {
+    const refuse = (status: number, reason: string, headers?: OutgoingHeaders): void => {
+      clearTimeout(timer);
+      reject(socket, status, reason, headers);
+    };
+    if (this.closed) return refuse(503, 'Server is shutting down');
+    if (!this.shouldHandle(request)) return refuse(404, 'No WebSocket endpoint at this path');
+    const check = validateUpgradeRequest({
+      method: request.method ?? '',
+      httpVersion: request.httpVersion,
+      headers: request.headers,
+    });
+    if (!check.ok) return refuse(check.status, check.reason, check.headers);
+    const origins = this.options.origins;
+    if (origins !== undefined) {
+      const allowed = typeof origins === 'function' ? origins(check.origin, request) : check.origin !== undefined && origins.includes(check.origin);
+      if (!allowed) return refuse(403, 'Origin not allowed');
+    }
+    let protocol: string | undefined;
+    if (check.protocols.length > 0) {
+      const chosen = this.options.handleProtocols ? this.options.handleProtocols(check.protocols, request) : check.protocols[0];
+      if (chosen) {
+        // §4.2.2: the server may only choose one the client offered.
+        if (!check.protocols.includes(chosen)) throw new Error(`handleProtocols chose ${chosen}, which the client did not offer`);
+        protocol = chosen;
+      }
+    }
+    const accept = (): void => {
+      clearTimeout(timer);
+      this.accept(request, socket, head, check.key, protocol, callback);
+    };
+    const verify = this.options.verify;
+    if (!verify) return accept();
+    const decide = (result: VerifyResult): void => {
+      if (result === true || result === undefined) return accept();
+      if (result === false) return refuse(401, 'Unauthorized');
+      refuse(result.status, result.reason ?? '', result.headers);
+    };
+    const result = verify(request);
+    if (result instanceof Promise) {
+      result.then(decide, (error: Error) => refuse(500, `verify failed: ${error.message}`));
+    } else {
+      decide(result);
+    }
+  }
+
+  private accept(
+    request: IncomingMessage,
+    socket: Socket,
+    head: Buffer,
+    key: string,
+    protocol: string | undefined,
+    callback: UpgradeCallback,
+  ): void {
+    // The client may have left while `verify` was thinking.
+    if (socket.destroyed || !socket.writable) return;
+    if (this.closed) return reject(socket, 503, 'Server is shutting down');
+    const headers: Record<string, string | string[]> = {};
+    this.emit('headers', headers, request);
+    socket.write(buildAcceptResponse({ key, protocol, headers }));
+    socket.off('error', destroyOnError);
+    const connection = new WebSocketConnection();
+    connection.protocol = protocol ?? '';
+    connection.attach(socket, head, this.settings, this.heartbeat);
+    if (this.options.clientTracking !== false) {
+      this.clients.add(connection);
+      connection.tracker = this.clients;
+    }
+    callback(connection, request);
+  }
+
+  /**
+   * Stops accepting, and closes every client with 1001 (Going Away). The
+   * callback runs once every connection is closed (and our own server, if any).
+   */
+  close(callback?: (error?: Error) => void): void {
+    if (this.closed) {
+      if (callback) process.nextTick(callback);
+      return;
+    }
+    this.closed = true;
+    this.detach?.();
+    let pending = 1;
+    const done = (): void => {
+      if (--pending > 0) return;
+      this.heartbeat?.stop();
+      this.emit('close');
+      callback?.();
+    };
+    for (const client of this.clients) {
+      pending++;
+      client.once('close', done);
+      client.close(CloseCode.GoingAway, 'Server shutting down');
+    }
+    if (this.ownsServer && this.httpServer) {
+      pending++;
+      this.httpServer.close(() => done());
+    }
+    process.nextTick(done);
+  }
+}
+
+function reject(socket: Socket, status: number, reason: string, headers?: OutgoingHeaders): void {
+  if (socket.writable) socket.end(buildRejectResponse(status, reason, headers));
+  // Give the answer a moment to reach a peer that does not close its end.
+  setTimeout(abandon, 1000, socket).unref();
+}
+
+function abandon(socket: Socket): void {
+  socket.destroy();
+}
+
+function destroyOnError(this: Socket): void {
+  this.destroy();
+}
