@@ -123,6 +123,7 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
   private flushScheduled = false;
   private needDrain = false;
   private paused = false;
+  private failed = false;
   private handlers: Partial<Record<EventName, Listener>> | undefined;
   /** A set that lists this connection while it is open, such as a server's `clients`. */
   tracker: Set<WebSocketConnection> | undefined;
@@ -343,6 +344,9 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
 
   /** §7.1.7: fail the connection with the parser's close code. */
   private fail(error: ProtocolError): void {
+    // The parser repeats its error for any later chunk; fail once.
+    if (this.failed) return;
+    this.failed = true;
     if (this.listenerCount('error') > 0) this.emit('error', error);
     const reason = error.message.length <= 123 ? error.message : '';
     const payload = this.closing.close(error.closeCode, reason);
