@@ -1,0 +1,61 @@
+import { parseArgs } from 'node:util';
+import { WebSocketServer } from '../websocket/index.js';
+import { echoMessages } from './echo-handler.js';
+import { type CliIo, println } from './io.js';
+import { listeningUrl } from './listening-url.js';
+import { untilShutdownSignal } from './shutdown-signal.js';
+import { parsePort } from './parse-port.js';
+
+export interface EchoOptions {
+  port: number;
+  host: string;
+}
+
+export interface RunningEchoServer {
+  readonly server: WebSocketServer;
+  /** ws://host:port, with the real port when 0 was asked for. */
+  readonly url: string;
+  /** Closes every client with 1001 (Going Away), then the server. */
+  close(): Promise<void>;
+}
+
+export const ECHO_USAGE = `switchboard echo [--port 9001] [--host 127.0.0.1]
+  A WebSocket echo server: every message comes back with its type (text or binary).`;
+
+/**
+ * Starts an echo server with the library's default limits, which take what
+ * Autobahn's fuzzing client sends (group 9: messages up to 16 MiB, 4 MiB in
+ * 64-byte fragments, within maxPayload 100 MiB and maxFragments 262,144).
+ */
+export async function runEcho(options: EchoOptions, io: CliIo): Promise<RunningEchoServer> {
+  const server = new WebSocketServer({ port: options.port, host: options.host });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  server.on('error', (error: Error) => println(io.stderr, `error: ${error.message}`));
+  server.on('connection', echoMessages);
+  const url = listeningUrl('ws', server.address());
+  println(io.stdout, `Echo server listening on ${url}`);
+  return {
+    server,
+    url,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** `switchboard echo`: runs until SIGINT or SIGTERM. */
+export async function echoCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string', short: 'p', default: '9001' },
+      host: { type: 'string', default: '127.0.0.1' },
+    },
+  });
+  const running = await runEcho({ port: parsePort(values.port), host: values.host }, io);
+  const signal = await untilShutdownSignal();
+  println(io.stdout, `${signal}: closing clients with 1001 (Going Away)`);
+  await running.close();
+  return 0;
+}
