@@ -1,0 +1,81 @@
+// A child process holding one WebSocket echo server, ours or ws, on 127.0.0.1, so
+// the load generator in the parent never shares an event loop with the server it
+// measures. Driven over IPC (see ServerRequest); exits when told or orphaned.
+//   node echo-server.js switchboard|ws
+import { WebSocketServer as WSServer } from 'ws';
+import { WebSocketServer } from '../src/websocket/index.js';
+
+export type ServerKind = 'switchboard' | 'ws';
+
+export type ServerRequest = { type: 'memory' } | { type: 'cpu' } | { type: 'stop' };
+
+export type ServerReply =
+  | { type: 'ready'; port: number }
+  | { type: 'memory'; clients: number; heapUsed: number; rss: number; external: number }
+  | { type: 'cpu'; micros: number };
+
+// ws uses its optional native add-ons when installed; neither is here, and this makes
+// sure of it, so both sides are plain JavaScript.
+process.env.WS_NO_BUFFER_UTIL = '1';
+process.env.WS_NO_UTF_8_VALIDATE = '1';
+
+const kind = process.argv[2] as ServerKind;
+let clients: () => number;
+let stop: () => void;
+
+if (kind === 'switchboard') {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' }, () => {
+    const address = server.address();
+    if (address && typeof address === 'object') reply({ type: 'ready', port: address.port });
+  });
+  server.on('connection', (socket) => {
+    socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary }));
+  });
+  clients = () => server.clients.size;
+  stop = () => server.close();
+} else if (kind === 'ws') {
+  const server = new WSServer({ port: 0, host: '127.0.0.1' }, () => {
+    const address = server.address();
+    if (address && typeof address === 'object') reply({ type: 'ready', port: address.port });
+  });
+  server.on('connection', (socket) => {
+    socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary }));
+  });
+  clients = () => server.clients.size;
+  stop = () => server.close();
+} else {
+  throw new Error(`Unknown server kind: ${String(kind)}`);
+}
+
+process.on('message', (request: ServerRequest) => {
+  switch (request.type) {
+    case 'memory':
+      void measureMemory().then(reply);
+      break;
+    case 'cpu': {
+      const usage = process.cpuUsage();
+      reply({ type: 'cpu', micros: usage.user + usage.system });
+      break;
+    }
+    case 'stop':
+      stop();
+      process.exit(0);
+  }
+});
+// Never outlive the parent.
+process.on('disconnect', () => process.exit(0));
+
+async function measureMemory(): Promise<ServerReply> {
+  if (typeof gc !== 'function') throw new Error('Start this process with --expose-gc to measure memory');
+  // A few full collections, with turns of the event loop between them for finalizers.
+  for (let i = 0; i < 4; i++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const usage = process.memoryUsage();
+  return { type: 'memory', clients: clients(), heapUsed: usage.heapUsed, rss: usage.rss, external: usage.external };
+}
+
+function reply(message: ServerReply): void {
+  process.send?.(message);
+}
