@@ -208,8 +208,12 @@ export class WebSocketServer extends EventEmitter {
     protocol: string | undefined,
     callback: UpgradeCallback,
   ): void {
-    // The client may have left while `verify` was thinking.
-    if (socket.destroyed || !socket.writable) return;
+    // The client may have left while `verify` was thinking (a FIN leaves the
+    // socket half-open, still writable, but no longer readable).
+    if (socket.destroyed || !socket.writable || !socket.readable) {
+      socket.destroy();
+      return;
+    }
     if (this.closed) return reject(socket, 503, 'Server is shutting down');
     const headers: Record<string, string | string[]> = {};
     this.emit('headers', headers, request);
