@@ -1,32 +1,34 @@
-// Chaos for no-loss tests: a server whose connections are cut at random moments.
+// Chaos for no-loss tests: cuts a server's connections at moments chosen by the test.
+// Cuts are tied to the test's progress (not to a wall-clock interval), so a slow machine
+// cannot turn them into a livelock where no connection lives long enough to deliver.
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 
 export interface Chaos {
   /** Connections cut so far. */
   readonly cuts: number;
-  stop(): void;
+  /** Destroys one open connection, chosen by the random source; false if none was open. */
+  cutOne(): boolean;
 }
 
-/** Every `everyMs`, destroys one open connection of `server` (chosen by `random`). */
-export function cutConnections(server: Server, everyMs: number, random: () => number): Chaos {
+export function connectionCutter(server: Server, random: () => number): Chaos {
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
   let cuts = 0;
-  const timer = setInterval(() => {
-    const open = [...sockets];
-    if (open.length === 0) return;
-    open[Math.floor(random() * open.length)].destroy();
-    cuts++;
-  }, everyMs);
   return {
     get cuts() {
       return cuts;
     },
-    stop: () => clearInterval(timer),
+    cutOne: () => {
+      const open = [...sockets];
+      if (open.length === 0) return false;
+      open[Math.floor(random() * open.length)].destroy();
+      cuts++;
+      return true;
+    },
   };
 }
 
