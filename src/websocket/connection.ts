@@ -146,6 +146,7 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
     socket.setNoDelay(true);
     socket.setTimeout(0);
     socket.on('data', onSocketData);
+    socket.on('end', onSocketEnd);
     socket.on('close', onSocketClose);
     socket.on('error', onSocketError);
     socket.on('drain', onSocketDrain);
@@ -385,6 +386,18 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
     this.closeTimer.unref();
   }
 
+  /**
+   * @internal The peer closed its half of TCP: nothing more will arrive (§7.1.5:
+   * without a close frame, the code is 1006). An http.Server's sockets allow
+   * half-open connections, so end ours too, after what is queued; otherwise the
+   * socket would linger in CLOSE_WAIT until the heartbeat, or forever without one.
+   */
+  onSocketEnd(): void {
+    if (this.readyState === OPEN) this.readyState = CLOSING;
+    this.flush();
+    this.socket?.end();
+  }
+
   /** @internal */
   onSocketClose(): void {
     this.readyState = CLOSED;
@@ -510,6 +523,9 @@ const EMPTY = Buffer.alloc(0);
 // points back to its connection, so no closure is made per connection.
 function onSocketData(this: AttachedSocket, chunk: Buffer): void {
   this[kConnection].receive(chunk);
+}
+function onSocketEnd(this: AttachedSocket): void {
+  this[kConnection].onSocketEnd();
 }
 function onSocketClose(this: AttachedSocket): void {
   this[kConnection].onSocketClose();

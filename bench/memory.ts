@@ -1,0 +1,125 @@
+// `npm run bench:memory`: memory per idle WebSocket connection, our WebSocketServer
+// against ws's. Each server runs in a child process started with --expose-gc; this
+// process opens the connections (raw sockets, handshake only) and asks the child to
+// collect garbage and report process.memoryUsage() before and after.
+//   node .bench-out/bench/memory.js [--connections=10000]
+import { execFileSync } from 'node:child_process';
+import type { Socket } from 'node:net';
+import type { ServerKind, ServerReply } from './echo-server.js';
+import { openRawConnection } from './raw-client.js';
+import { startServer } from './server-process.js';
+
+type Memory = Extract<ServerReply, { type: 'memory' }>;
+
+export interface MemoryResult {
+  kind: ServerKind;
+  connections: number;
+  before: Memory;
+  after: Memory;
+}
+
+/** Loopback source addresses to spread the connections over, so no one address runs out of ephemeral ports. */
+const SOURCES = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];
+/** Handshakes in progress at once. */
+const CONCURRENCY = 200;
+/** File descriptors left for everything else (node itself, IPC, stdio). */
+const FD_MARGIN = 200;
+
+/** Both this process and the server hold one descriptor per connection: each needs `count` of its own. */
+function allowedConnections(wanted: number): number {
+  const limit = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
+  if (!Number.isFinite(limit) || limit >= wanted + FD_MARGIN) return wanted;
+  const count = Math.max(0, limit - FD_MARGIN);
+  console.log(`note: ulimit -n is ${limit}; measuring ${count} connections instead of ${wanted}`);
+  return count;
+}
+
+async function openMany(port: number, count: number): Promise<Socket[]> {
+  const sockets: Socket[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const index = next++;
+      const { socket } = await openRawConnection(port, { localAddress: SOURCES[index % SOURCES.length], timeout: 10_000 });
+      // Idle: nothing is sent or expected; a close from the server would only be logged.
+      socket.on('error', () => {});
+      sockets.push(socket);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, count) }, worker));
+  } catch (error) {
+    for (const socket of sockets) socket.destroy();
+    throw error;
+  }
+  return sockets;
+}
+
+export async function measureIdleMemory(kind: ServerKind, count: number): Promise<MemoryResult> {
+  const server = await startServer(kind, ['--expose-gc']);
+  let sockets: Socket[] = [];
+  try {
+    // One connection opened and closed first, so code loaded lazily for the first one is not counted.
+    const [warm] = await openMany(server.port, 1);
+    await new Promise<void>((resolve) => {
+      warm.once('close', () => resolve());
+      warm.destroy();
+    });
+    await waitForClients(server.memory, 0);
+    const before = await server.memory();
+    sockets = await openMany(server.port, count);
+    const after = await waitForClients(server.memory, count);
+    return { kind, connections: count, before, after };
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await server.stop();
+  }
+}
+
+/** Asks until the server counts `clients` open connections (bounded: 20 s). */
+async function waitForClients(memory: () => Promise<Memory>, clients: number): Promise<Memory> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const reading = await memory();
+    if (reading.clients === clients) return reading;
+    if (Date.now() > deadline) throw new Error(`The server counts ${reading.clients} clients, expected ${clients}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function runMemoryBenchmark(wanted = 10_000): Promise<MemoryResult[]> {
+  const count = allowedConnections(wanted);
+  const results: MemoryResult[] = [];
+  for (const kind of ['switchboard', 'ws'] as const) results.push(await measureIdleMemory(kind, count));
+  printMemoryTable(results);
+  return results;
+}
+
+function perConnection(result: MemoryResult, field: 'heapUsed' | 'rss' | 'external'): number {
+  return (result.after[field] - result.before[field]) / result.connections;
+}
+
+function printMemoryTable(results: MemoryResult[]): void {
+  const [ours, theirs] = results;
+  console.log(`\nMemory per idle WebSocket connection (${ours.connections} connections, after gc(), server in its own process)`);
+  const header = ['measure', 'switchboard bytes/conn', 'ws bytes/conn', 'ratio'];
+  const lines = (['heapUsed', 'rss', 'external'] as const).map((field) => {
+    const a = perConnection(ours, field);
+    const b = perConnection(theirs, field);
+    return [field, Math.round(a).toLocaleString('en-US'), Math.round(b).toLocaleString('en-US'), b > 0 ? `${(a / b).toFixed(2)}×` : '–'];
+  });
+  const widths = header.map((cell, i) => Math.max(cell.length, ...lines.map((line) => line[i].length)));
+  const show = (cells: string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+  console.log(show(header));
+  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
+  for (const line of lines) console.log(show(line));
+  for (const result of results) {
+    const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
+    console.log(
+      `${result.kind}: heapUsed ${mb(result.before.heapUsed)} → ${mb(result.after.heapUsed)}, rss ${mb(result.before.rss)} → ${mb(result.after.rss)}`,
+    );
+  }
+}
+
+const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
+await runMemoryBenchmark(Number(args.get('connections') ?? 10_000));
