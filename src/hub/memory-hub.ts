@@ -107,6 +107,7 @@ export class MemoryHub implements Hub {
       channel,
       unsubscribe: async () => {
         state.listeners.delete(listener);
+        this.forgetIfUnused(channel, state);
       },
     };
   }
@@ -159,6 +160,15 @@ export class MemoryHub implements Hub {
     return state;
   }
 
+  /**
+   * Subscribing to a name nobody publishes on must not use up `maxChannels` for good. A
+   * channel that never issued an id can be dropped safely; one that did keeps its counter,
+   * or a later message would reuse an id.
+   */
+  private forgetIfUnused(channel: string, state: ChannelState): void {
+    if (state.listeners.size === 0 && state.lastOffset === 0 && this.channels.get(channel) === state) this.channels.delete(channel);
+  }
+
   private trim(state: ChannelState, now: number): void {
     const { history } = state;
     while (history.length - state.head > this.maxHistory) state.head++;
@@ -177,6 +187,11 @@ export class MemoryHub implements Hub {
       // One broken subscriber must not stop the fan-out to the others.
       state.listeners.delete(listener);
     }
+  }
+
+  /** Channels currently held (for monitoring and tests). */
+  get channelCount(): number {
+    return this.channels.size;
   }
 
   private assertOpen(): void {

@@ -204,6 +204,23 @@ describe('MemoryHub subscribe', () => {
   });
 });
 
+describe('MemoryHub channel bookkeeping', () => {
+  it('forgets channels that were only subscribed to, so they do not use up maxChannels', async () => {
+    const hub = new MemoryHub({ epoch: 'e', maxChannels: 2 });
+    for (let i = 0; i < 10; i++) {
+      const subscription = await hub.subscribe(`probe-${i}`, () => undefined);
+      await subscription.unsubscribe();
+    }
+    expect(hub.channelCount).toBe(0);
+    await hub.publish('real', { data: '1' });
+    const subscription = await hub.subscribe('real', () => undefined);
+    await subscription.unsubscribe();
+    // A channel that issued ids keeps its counter: the next id must not repeat.
+    expect(hub.channelCount).toBe(1);
+    expect(await hub.publish('real', { data: '2' })).toBe('e-2');
+  });
+});
+
 describe('MemoryHub close', () => {
   it('ends subscriptions with an error event and rejects later calls', async () => {
     const hub = new MemoryHub();
