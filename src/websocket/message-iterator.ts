@@ -15,7 +15,8 @@ export interface IncomingMessage {
 export function messageIterator(connection: WebSocketConnection, highWaterMark: number): AsyncIterableIterator<IncomingMessage> {
   const queue: IncomingMessage[] = [];
   let waiting: ((result: IteratorResult<IncomingMessage>) => void) | undefined;
-  let done = false;
+  // A connection that is already closed will never emit 'close' again: end at once.
+  let done = connection.readyState === connection.CLOSED;
 
   const onMessage = (data: Buffer, isBinary: boolean): void => {
     const message = { data, isBinary };
@@ -40,8 +41,10 @@ export function messageIterator(connection: WebSocketConnection, highWaterMark: 
       resolve({ value: undefined, done: true });
     }
   };
-  connection.on('message', onMessage);
-  connection.on('close', finish);
+  if (!done) {
+    connection.on('message', onMessage);
+    connection.on('close', finish);
+  }
 
   return {
     next(): Promise<IteratorResult<IncomingMessage>> {

@@ -91,7 +91,7 @@ function upgradeResponse(headers: Record<string, string>): string {
 }
 
 /** A client whose sockets are gone after the test. */
-function client(url: string, protocols?: string | string[], options?: ConstructorParameters<typeof WebSocket>[2]): WebSocket {
+function client(url: string | URL, protocols?: string | string[], options?: ConstructorParameters<typeof WebSocket>[2]): WebSocket {
   const ws = new WebSocket(url, protocols, options);
   cleanups.push(() => ws.terminate());
   return ws;
