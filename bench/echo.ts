@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Opcode, encodeFrame } from '../src/protocol/websocket/index.js';
 import type { ServerKind } from './echo-server.js';
 import { FrameCounter } from './frame-counter.js';
-import { openRawConnection } from './raw-client.js';
+import { type RawConnection, openRawConnection } from './raw-client.js';
 import { type ServerProcess, startServer } from './server-process.js';
 
 export interface EchoOptions {
@@ -88,8 +88,9 @@ export async function drive(server: ServerProcess, scenario: Scenario, options: 
   // Awaited after the measurement; until then, an early failure must not count as unhandled.
   stopped.catch(() => {});
 
-  for (const { socket, rest } of connections) {
-    if (rest.length > 0) throw new Error('The server sent frames before being asked');
+  for (const connection of connections) {
+    const socket = connection.socket;
+    if (connection.unexpectedBytes > 0) throw new Error('The server sent frames before being asked');
     const counter = new FrameCounter();
     let pending = 0;
     let sentAt = 0;
@@ -98,7 +99,7 @@ export async function drive(server: ServerProcess, scenario: Scenario, options: 
       sentAt = performance.now();
       socket.write(batch);
     };
-    socket.on('data', (chunk: Buffer) => {
+    connection.onData = (chunk) => {
       let echoed: number;
       try {
         echoed = counter.count(chunk);
@@ -113,10 +114,9 @@ export async function drive(server: ServerProcess, scenario: Scenario, options: 
       if (phase === Phase.Measure && latencies.length < MAX_SAMPLES) latencies.push(performance.now() - sentAt);
       if (phase !== Phase.Stop) fire();
       else if (++idle === connections.length) settle();
-    });
+    };
     socket.on('error', (error) => settle(error));
     socket.on('close', () => settle(new Error('The server closed a connection during the benchmark')));
-    socket.resume();
     fire();
   }
 
@@ -138,7 +138,7 @@ export async function drive(server: ServerProcess, scenario: Scenario, options: 
     await stopped;
   } finally {
     clearTimeout(timeout);
-    await closeAll(connections.map((connection) => connection.socket));
+    await closeAll(connections);
   }
 
   const seconds = (t1 - t0) / 1000;
@@ -156,13 +156,15 @@ export async function drive(server: ServerProcess, scenario: Scenario, options: 
 }
 
 /** A clean close (§7.1.2): a masked close frame with 1000, then the server ends TCP; destroyed after 2 s regardless. */
-async function closeAll(sockets: import('node:net').Socket[]): Promise<void> {
+async function closeAll(connections: RawConnection[]): Promise<void> {
   const closeFrame = Buffer.concat(encodeFrame(Buffer.from([0x03, 0xe8]), { opcode: Opcode.Close, mask: KEY }));
   await Promise.all(
-    sockets.map(
-      (socket) =>
+    connections.map(
+      (connection) =>
         new Promise<void>((resolve) => {
-          socket.removeAllListeners('data');
+          const socket = connection.socket;
+          // The server's close frame and whatever else it sends now are read and ignored.
+          connection.onData = () => {};
           socket.removeAllListeners('close');
           socket.on('error', () => {});
           if (socket.destroyed) return resolve();
@@ -171,7 +173,6 @@ async function closeAll(sockets: import('node:net').Socket[]): Promise<void> {
             clearTimeout(timer);
             resolve();
           });
-          socket.on('data', () => {});
           socket.end(closeFrame);
         }),
     ),

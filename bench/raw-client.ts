@@ -1,49 +1,78 @@
 // The load generator's side of a connection: a bare node:net socket that does the
 // opening handshake by hand (RFC 6455 §4.1) and nothing else, so that measuring a
-// server costs the generator as little as possible.
+// server costs the generator as little as possible. Reads go through `onread` into
+// one buffer shared by every connection (no stream machinery, no allocation per read).
 import { connect, type Socket } from 'node:net';
 import { computeAccept, generateKey } from '../src/protocol/websocket/index.js';
 
 export interface RawConnection {
-  socket: Socket;
-  /** Bytes that arrived after the 101 response's head (frames already sent by the server). */
-  rest: Buffer;
+  readonly socket: Socket;
+  /**
+   * Called with every read after the handshake. The bytes are a view of a shared
+   * buffer, valid only during the call. By default they are counted as unexpected.
+   */
+  onData: (chunk: Uint8Array) => void;
+  /** Bytes that arrived while no handler of the caller's was set. */
+  unexpectedBytes: number;
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
+const readBuffer = Buffer.allocUnsafe(64 * 1024);
 
 /** Opens a WebSocket to ws://127.0.0.1:port/ and resolves once the server answered 101. */
 export function openRawConnection(port: number, options: { localAddress?: string; timeout?: number } = {}): Promise<RawConnection> {
   const key = generateKey();
   return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1', localAddress: options.localAddress, noDelay: true });
-    let received = Buffer.alloc(0);
+    let head: Buffer | undefined = Buffer.alloc(0);
+    const connection: RawConnection = {
+      socket: undefined as unknown as Socket,
+      onData(chunk) {
+        this.unexpectedBytes += chunk.length;
+      },
+      unexpectedBytes: 0,
+    };
     const fail = (error: Error): void => {
       clearTimeout(timer);
       socket.destroy();
       reject(error);
     };
-    const timer = setTimeout(() => fail(new Error('WebSocket handshake timed out')), options.timeout ?? 10_000);
-    const onData = (chunk: Buffer): void => {
-      received = Buffer.concat([received, chunk]);
-      const end = received.indexOf(HEAD_END);
+    const onHandshakeBytes = (chunk: Uint8Array): void => {
+      head = Buffer.concat([head!, chunk]);
+      const end = head.indexOf(HEAD_END);
       if (end === -1) {
-        if (received.length > 4096) fail(new Error('Handshake response head too large'));
+        if (head.length > 4096) fail(new Error('Handshake response head too large'));
         return;
       }
-      const head = received.subarray(0, end).toString('latin1');
-      const accept = /\r\nsec-websocket-accept:\s*(\S+)/i.exec(head)?.[1];
-      if (!head.startsWith('HTTP/1.1 101') || accept !== computeAccept(key)) {
-        fail(new Error(`Handshake refused: ${head.split('\r\n')[0]}`));
+      const text = head.subarray(0, end).toString('latin1');
+      const accept = /\r\nsec-websocket-accept:\s*(\S+)/i.exec(text)?.[1];
+      if (!text.startsWith('HTTP/1.1 101') || accept !== computeAccept(key)) {
+        fail(new Error(`Handshake refused: ${text.split('\r\n')[0]}`));
         return;
       }
+      const rest = head.subarray(end + HEAD_END.length);
+      head = undefined;
       clearTimeout(timer);
-      socket.off('data', onData);
       socket.off('error', fail);
-      socket.pause();
-      resolve({ socket, rest: received.subarray(end + HEAD_END.length) });
+      if (rest.length > 0) connection.onData(rest);
+      resolve(connection);
     };
-    socket.on('data', onData);
+    const socket = connect({
+      port,
+      host: '127.0.0.1',
+      localAddress: options.localAddress,
+      noDelay: true,
+      onread: {
+        buffer: readBuffer,
+        callback: (length, buffer) => {
+          const chunk = buffer.subarray(0, length);
+          if (head !== undefined) onHandshakeBytes(chunk);
+          else connection.onData(chunk);
+          return true;
+        },
+      },
+    });
+    (connection as { socket: Socket }).socket = socket;
+    const timer = setTimeout(() => fail(new Error('WebSocket handshake timed out')), options.timeout ?? 10_000);
     socket.on('error', fail);
     socket.on('connect', () => {
       socket.write(
