@@ -149,6 +149,7 @@ function parseWebSocketUrl(address: string | URL): URL {
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
     throw new DOMException(`The URL's scheme must be ws or wss, got ${url.protocol.slice(0, -1)}`, 'SyntaxError');
   }
-  if (url.hash !== '') throw new DOMException('The URL must not have a fragment', 'SyntaxError');
+  // An empty fragment ("ws://host/#") is still a fragment, though `hash` reads ''.
+  if (url.hash !== '' || url.href.endsWith('#')) throw new DOMException('The URL must not have a fragment', 'SyntaxError');
   return url;
 }

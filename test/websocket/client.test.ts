@@ -234,6 +234,7 @@ describe('WebSocket: url', () => {
   it.each([
     ['a scheme other than ws, wss, http, https', 'ftp://127.0.0.1/'],
     ['a fragment', 'ws://127.0.0.1/chat#top'],
+    ['an empty fragment', 'ws://127.0.0.1/chat#'],
     ['an unparsable URL', 'not a url'],
     ['a relative URL', '/chat'],
   ])('throws a SyntaxError DOMException for %s', (_what, address) => {
