@@ -119,6 +119,15 @@ export class WebSocket extends WebSocketConnection {
     super.close(code, reason);
   }
 
+  /** Destroys the connection at once; while connecting, abandons the handshake (error, then close 1006). */
+  override terminate(): void {
+    if (this.readyState === CONNECTING) {
+      this.failHandshake('WebSocket was closed before the connection was established');
+      return;
+    }
+    super.terminate();
+  }
+
   private finishHandshake(): void {
     clearTimeout(this.handshakeTimer);
     this.request = undefined;

@@ -481,6 +481,22 @@ describe('WebSocket: close() and send() rules', () => {
     expect(connections).toBe(0);
   });
 
+  it('terminate() while CONNECTING abandons the handshake: error, close 1006, never open', async () => {
+    const { server, url } = await startServer();
+    let connections = 0;
+    server.on('connection', () => connections++);
+    const ws = client(url);
+    const done = outcome(ws);
+    let didOpen = false;
+    ws.on('open', () => (didOpen = true));
+    ws.terminate();
+    expect(ws.readyState).toBe(CLOSED);
+    expect((await done).log).toEqual(['error: WebSocket was closed before the connection was established', 'close 1006']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(didOpen).toBe(false);
+    expect(connections).toBe(0);
+  });
+
   it('close() twice and close() after CLOSED are no-ops', async () => {
     const { url } = await startServer();
     const ws = client(url);
