@@ -157,6 +157,24 @@ describe('a peer that stops reading', () => {
     expect(connection.readyState).toBe(connection.OPEN);
   });
 
+  it('a stalled peer that then half-closes (FIN) is dropped after closeTimeout, not kept forever', async () => {
+    const wss = await listening({ closeTimeout: 300 });
+    const { peer, connection, closed } = await session(wss);
+    peer.socket.pause();
+    // Enough to fill the loopback buffers, so our FIN cannot follow the data out.
+    for (let sequence = 0; sequence < 4000 && connection.bufferedAmount < 2 * LIMIT; sequence++) {
+      connection.send(numbered(sequence, MESSAGE));
+      await nextTurn();
+    }
+    expect(connection.bufferedAmount).toBeGreaterThanOrEqual(2 * LIMIT);
+    const endedAt = Date.now();
+    peer.socket.end();
+    const outcome = await closed;
+    expect(outcome).toMatchObject({ code: 1006, wasClean: false });
+    expect(outcome.at - endedAt).toBeLessThan(2000);
+    expect(wss.clients.has(connection)).toBe(false);
+  });
+
   it("send returns 'queued' under backpressure and 'drain' fires once the peer reads again", async () => {
     const wss = await listening();
     const { peer, connection } = await session(wss);
