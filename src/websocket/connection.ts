@@ -396,6 +396,8 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
     if (this.readyState === OPEN) this.readyState = CLOSING;
     this.flush();
     this.socket?.end();
+    // A peer that stopped reading never takes our unwritten bytes: bound the wait.
+    this.armCloseTimer();
   }
 
   /** @internal */
