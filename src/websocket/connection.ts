@@ -251,12 +251,16 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
   flush(): void {
     this.flushScheduled = false;
     const socket = this.socket;
-    if (socket && !this.outbox.empty && !socket.destroyed) this.outbox.flush(socket);
+    if (!socket || this.outbox.empty || socket.destroyed) return;
+    // A socket that takes it all without asking to wait (the kernel took the bytes at
+    // once) emits no 'drain' of its own, yet a sender told 'queued' waits for ours.
+    if (this.outbox.flush(socket) && this.needDrain) process.nextTick(drainConnection, this);
   }
 
-  /** @internal */
+  /** @internal Emits 'drain' once what waits is back under the socket's high-water mark, as 'sent' means. */
   onDrain(): void {
-    if (this.needDrain && this.outbox.empty && this.socket?.writableLength === 0) {
+    const socket = this.socket;
+    if (this.needDrain && this.outbox.empty && socket && socket.writableLength <= socket.writableHighWaterMark) {
       this.needDrain = false;
       this.emit('drain');
     }
@@ -540,6 +544,9 @@ function onSocketDrain(this: AttachedSocket): void {
 }
 function flushConnection(connection: WebSocketConnection): void {
   connection.flush();
+}
+function drainConnection(connection: WebSocketConnection): void {
+  connection.onDrain();
 }
 function destroySocket(socket: Socket): void {
   socket.destroy();
