@@ -116,7 +116,9 @@ export class WebSocket extends WebSocketConnection {
       this.failHandshake('WebSocket was closed before the connection was established');
       return;
     }
-    super.close(code, reason);
+    // WHATWG "close the WebSocket": a reason without a code goes out with 1000.
+    if (code === undefined && reason) code = 1000;
+    super.close(code, code === undefined ? undefined : reason);
   }
 
   /** Destroys the connection at once; while connecting, abandons the handshake (error, then close 1006). */

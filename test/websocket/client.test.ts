@@ -497,6 +497,18 @@ describe('WebSocket: close() and send() rules', () => {
     expect(connections).toBe(0);
   });
 
+  it('close() with a reason but no code sends 1000 with the reason; an empty reason sends no code', async () => {
+    const { server, url } = await startServer();
+    for (const [reason, expected] of [['leaving', [1000, 'leaving']], ['', [1005, '']]] as const) {
+      const serverSide = new Promise<Outcome>((resolve) => server.once('connection', (conn: WebSocketConnection) => resolve(outcome(conn))));
+      const ws = client(url);
+      await opened(ws);
+      ws.close(undefined, reason);
+      const peer = await serverSide;
+      expect([peer.code, peer.reason]).toEqual(expected);
+    }
+  });
+
   it('close() twice and close() after CLOSED are no-ops', async () => {
     const { url } = await startServer();
     const ws = client(url);
