@@ -124,8 +124,15 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
   protected socket: AttachedSocket | undefined;
   protected settings: ConnectionSettings | undefined;
   private parser: FrameParser | undefined;
-  private readonly closing = new CloseHandshake();
-  private readonly outbox = new Outbox();
+  // Made on first use: an idle connection never needs them (most of a server's connections, most of the time).
+  private closeState: CloseHandshake | undefined;
+  private pendingFrames: Outbox | undefined;
+  private get closing(): CloseHandshake {
+    return (this.closeState ??= new CloseHandshake());
+  }
+  private get outbox(): Outbox {
+    return (this.pendingFrames ??= new Outbox());
+  }
   private heartbeat: Heartbeat | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
   private reading = false;
