@@ -413,6 +413,9 @@ describe('WebSocket: event handler attributes and listeners', () => {
     ws.addEventListener('message', always);
     ws.addEventListener('message', removed);
     ws.removeEventListener('message', removed);
+    // A { once } listener can be removed before it fires.
+    ws.addEventListener('message', removed, { once: true });
+    ws.removeEventListener('message', removed);
     // Removing a listener that was never added is harmless.
     ws.removeEventListener('message', () => {});
     // Unknown event types are ignored, as an EventTarget would never fire them.
@@ -629,6 +632,29 @@ describe('WebSocket: handshake failures surface as error, then close 1006', () =
     const ws = client(`ws://127.0.0.1:${port}`);
     const code = await new Promise<number>((resolve) => ws.once('close', resolve));
     expect(code).toBe(1006);
+  });
+});
+
+describe('WebSocket: frames from the server', () => {
+  it('reports a server-initiated close with its code and reason, cleanly', async () => {
+    const { server, url } = await startServer();
+    server.on('connection', (conn: WebSocketConnection) => conn.once('message', () => conn.close(4000, 'maintenance')));
+    const ws = client(url);
+    ws.onopen = () => ws.send('hello');
+    const event = await new Promise<CloseEvent>((resolve) => (ws.onclose = resolve));
+    expect([event.code, event.reason, event.wasClean]).toEqual([4000, 'maintenance', true]);
+    expect(ws.readyState).toBe(CLOSED);
+  });
+
+  it("'fragments' gives binary data as an array of Buffers", async () => {
+    const { server, url } = await startServer();
+    server.on('connection', (conn: WebSocketConnection) => conn.on('message', (data: Buffer) => conn.send(data)));
+    const ws = client(url);
+    ws.binaryType = 'fragments';
+    ws.onopen = () => ws.send(Buffer.from([1, 2]));
+    const event = await new Promise<MessageEvent>((resolve) => (ws.onmessage = resolve));
+    expect(Array.isArray(event.data)).toBe(true);
+    expect([...Buffer.concat(event.data as Buffer[])]).toEqual([1, 2]);
   });
 });
 
