@@ -191,6 +191,8 @@ function sleep(ms: number): Promise<void> {
 export interface EchoRow {
   scenario: Scenario;
   results: Partial<Record<ServerKind, Measurement>>;
+  /** Every round, in order, to show the spread. */
+  rounds: Partial<Record<ServerKind, Measurement[]>>;
 }
 
 export async function runEchoBenchmarks(overrides: Partial<EchoOptions> = {}): Promise<EchoRow[]> {
@@ -221,7 +223,7 @@ export async function runEchoBenchmarks(overrides: Partial<EchoOptions> = {}): P
       }
       const results: EchoRow['results'] = {};
       for (const kind of kinds) results[kind] = median(runs[kind]);
-      rows.push({ scenario, results });
+      rows.push({ scenario, results, rounds: runs });
     }
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
@@ -273,8 +275,14 @@ function printEchoTable(rows: EchoRow[], options: EchoOptions): void {
   console.log(show(header));
   console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
   for (const line of lines) console.log(show(line));
-  const loads = rows.flatMap(({ results }) => Object.values(results).map((m) => m.loadCpu));
-  console.log(`load generator CPU during measurements: ${loads.map((share) => `${Math.round(share * 100)}%`).join(', ')}`);
+  console.log('\nPer round (messages/s), and the load generator\'s CPU share in the reported round:');
+  for (const { scenario, results, rounds } of rows) {
+    const parts = Object.entries(rounds).map(
+      ([kind, runs]) =>
+        `${kind} ${runs.map((m) => number(m.messagesPerSecond)).join(', ')} (load generator ${Math.round((results[kind as ServerKind]?.loadCpu ?? 0) * 100)}%)`,
+    );
+    console.log(`  ${scenario.name}: ${parts.join('; ')}`);
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
