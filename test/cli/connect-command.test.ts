@@ -91,10 +91,12 @@ describe('switchboard connect', () => {
     memory.stdin.write('first\n');
     await memory.waitForOutput('< first\n');
     memory.stdin.write('/nonsense\n');
+    memory.stdin.write(`/ping ${'x'.repeat(126)}\n`);
     memory.stdin.write('/close 1001\n');
     memory.stdin.write('second\n');
     await memory.waitForOutput('< second\n');
     expect(memory.stderr()).toContain('Unknown command /nonsense');
+    expect(memory.stderr()).toContain('error: A control frame carries at most 125 bytes');
     // WHATWG close(): a client may only send 1000 or 3000–4999; the connection stays open.
     expect(memory.stderr()).toContain('The close code must be 1000 or in 3000–4999, got 1001');
     memory.stdin.write('close me\n');
