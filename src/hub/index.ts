@@ -17,3 +17,16 @@ export {
   type SubscriptionListener,
 } from './hub.js';
 export { MemoryHub, type MemoryHubOptions } from './memory-hub.js';
+export { HubUnavailableError } from './hub-unavailable-error.js';
+export { RedisHub, type RedisHubOptions } from './redis-hub.js';
+export type { RedisCommander, RedisMessageListener, RedisSubscriber } from './redis-client.js';
+export {
+  ioredisCommander,
+  ioredisSubscriber,
+  nodeRedisCommander,
+  nodeRedisSubscriber,
+  type IoRedisClientLike,
+  type IoRedisSubscriberLike,
+  type NodeRedisClientLike,
+  type NodeRedisSubscriberLike,
+} from './redis-adapters.js';
