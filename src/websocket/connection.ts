@@ -166,6 +166,8 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
     socket.on('close', onSocketClose);
     socket.on('error', onSocketError);
     socket.on('drain', onSocketDrain);
+    // A pause() made while connecting holds once the socket is there.
+    if (this.paused) socket.pause();
     // Bytes that came with the handshake are the first frames; read them after 'open'.
     if (head.length > 0) socket.unshift(head);
     this.readyState = OPEN;

@@ -646,6 +646,24 @@ describe('WebSocket: frames from the server', () => {
     expect(ws.readyState).toBe(CLOSED);
   });
 
+  it('pause() while CONNECTING holds once open; resume() delivers what waited', async () => {
+    const { server, url } = await startServer();
+    server.on('connection', (conn: WebSocketConnection) => conn.on('message', (data: Buffer) => conn.send(data.toString())));
+    const ws = client(url);
+    ws.pause();
+    expect(ws.readingPaused).toBe(true);
+    const got: string[] = [];
+    ws.on('message', (data: Buffer) => got.push(data.toString()));
+    await opened(ws);
+    ws.send('held');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(got).toEqual([]);
+    const next = nextMessage(ws);
+    ws.resume();
+    expect((await next).data.toString()).toBe('held');
+    expect(ws.readingPaused).toBe(false);
+  });
+
   it("'fragments' gives binary data as an array of Buffers", async () => {
     const { server, url } = await startServer();
     server.on('connection', (conn: WebSocketConnection) => conn.on('message', (data: Buffer) => conn.send(data)));
