@@ -1,9 +1,10 @@
 // Thin adapters from the two common Node Redis clients to the hub's RedisCommander and
 // RedisSubscriber. Written against duck types, so neither package is imported here and
 // the hub keeps zero runtime dependencies.
+import type { EventEmitter } from 'node:events';
 import type { RedisCommander, RedisMessageListener, RedisSubscriber } from './redis-client.js';
 
-type EventListener = (...args: never[]) => void;
+type EventListener = Parameters<EventEmitter['on']>[1];
 
 /** The part of a node-redis (`redis` v4 to v6) client the adapters use. */
 export interface NodeRedisClientLike {
@@ -63,10 +64,10 @@ export function nodeRedisSubscriber(client: NodeRedisSubscriberLike): RedisSubsc
       // its own) and 'end' when it is closed for good.
       const onError = (error: unknown): void => listener(error instanceof Error ? error : new Error(String(error)));
       const onEnd = (): void => listener(new Error('Redis subscriber connection ended'));
-      client.on('error', onError as EventListener);
+      client.on('error', onError);
       client.on('end', onEnd);
       return () => {
-        client.off('error', onError as EventListener);
+        client.off('error', onError);
         client.off('end', onEnd);
       };
     },
