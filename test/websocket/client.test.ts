@@ -664,6 +664,28 @@ describe('WebSocket: frames from the server', () => {
     expect(ws.readingPaused).toBe(false);
   });
 
+  it('fails the connection, sending 1009, when the server sends more than maxPayload', async () => {
+    const { server, url } = await startServer();
+    const serverSide = new Promise<Outcome>((resolve) =>
+      server.once('connection', (conn: WebSocketConnection) => {
+        const result = outcome(conn);
+        conn.once('message', () => conn.send(Buffer.alloc(1025)));
+        resolve(result);
+      }),
+    );
+    const ws = client(url, undefined, { maxPayload: 1024 });
+    const mine = outcome(ws);
+    let messages = 0;
+    ws.on('message', () => messages++);
+    ws.onopen = () => ws.send('go');
+    const result = await mine;
+    expect(result.error?.message).toBe('Message larger than 1024 bytes');
+    // The failing side reads nothing more, so it never sees the echo of its close frame (§7.1.7).
+    expect([result.code, result.wasClean]).toEqual([1006, false]);
+    expect(messages).toBe(0);
+    expect((await serverSide).code).toBe(1009);
+  });
+
   it("'fragments' gives binary data as an array of Buffers", async () => {
     const { server, url } = await startServer();
     server.on('connection', (conn: WebSocketConnection) => conn.on('message', (data: Buffer) => conn.send(data)));
