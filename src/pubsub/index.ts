@@ -1,0 +1,2 @@
+export { attachPubSub, createPubSubServer, type CreatePubSubServerOptions, type PubSubOptions, type PubSubServer } from './pubsub-server.js';
+export { type PubSubAction, type PubSubAuthorize } from './pubsub-session.js';

@@ -1,0 +1,144 @@
+// `switchboard.v1` on a WebSocketServer: a thin layer over a Hub. Every connection that
+// negotiated the subprotocol gets a session; live messages go through one shared hub
+// subscription per channel (see channel-fanout.ts).
+import type { IncomingMessage } from 'node:http';
+import type { Hub } from '../hub/hub.js';
+import { PUBSUB_PROTOCOL, resolvePubSubLimits, type PubSubLimits } from '../protocol/pubsub/index.js';
+import { CloseCode } from '../protocol/websocket/index.js';
+import { WebSocketServer, type WebSocketConnection, type WebSocketServerOptions } from '../websocket/index.js';
+import { FanoutRegistry } from './channel-fanout.js';
+import { PubSubSession, type PubSubAuthorize, type SessionSettings } from './pubsub-session.js';
+
+export interface PubSubOptions {
+  readonly hub: Hub;
+  /** May the client subscribe to / publish on the channel? Default: everything is allowed. Errors count as no. */
+  readonly authorize?: PubSubAuthorize;
+  /** Channels one connection may subscribe to at once. Default 100. */
+  readonly maxSubscriptions?: number;
+  /** Largest client frame in bytes; larger ones get a `bad-request` error. Default 1 MiB + 4 KiB. */
+  readonly maxMessageBytes?: number;
+  /** Malformed requests tolerated per connection; the next one closes it with 1008. Default 10. */
+  readonly maxInvalidMessages?: number;
+  /** Requests of one connection waiting to be handled before reading from it pauses. Default 32. */
+  readonly maxPendingRequests?: number;
+  /** Field limits of client messages (channel, event, ref and id lengths). */
+  readonly limits?: Partial<PubSubLimits>;
+  /** Errors that are nobody's reply: `authorize` throwing, a hub failing unexpectedly. */
+  readonly onError?: (error: Error, request: IncomingMessage) => void;
+}
+
+export interface PubSubServer {
+  readonly wss: WebSocketServer;
+  /** Serves a connection that negotiated `switchboard.v1` (done for every 'connection' of `wss`). */
+  handle(connection: WebSocketConnection, request: IncomingMessage): void;
+  /** Open pub/sub connections. */
+  readonly sessionCount: number;
+  /** Channels with a shared hub subscription in this process. */
+  readonly sharedSubscriptionCount: number;
+  /** Stops serving: closes the pub/sub connections with 1001 (and the server, if it was created here). */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `switchboard.v1` on an existing WebSocketServer. Connections that negotiated
+ * another subprotocol (or none) are left to the application. The server must select
+ * `switchboard.v1` when offered: its default `handleProtocols` picks the first offered.
+ */
+export function attachPubSub(wss: WebSocketServer, options: PubSubOptions): PubSubServer {
+  return serve(wss, options, false);
+}
+
+export interface CreatePubSubServerOptions extends PubSubOptions {
+  /**
+   * A WebSocketServer to attach to, or the options of one to create. Default `{ noServer:
+   * true }` (route upgrades with `wss.handleUpgrade`). A created server selects
+   * `switchboard.v1`, closes connections that did not offer it with 1002, takes frames of
+   * at most `maxMessageBytes` (larger: 1009), and defaults to `onBufferLimit: 'drop'` with
+   * `maxBufferedAmount` 8 MiB, so that a slow subscriber is closed with 1013 (come back
+   * and resume) rather than 1008 (do not come back).
+   */
+  readonly server?: WebSocketServer | WebSocketServerOptions;
+}
+
+export function createPubSubServer(options: CreatePubSubServerOptions): PubSubServer {
+  const given = options.server;
+  if (given instanceof WebSocketServer) return serve(given, options, false);
+  const serverOptions = given ?? { noServer: true };
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const chooser = serverOptions.handleProtocols;
+  const wss = new WebSocketServer({
+    maxPayload: maxMessageBytes,
+    onBufferLimit: 'drop',
+    maxBufferedAmount: 8 * 1024 * 1024,
+    ...serverOptions,
+    handleProtocols: (protocols, request) => (protocols.includes(PUBSUB_PROTOCOL) ? PUBSUB_PROTOCOL : chooser?.(protocols, request)),
+  });
+  return serve(wss, options, true);
+}
+
+const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024 + 4096;
+
+function serve(wss: WebSocketServer, options: PubSubOptions, owned: boolean): PubSubServer {
+  if (options === null || typeof options !== 'object' || options.hub === undefined) throw new TypeError('pub/sub needs a hub');
+  const settings: SessionSettings = {
+    hub: options.hub,
+    registry: new FanoutRegistry(options.hub),
+    limits: resolvePubSubLimits(options.limits),
+    maxSubscriptions: positiveInteger(options.maxSubscriptions ?? 100, 'maxSubscriptions'),
+    maxMessageBytes: positiveInteger(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, 'maxMessageBytes'),
+    maxInvalidMessages: positiveInteger(options.maxInvalidMessages ?? 10, 'maxInvalidMessages', true),
+    maxPendingRequests: positiveInteger(options.maxPendingRequests ?? 32, 'maxPendingRequests'),
+    authorize: options.authorize,
+    onError: options.onError,
+  };
+  const sessions = new Set<PubSubSession>();
+  let closed = false;
+
+  const handle = (connection: WebSocketConnection, request: IncomingMessage): void => {
+    if (closed) {
+      connection.close(CloseCode.GoingAway, 'Server shutting down');
+      return;
+    }
+    const session = new PubSubSession(connection, request, settings);
+    sessions.add(session);
+    connection.once('close', () => sessions.delete(session));
+  };
+  const onConnection = (connection: WebSocketConnection, request: IncomingMessage): void => {
+    if (connection.protocol === PUBSUB_PROTOCOL) handle(connection, request);
+    else if (owned) connection.close(CloseCode.ProtocolError, `Use the ${PUBSUB_PROTOCOL} subprotocol`);
+  };
+  wss.on('connection', onConnection);
+
+  return {
+    wss,
+    handle,
+    get sessionCount() {
+      return sessions.size;
+    },
+    get sharedSubscriptionCount() {
+      return settings.registry.size;
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      wss.off('connection', onConnection);
+      if (owned) {
+        await new Promise<void>((resolve) => wss.close(() => resolve()));
+        return;
+      }
+      const waits: Promise<void>[] = [];
+      for (const session of sessions) {
+        waits.push(new Promise((resolve) => session.connection.once('close', () => resolve())));
+        session.connection.close(CloseCode.GoingAway, 'Server shutting down');
+      }
+      await Promise.all(waits);
+    },
+  };
+}
+
+function positiveInteger(value: number, name: string, allowZero = false): number {
+  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
+    throw new RangeError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
+  }
+  return value;
+}
