@@ -161,6 +161,11 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
     this.settings = settings;
     socket.setNoDelay(true);
     socket.setTimeout(0);
+    // Bytes that came with the handshake are the first frames; read them after 'open'.
+    // Unshifted before the 'data' listener, they wait for the stream to resume on the
+    // next tick: once a listener is there, a flowing socket would deliver them at once,
+    // while the connection still counts as connecting, and they would be dropped.
+    if (head.length > 0) socket.unshift(head);
     socket.on('data', onSocketData);
     socket.on('end', onSocketEnd);
     socket.on('close', onSocketClose);
@@ -168,8 +173,6 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
     socket.on('drain', onSocketDrain);
     // A pause() made while connecting holds once the socket is there.
     if (this.paused) socket.pause();
-    // Bytes that came with the handshake are the first frames; read them after 'open'.
-    if (head.length > 0) socket.unshift(head);
     this.readyState = OPEN;
     this.lastSeen = Date.now();
     if (heartbeat) {
