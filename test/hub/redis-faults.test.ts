@@ -1,0 +1,218 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  HubUnavailableError,
+  RedisHub,
+  type RedisMessageListener,
+  type SubscriptionEvent,
+} from '../../src/hub/index.js';
+import { waitFor } from '../support/sse/net.js';
+import { connectPair, redisHub, uniquePrefix, type RedisPair } from '../support/redis.js';
+import { RedisServerProcess, freePort, redisServerOnPath } from '../support/redis-server.js';
+
+function recorder(): { events: SubscriptionEvent[]; listener: (event: SubscriptionEvent) => void } {
+  const events: SubscriptionEvent[] = [];
+  return { events, listener: (event) => events.push(event) };
+}
+
+const ids = (events: SubscriptionEvent[]): string[] => events.flatMap((event) => (event.type === 'message' ? [event.message.id] : []));
+const offsetOf = (id: string): number => Number(id.slice(id.lastIndexOf('-') + 1));
+const epochOf = (id: string): string => id.slice(0, id.lastIndexOf('-'));
+
+/** Publishes until it succeeds; every failure on the way must be a clear HubUnavailableError. */
+async function publishOnceBack(hub: RedisHub, channel: string, data: string, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await hub.publish(channel, { data });
+    } catch (error) {
+      expect(error).toBeInstanceOf(HubUnavailableError);
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function ownRedis(extraArgs?: readonly string[]): Promise<{ server: RedisServerProcess; pair: RedisPair; hub: RedisHub }> {
+  const server = new RedisServerProcess(await freePort(), extraArgs);
+  await server.start();
+  cleanups.push(() => server.kill());
+  const pair = await connectPair(server.url, 25);
+  cleanups.push(() => pair.close());
+  const hub = redisHub(pair, { keyPrefix: uniquePrefix('faults'), commandTimeoutMs: 1000 });
+  cleanups.push(() => hub.close());
+  return { server, pair, hub };
+}
+
+describe.skipIf(!redisServerOnPath)('RedisHub when Redis fails (own redis-server)', () => {
+  it('Redis killed mid-stream: errors, not hangs; after the restart publishing works and clients resume with an epoch-changed gap', async () => {
+    const { server, hub } = await ownRedis();
+    const live = recorder();
+    await hub.subscribe('c', live.listener);
+    const published: string[] = [];
+    let publishError: unknown = null;
+    const publisher = (async () => {
+      for (let i = 0; publishError === null; i++) {
+        try {
+          published.push(await hub.publish('c', { data: String(i) }));
+        } catch (error) {
+          publishError = error;
+        }
+      }
+    })();
+    await waitFor(() => ids(live.events).length >= 20, 'messages before the crash');
+    await server.kill();
+    await publisher;
+    expect(publishError).toBeInstanceOf(HubUnavailableError);
+    expect(String(publishError)).toMatch(/Redis/);
+    await waitFor(() => live.events.at(-1)?.type === 'error', 'the subscriber error');
+    const end = live.events.at(-1);
+    expect(end?.type === 'error' && end.error).toBeInstanceOf(HubUnavailableError);
+    expect(end?.type === 'error' && end.error.message).toMatch(/Redis subscriber connection lost/);
+    // Up to the crash, each message once and in order.
+    const seen = ids(live.events);
+    expect(seen.map(offsetOf)).toEqual(seen.map((_, i) => i + 1));
+    expect(seen).toEqual(published.slice(0, seen.length));
+    expect(hub.subscriberCount('c')).toBe(0);
+
+    // While Redis is down, calls fail promptly with a clear error.
+    await expect(hub.subscribe('c', () => {})).rejects.toThrow(HubUnavailableError);
+    await expect(hub.publish('c', { data: 'x' })).rejects.toThrow(/Redis/);
+
+    await server.start();
+    const fresh = await publishOnceBack(hub, 'c', 'after restart');
+    expect(epochOf(fresh)).not.toBe(epochOf(seen[0]));
+    expect(offsetOf(fresh)).toBe(1);
+    const resumed = recorder();
+    await hub.subscribe('c', resumed.listener, { since: seen.at(-1) });
+    expect(resumed.events).toEqual([
+      { type: 'gap', channel: 'c', since: seen.at(-1), reason: 'epoch-changed', firstAvailableId: fresh },
+      { type: 'message', message: expect.objectContaining({ id: fresh, data: 'after restart' }) },
+      { type: 'live', channel: 'c', headId: fresh },
+    ]);
+    const next = await hub.publish('c', { data: 'live again' });
+    await waitFor(() => ids(resumed.events).length === 2, 'live delivery after recovery');
+    expect(ids(resumed.events)).toEqual([fresh, next]);
+  });
+
+  it('Redis restarted with its data (AOF): same epoch, and a resumed client misses nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'switchboard-redis-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const { server, hub } = await ownRedis(['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]);
+    const live = recorder();
+    await hub.subscribe('c', live.listener);
+    const before = [await hub.publish('c', { data: '1' }), await hub.publish('c', { data: '2' })];
+    await waitFor(() => ids(live.events).length === 2, 'live messages');
+    await server.kill();
+    await waitFor(() => live.events.at(-1)?.type === 'error', 'the subscriber error');
+    await server.start();
+    const after = [await publishOnceBack(hub, 'c', '3'), await hub.publish('c', { data: '4' })];
+    expect(after.map(epochOf)).toEqual(before.map(epochOf));
+    const resumed = recorder();
+    await hub.subscribe('c', resumed.listener, { since: ids(live.events).at(-1) });
+    expect(resumed.events.map((event) => event.type)).toEqual(['message', 'message', 'live']);
+    expect(ids(resumed.events)).toEqual(after);
+  });
+
+  it('only the Pub/Sub connection dropped: subscribers get an error and resume from the stream without loss', async () => {
+    const { pair, hub } = await ownRedis();
+    const live = recorder();
+    await hub.subscribe('c', live.listener);
+    const first = await hub.publish('c', { data: '1' });
+    await waitFor(() => ids(live.events).length === 1, 'the first message');
+    await pair.client.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    await waitFor(() => live.events.at(-1)?.type === 'error', 'the subscriber error');
+    // Published while nobody listened live: only the stream has these.
+    const missed = [await hub.publish('c', { data: '2' }), await hub.publish('c', { data: '3' })];
+    const resumed = recorder();
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      try {
+        await hub.subscribe('c', resumed.listener, { since: first });
+        break;
+      } catch (error) {
+        // node-redis is still reconnecting its subscriber connection.
+        expect(error).toBeInstanceOf(HubUnavailableError);
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
+    expect(ids(resumed.events)).toEqual(missed);
+    const next = await hub.publish('c', { data: '4' });
+    await waitFor(() => ids(resumed.events).length === 3, 'live delivery on the new connection');
+    expect(ids(resumed.events)).toEqual([...missed, next]);
+  });
+});
+
+describe('RedisHub when Redis does not answer', () => {
+  it('publish, subscribe and close each give up after commandTimeoutMs with a clear error', async () => {
+    const subscribed: Array<() => void> = [];
+    const unsubscribed: RedisMessageListener[] = [];
+    const hub = new RedisHub({
+      commander: { sendCommand: () => new Promise(() => {}) },
+      subscriber: {
+        subscribe: () => new Promise<void>((resolve) => subscribed.push(resolve)),
+        unsubscribe: async (_channel, listener) => {
+          unsubscribed.push(listener);
+        },
+        onConnectionLost: () => () => {},
+      },
+      commandTimeoutMs: 50,
+    });
+    await expect(hub.publish('c', { data: 'x' })).rejects.toThrow(/Redis did not answer publish within 50 ms/);
+    await expect(hub.subscribe('c', () => {})).rejects.toThrow(/Redis did not answer SUBSCRIBE within 50 ms/);
+    expect(hub.channelCount).toBe(0);
+    // A SUBSCRIBE confirmed after its deadline is undone, so no listener is left behind.
+    subscribed[0]();
+    await waitFor(() => unsubscribed.length === 1, 'the late UNSUBSCRIBE');
+    // SUBSCRIBE answered but the replay read does not.
+    const second = hub.subscribe('c', () => {});
+    subscribed[1]();
+    await expect(second).rejects.toThrow(/Redis did not answer subscribe within 50 ms/);
+    await hub.close();
+  });
+
+  it('errors from the client become HubUnavailableError with the cause kept', async () => {
+    const cause = new Error('connection refused');
+    const hub = new RedisHub({
+      commander: { sendCommand: async () => Promise.reject(cause) },
+      subscriber: { subscribe: async () => {}, unsubscribe: async () => {}, onConnectionLost: () => () => {} },
+    });
+    const error = await hub.publish('c', { data: 'x' }).catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(HubUnavailableError);
+    expect(error).toMatchObject({ message: 'Redis publish failed: connection refused', cause });
+    await hub.close();
+  });
+
+  it('a subscribe under way when the Pub/Sub connection drops rejects instead of going live', async () => {
+    let lost: ((error: Error) => void) | null = null;
+    let answer: (reply: unknown) => void = () => {};
+    const hub = new RedisHub({
+      commander: { sendCommand: () => new Promise((resolve) => (answer = resolve)) },
+      subscriber: {
+        subscribe: async () => {},
+        unsubscribe: async () => {},
+        onConnectionLost: (listener) => {
+          lost = listener;
+          return () => {};
+        },
+      },
+    });
+    const events: SubscriptionEvent[] = [];
+    const pending = hub.subscribe('c', (event) => events.push(event));
+    await waitFor(() => hub.channelCount === 1, 'the subscribe to start');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    (lost as unknown as (error: Error) => void)(new Error('socket closed'));
+    answer(['e', '0', '', []]);
+    await expect(pending).rejects.toThrow(/Redis subscriber connection lost \(socket closed\)/);
+    expect(events).toEqual([]);
+    await hub.close();
+  });
+});
