@@ -253,11 +253,16 @@ function printEchoTable(rows: EchoRow[], options: EchoOptions): void {
     'switchboard p50 / p99 ms',
     'ws p50 / p99 ms',
     'server CPU (sb / ws)',
+    'msg per server CPU-s (sb / ws)',
+    'ratio per CPU-s',
   ];
   const number = (value: number | undefined): string =>
     value === undefined ? '–' : value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1);
   const latency = (m: Measurement | undefined): string => (m ? `${m.p50.toFixed(3)} / ${m.p99.toFixed(3)}` : '–');
   const cpu = (m: Measurement | undefined): string => (m ? `${Math.round(m.serverCpu * 100)}%` : '–');
+  // Messages per second of the server's own CPU time: steadier than messages/s when
+  // other work on the machine takes cores away from the server.
+  const perCpu = (m: Measurement | undefined): number | undefined => (m ? m.messagesPerSecond / m.serverCpu : undefined);
   const lines = rows.map(({ scenario, results: { switchboard: ours, ws: theirs } }) => [
     scenario.name,
     String(scenario.connections),
@@ -269,6 +274,8 @@ function printEchoTable(rows: EchoRow[], options: EchoOptions): void {
     latency(ours),
     latency(theirs),
     `${cpu(ours)} / ${cpu(theirs)}`,
+    `${number(perCpu(ours))} / ${number(perCpu(theirs))}`,
+    ours && theirs ? `${(perCpu(ours)! / perCpu(theirs)!).toFixed(2)}×` : '–',
   ]);
   const widths = header.map((cell, i) => Math.max(cell.length, ...lines.map((line) => line[i].length)));
   const show = (cells: string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
