@@ -11,3 +11,21 @@ export {
   type BackoffState,
   type RandomSource,
 } from './backoff.js';
+export {
+  DEFAULT_STOP_CODES,
+  ReconnectingWebSocket,
+  type ChannelEvent,
+  type ChannelHandler,
+  type ChannelSubscriptionHandle,
+  type ReconnectingWebSocketOptions,
+} from './reconnecting-websocket.js';
+export {
+  DropEvent,
+  PublishError,
+  ReconnectEvent,
+  ReconnectingCloseEvent,
+  ReconnectingErrorEvent,
+  ResumeEvent,
+  ServerErrorEvent,
+  type DropReason,
+} from './reconnect-events.js';
