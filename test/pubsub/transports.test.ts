@@ -32,7 +32,7 @@ it('WebSocket, SSE and long-poll subscribers of a channel get identical ids and 
   const source = new EventSource(`${base}/sse?channel=room`);
   cleanups.push(() => source.close());
   const record = (event: Event): void => {
-    const message = event as MessageEvent<string>;
+    const message = event as MessageEvent;
     fromSse.push(`${message.lastEventId}|${message.type}|${message.data}`);
   };
   source.addEventListener('message', record);
@@ -43,7 +43,7 @@ it('WebSocket, SSE and long-poll subscribers of a channel get identical ids and 
   cleanups.push(() => poller.close());
   poller.onmessage = (event) => fromPoll.push(`${event.lastEventId}|${event.type}|${event.data}`);
   poller.addEventListener('note', (event) => {
-    const message = event as MessageEvent<string>;
+    const message = event as MessageEvent;
     fromPoll.push(`${message.lastEventId}|${message.type}|${message.data}`);
   });
 

@@ -76,7 +76,7 @@ describe('ReconnectingWebSocket: the WHATWG-like API', () => {
     expect(socket.readyState).toBe(ReconnectingWebSocket.CONNECTING);
     expect([socket.CONNECTING, socket.OPEN, socket.CLOSING, socket.CLOSED]).toEqual([0, 1, 2, 3]);
     const messages: string[] = [];
-    socket.onmessage = (event) => messages.push((event as MessageEvent<string>).data);
+    socket.onmessage = (event) => messages.push((event as MessageEvent).data as string);
     expect(socket.send('early')).toBe('queued');
     let opened = false;
     socket.onopen = () => (opened = true);
