@@ -48,8 +48,7 @@ export function parseClientMessage(text: string, limits: PubSubLimits = DEFAULT_
   try {
     return { ok: true, message: readClientMessage(fields, limits) };
   } catch (error) {
-    if (!(error instanceof InvalidField)) throw error;
-    return { ok: false, reason: error.reason, ...(ref === undefined ? {} : { ref }), ...(channel === undefined ? {} : { channel }) };
+    return invalid(error, { ...(ref === undefined ? {} : { ref }), ...(channel === undefined ? {} : { channel }) });
   }
 }
 
@@ -80,8 +79,7 @@ export function parseServerMessage(text: string, limits: PubSubLimits = DEFAULT_
   try {
     return { ok: true, message: readServerMessage(fields) };
   } catch (error) {
-    if (!(error instanceof InvalidField)) throw error;
-    return { ok: false, reason: error.reason };
+    return invalid(error, {});
   }
 }
 
@@ -126,6 +124,12 @@ function readServerMessage(fields: Fields): ServerMessage {
     default:
       throw new InvalidField(typeof fields.type === 'string' ? `unknown message type "${fields.type.slice(0, 32)}"` : 'missing "type"');
   }
+}
+
+/** A failed result for bad input; anything else thrown is a bug and goes on up. */
+function invalid(error: unknown, context: { readonly ref?: string; readonly channel?: string }): { ok: false; reason: string; ref?: string; channel?: string } {
+  if (!(error instanceof InvalidField)) throw error;
+  return { ok: false, reason: error.reason, ...context };
 }
 
 function parseObject(text: string, maxLength: number): Fields | InvalidField {
