@@ -636,6 +636,21 @@ describe('WebSocket: handshake failures surface as error, then close 1006', () =
 });
 
 describe('WebSocket: frames from the server', () => {
+  it('reads frames that arrive in the same TCP write as the 101, after open', async () => {
+    const { port } = await startRawServer(async (socket) => {
+      const headers = await readRequestHead(socket);
+      // An unmasked text frame "early" (0x81, length 5), glued to the response head.
+      const frame = Buffer.concat([Buffer.from([0x81, 5]), Buffer.from('early')]);
+      socket.write(Buffer.concat([Buffer.from(upgradeResponse({ 'Sec-WebSocket-Accept': acceptFor(headers['sec-websocket-key']) })), frame]));
+    });
+    const ws = client(`ws://127.0.0.1:${port}`);
+    const log: string[] = [];
+    ws.onopen = () => log.push('open');
+    const message = new Promise<MessageEvent>((resolve) => (ws.onmessage = resolve));
+    expect((await message).data).toBe('early');
+    expect(log).toEqual(['open']);
+  });
+
   it('reports a server-initiated close with its code and reason, cleanly', async () => {
     const { server, url } = await startServer();
     server.on('connection', (conn: WebSocketConnection) => conn.once('message', () => conn.close(4000, 'maintenance')));
