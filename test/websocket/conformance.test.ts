@@ -142,6 +142,62 @@ function expectFailureBytes(client: RawWebSocketPeer, code: number, before: Buff
   expect(client.closeFrame?.code).toBe(code);
 }
 
+/** Autobahn 7.7: codes a peer may send, echoed. 1012–1014 were registered after the RFC (IANA registry, §11.7). */
+const VALID_CLOSE_CODES = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999];
+/** Autobahn 7.9 and 7.13: codes no one may send (reserved, unassigned, out of range); receiving one is a protocol error. */
+const INVALID_CLOSE_CODES = [0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535];
+
+// Markus Kuhn's UTF-8 decoder stress test, as Autobahn 6.5–6.23 uses it:
+// group, whether the sequences are valid UTF-8, the sequences.
+const KOSME = hex('ce ba e1 bd b9 cf 83 ce bc ce b5');
+const UTF8_SEQUENCES: [string, boolean, Buffer[]][] = [
+  ['6.5 some valid UTF-8', true, [KOSME]],
+  ['6.6 prefixes of "κόσμε" (valid only at code point boundaries)', true, [2, 5, 7, 9, 11].map((n) => KOSME.subarray(0, n))],
+  ['6.6 prefixes of "κόσμε" that end inside a code point', false, [1, 3, 4, 6, 8, 10].map((n) => KOSME.subarray(0, n))],
+  ['6.7 first code point of each length', true, ['00', 'c2 80', 'e0 a0 80', 'f0 90 80 80'].map(hex)],
+  ['6.8 first sequences of 5 and 6 bytes', false, ['f8 88 80 80 80', 'fc 84 80 80 80 80'].map(hex)],
+  ['6.9 last code point of each length', true, ['7f', 'df bf', 'ef bf bf', 'f4 8f bf bf'].map(hex)],
+  ['6.10 last sequences of 4 to 6 bytes, past U+10FFFF', false, ['f7 bf bf bf', 'fb bf bf bf bf', 'fd bf bf bf bf bf'].map(hex)],
+  ['6.11 other valid boundary conditions', true, ['ed 9f bf', 'ee 80 80', 'ef bf bd', 'f4 8f bf bf'].map(hex)],
+  ['6.11 just past U+10FFFF', false, [hex('f4 90 80 80')]],
+  [
+    '6.12 unexpected continuation bytes',
+    false,
+    [...['80', 'bf', '80 bf', '80 bf 80', '80 bf 80 bf', '80 bf 80 bf 80', '80 bf 80 bf 80 bf'].map(hex), range(0x80, 0xbf)],
+  ],
+  [
+    '6.13 lonely start bytes, each followed by a space',
+    false,
+    [
+      spaced(range(0xc0, 0xdf)),
+      spaced(range(0xe0, 0xef)),
+      spaced(range(0xf0, 0xf7)),
+      spaced(range(0xf8, 0xfb)),
+      spaced(range(0xfc, 0xfd)),
+    ],
+  ],
+  ['6.14 sequences missing their last continuation byte', false, incomplete().map(hex)],
+  ['6.15 concatenated incomplete sequences', false, [Buffer.concat(incomplete().map(hex))]],
+  ['6.16 impossible bytes', false, ['fe', 'ff', 'fe fe ff ff'].map(hex)],
+  ['6.17 overlong "/"', false, ['c0 af', 'e0 80 af', 'f0 80 80 af', 'f8 80 80 80 af', 'fc 80 80 80 80 af'].map(hex)],
+  ['6.18 maximal overlong sequences', false, ['c1 bf', 'e0 9f bf', 'f0 8f bf bf', 'f8 87 bf bf bf', 'fc 83 bf bf bf bf'].map(hex)],
+  ['6.19 overlong NUL', false, ['c0 80', 'e0 80 80', 'f0 80 80 80', 'f8 80 80 80 80', 'fc 80 80 80 80 80'].map(hex)],
+  [
+    '6.20 single UTF-16 surrogates',
+    false,
+    ['ed a0 80', 'ed ad bf', 'ed ae 80', 'ed af bf', 'ed b0 80', 'ed be 80', 'ed bf bf'].map(hex),
+  ],
+  [
+    '6.21 paired UTF-16 surrogates',
+    false,
+    ['a0 80', 'a0 80', 'ad bf', 'ad bf', 'ae 80', 'ae 80', 'af bf', 'af bf'].map((high, i) =>
+      hex(`ed ${high} ed ${i % 2 === 0 ? 'b0 80' : 'bf bf'}`),
+    ),
+  ],
+  ['6.22 noncharacters (valid UTF-8)', true, nonCharacters()],
+  ['6.23 U+FFFD and a byte order mark', true, ['ef bf bd', 'ef bb bf'].map(hex)],
+];
+
 // ---- Our server ----
 
 describe('our server, against a raw client', () => {
@@ -423,57 +479,9 @@ describe('our server, against a raw client', () => {
       });
     });
 
-    // Markus Kuhn's UTF-8 decoder stress test, as Autobahn 6.5–6.23 uses it.
     // Each sequence goes as one frame, as one-byte fragments, and as one frame
     // sent octet by octet.
-    const sequences: [string, boolean, Buffer[]][] = [
-      ['6.5 some valid UTF-8', true, [kosme]],
-      ['6.6 prefixes of "κόσμε" (valid only at code point boundaries)', true, [2, 5, 7, 9, 11].map((n) => kosme.subarray(0, n))],
-      ['6.6 prefixes of "κόσμε" that end inside a code point', false, [1, 3, 4, 6, 8, 10].map((n) => kosme.subarray(0, n))],
-      ['6.7 first code point of each length', true, ['00', 'c2 80', 'e0 a0 80', 'f0 90 80 80'].map(hex)],
-      ['6.8 first sequences of 5 and 6 bytes', false, ['f8 88 80 80 80', 'fc 84 80 80 80 80'].map(hex)],
-      ['6.9 last code point of each length', true, ['7f', 'df bf', 'ef bf bf', 'f4 8f bf bf'].map(hex)],
-      ['6.10 last sequences of 4 to 6 bytes, past U+10FFFF', false, ['f7 bf bf bf', 'fb bf bf bf bf', 'fd bf bf bf bf bf'].map(hex)],
-      ['6.11 other valid boundary conditions', true, ['ed 9f bf', 'ee 80 80', 'ef bf bd', 'f4 8f bf bf'].map(hex)],
-      ['6.11 just past U+10FFFF', false, [hex('f4 90 80 80')]],
-      [
-        '6.12 unexpected continuation bytes',
-        false,
-        [...['80', 'bf', '80 bf', '80 bf 80', '80 bf 80 bf', '80 bf 80 bf 80', '80 bf 80 bf 80 bf'].map(hex), range(0x80, 0xbf)],
-      ],
-      [
-        '6.13 lonely start bytes, each followed by a space',
-        false,
-        [
-          spaced(range(0xc0, 0xdf)),
-          spaced(range(0xe0, 0xef)),
-          spaced(range(0xf0, 0xf7)),
-          spaced(range(0xf8, 0xfb)),
-          spaced(range(0xfc, 0xfd)),
-        ],
-      ],
-      ['6.14 sequences missing their last continuation byte', false, incomplete().map(hex)],
-      ['6.15 concatenated incomplete sequences', false, [Buffer.concat(incomplete().map(hex))]],
-      ['6.16 impossible bytes', false, ['fe', 'ff', 'fe fe ff ff'].map(hex)],
-      ['6.17 overlong "/"', false, ['c0 af', 'e0 80 af', 'f0 80 80 af', 'f8 80 80 80 af', 'fc 80 80 80 80 af'].map(hex)],
-      ['6.18 maximal overlong sequences', false, ['c1 bf', 'e0 9f bf', 'f0 8f bf bf', 'f8 87 bf bf bf', 'fc 83 bf bf bf bf'].map(hex)],
-      ['6.19 overlong NUL', false, ['c0 80', 'e0 80 80', 'f0 80 80 80', 'f8 80 80 80 80', 'fc 80 80 80 80 80'].map(hex)],
-      [
-        '6.20 single UTF-16 surrogates',
-        false,
-        ['ed a0 80', 'ed ad bf', 'ed ae 80', 'ed af bf', 'ed b0 80', 'ed be 80', 'ed bf bf'].map(hex),
-      ],
-      [
-        '6.21 paired UTF-16 surrogates',
-        false,
-        ['a0 80', 'a0 80', 'ad bf', 'ad bf', 'ae 80', 'ae 80', 'af bf', 'af bf'].map((high, i) =>
-          hex(`ed ${high} ed ${i % 2 === 0 ? 'b0 80' : 'bf bf'}`),
-        ),
-      ],
-      ['6.22 noncharacters (valid UTF-8)', true, nonCharacters()],
-      ['6.23 U+FFFD and a byte order mark', true, ['ef bf bd', 'ef bb bf'].map(hex)],
-    ];
-    for (const [group, valid, payloads] of sequences) {
+    for (const [group, valid, payloads] of UTF8_SEQUENCES) {
       describe(group, () => {
         payloads.forEach((payload, index) => {
           it(`${index + 1}: ${payload.length > 16 ? `${payload.length} bytes` : payload.toString('hex')} is ${valid ? 'echoed' : 'refused with 1007'}`, async () => {
@@ -560,8 +568,7 @@ describe('our server, against a raw client', () => {
     it('7.5.1 a close whose reason is not UTF-8 fails with 1007', async () => {
       await expectFailure([close(1000, kosmeBrokenReason())], 1007);
     });
-    const validCodes = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999];
-    for (const code of validCodes) {
+    for (const code of VALID_CLOSE_CODES) {
       it(`7.7 close code ${code} is echoed`, async () => {
         const client = await connectRawClient(port);
         client.send(close(code, 'reason'));
@@ -569,9 +576,7 @@ describe('our server, against a raw client', () => {
         expectBytes(client.received, Buffer.concat([hex('88 02'), u16(code)]));
       });
     }
-    // 1012–1014 were registered after the RFC (IANA registry, §11.7) and are valid above.
-    const invalidCodes = [0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535];
-    for (const code of invalidCodes) {
+    for (const code of INVALID_CLOSE_CODES) {
       it(`7.9/7.13 close code ${code} may not be sent: 1002`, async () => {
         await expectFailure([close(code)], 1002);
       });
@@ -681,10 +686,13 @@ describe('our server with small limits (maxPayload 1024, maxFragments 4)', () =>
 describe('our client, against a raw server', () => {
   let raw: RawWebSocketServer;
   beforeAll(async () => {
-    raw = await RawWebSocketServer.listen((head) => ({
-      headers: /^sec-websocket-protocol:/im.test(head) ? ['Sec-WebSocket-Protocol: chat'] : [],
-      frames: /^x-early-frames: yes/im.test(head) ? Buffer.concat([server(Opcode.Text, 'early'), server(Opcode.Ping, 'p')]) : undefined,
-    }));
+    raw = await RawWebSocketServer.listen((head) => {
+      const protocol = /^x-answer-protocol:\s*(\S+)/im.exec(head)?.[1];
+      return {
+        headers: protocol === undefined ? [] : [`Sec-WebSocket-Protocol: ${protocol}`],
+        frames: /^x-early-frames: yes/im.test(head) ? Buffer.concat([server(Opcode.Text, 'early'), server(Opcode.Ping, 'p')]) : undefined,
+      };
+    });
   });
   afterAll(async () => {
     await raw.close();
@@ -698,8 +706,11 @@ describe('our client, against a raw server', () => {
   }
 
   /** Opens our client against the raw server; returns it, the raw peer, and what the client reports. */
-  async function open(headers: Record<string, string> = {}): Promise<{ ws: WebSocket; peer: RawWebSocketPeer; seen: Observed }> {
-    const ws = new WebSocket(raw.url, undefined, { headers, closeTimeout: 2000 });
+  async function open(
+    headers: Record<string, string> = {},
+    protocols?: string[],
+  ): Promise<{ ws: WebSocket; peer: RawWebSocketPeer; seen: Observed }> {
+    const ws = new WebSocket(raw.url, protocols, { headers, closeTimeout: 2000 });
     const seen: Observed = {
       messages: [],
       pings: [],
@@ -714,20 +725,42 @@ describe('our client, against a raw server', () => {
     return { ws, peer, seen };
   }
 
-  /** Our client must fail the connection: a masked close frame with `code`, then 'close' with 1006 (§7.1.7, WHATWG "fail"). */
-  async function expectClientFailure(frames: Buffer[], code: number): Promise<void> {
+  /** Resolves once our client has reported `count` messages in all. */
+  function untilMessages(ws: WebSocket, seen: Observed, count: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (seen.messages.length < count) return;
+        ws.off('message', check);
+        resolve();
+      };
+      ws.on('message', check);
+      check();
+    });
+  }
+
+  /**
+   * Our client must fail the connection (§7.1.7): after `before` (the messages
+   * that were valid), a masked close frame with `code` as the last thing it
+   * sends, then 'error' and 'close' with 1006, as the WHATWG "fail the
+   * WebSocket connection" has it.
+   */
+  async function expectClientFailure(frames: Buffer[], code: number, before: { data: Buffer; isBinary: boolean }[] = [], how: Delivery = 'whole'): Promise<void> {
     const { peer, seen } = await open();
-    peer.send(...frames);
+    await deliver(peer, frames, how);
     await peer.until(() => peer.closeFrame !== undefined);
     expect(peer.parseError).toBeUndefined();
     expect(peer.closeFrame?.code).toBe(code);
-    const closeBytes = peer.received;
-    expect(closeBytes[0]).toBe(0x88);
-    expect(closeBytes[1] & 0x80).toBe(0x80);
     const outcome = await seen.closed;
     expect(outcome).toEqual({ code: 1006, reason: '', wasClean: false });
-    expect(seen.errors.some((error) => error instanceof ProtocolError && error.closeCode === code)).toBe(true);
-    expect(seen.messages).toEqual([]);
+    // All our client sent was that close frame: no pong for a ping that came after the fault, nothing after it.
+    await peer.closed;
+    const sent = peer.received;
+    expect(sent[0]).toBe(0x88);
+    expect(sent.length).toBe(6 + (sent[1] & 0x7f));
+    expect(seen.errors).toHaveLength(1);
+    expect(seen.errors[0]).toBeInstanceOf(ProtocolError);
+    expect((seen.errors[0] as ProtocolError).closeCode).toBe(code);
+    expect(seen.messages).toEqual(before);
   }
 
   /** Our client's clean close, answered by the raw server: close echo, then the server ends TCP. */
@@ -737,20 +770,31 @@ describe('our client, against a raw server', () => {
     peer.send(server(Opcode.Close, u16(1000)));
     peer.end();
     expect(await seen.closed).toEqual({ code: 1000, reason: '', wasClean: true });
+    expect(seen.errors).toEqual([]);
+  }
+
+  /** The masked frames our client sent: opcode byte, then the MASK bit set on every one (§5.3). */
+  function expectMaskedFrames(bytes: Buffer, frames: { opcode: number; length: number }[]): void {
+    let at = 0;
+    for (const { opcode, length } of frames) {
+      expect(bytes[at]).toBe(0x80 | opcode);
+      expect(bytes[at + 1]).toBe(0x80 | length);
+      at += 6 + length;
+    }
+    expect(at).toBe(bytes.length);
   }
 
   describe('1 Framing', () => {
-    it('1.1/1.2 text and binary messages of 0 to 65536 bytes', async () => {
-      const { ws, peer, seen } = await open();
-      const sizes = [0, 125, 126, 65535, 65536];
-      peer.send(...sizes.flatMap((size) => [server(Opcode.Text, ascii(size)), server(Opcode.Binary, bytesOf(size))]));
-      await new Promise<void>((resolve) => {
-        const check = (): void => void (seen.messages.length === sizes.length * 2 && resolve());
-        ws.on('message', check);
+    for (const how of ['whole', 997] as const) {
+      it(`1.1/1.2 text and binary messages of 0 to 65536 bytes (${how === 'whole' ? 'in one write' : `in chops of ${how} bytes`})`, async () => {
+        const { ws, peer, seen } = await open();
+        const sizes = [0, 125, 126, 127, 128, 65535, 65536];
+        await deliver(peer, sizes.flatMap((size) => [server(Opcode.Text, ascii(size)), server(Opcode.Binary, bytesOf(size))]), how);
+        await untilMessages(ws, seen, sizes.length * 2);
+        expect(seen.messages).toEqual(sizes.flatMap((size) => [{ data: ascii(size), isBinary: false }, { data: bytesOf(size), isBinary: true }]));
+        await closeCleanly(ws, peer, seen);
       });
-      expect(seen.messages).toEqual(sizes.flatMap((size) => [{ data: ascii(size), isBinary: false }, { data: bytesOf(size), isBinary: true }]));
-      await closeCleanly(ws, peer, seen);
-    });
+    }
     it('frames sent in the same write as the 101 response are not lost', async () => {
       const { ws, peer, seen } = await open({ 'X-Early-Frames': 'yes' });
       await peer.until(() => peer.events.length === 1);
@@ -764,20 +808,26 @@ describe('our client, against a raw server', () => {
   });
 
   describe('2 Pings and pongs', () => {
-    it('2.2/2.4 pings get masked pongs with the same payload', async () => {
+    const payloads = [Buffer.alloc(0), Buffer.from('Hello, world!'), hex('00 ff fe fd fc fb 00 ff'), Buffer.alloc(125, 0xfe)];
+    for (const how of ['whole', 'octet-wise'] as const) {
+      it(`2.1–2.4, 2.6 pings (${how}) get masked pongs with the same payload, in order`, async () => {
+        const { ws, peer, seen } = await open();
+        await deliver(peer, payloads.map((payload) => server(Opcode.Ping, payload)), how);
+        await peer.until(() => peer.events.length === payloads.length);
+        expect(peer.events).toEqual(payloads.map((data) => ({ type: 'pong', data })));
+        expectMaskedFrames(peer.received, payloads.map((payload) => ({ opcode: Opcode.Pong, length: payload.length })));
+        expect(seen.pings).toEqual(payloads);
+        await closeCleanly(ws, peer, seen);
+      });
+    }
+    it('2.7–2.9 unsolicited pongs get no answer; a ping after them does', async () => {
       const { ws, peer, seen } = await open();
-      const payloads = [Buffer.from('Hello, world!'), Buffer.alloc(0), Buffer.alloc(125, 0xfe)];
-      peer.send(...payloads.map((payload) => server(Opcode.Ping, payload)));
-      await peer.until(() => peer.events.length === payloads.length);
-      expect(peer.events).toEqual(payloads.map((data) => ({ type: 'pong', data })));
-      // Each pong is masked (§5.3): 0x8a, then the MASK bit with the length.
-      let at = 0;
-      for (const payload of payloads) {
-        expect(peer.received[at]).toBe(0x8a);
-        expect(peer.received[at + 1]).toBe(0x80 | payload.length);
-        at += 6 + payload.length;
-      }
-      expect(seen.pings).toEqual(payloads);
+      const pongs: Buffer[] = [];
+      ws.on('pong', (data: Buffer) => pongs.push(Buffer.from(data)));
+      peer.send(server(Opcode.Pong), server(Opcode.Pong, 'unsolicited pong payload'), server(Opcode.Ping, 'ping payload'));
+      await peer.until(() => peer.events.length === 1);
+      expect(peer.events).toEqual([{ type: 'pong', data: Buffer.from('ping payload') }]);
+      expect(pongs).toEqual([Buffer.alloc(0), Buffer.from('unsolicited pong payload')]);
       await closeCleanly(ws, peer, seen);
     });
     it('2.5 a ping with 126 bytes fails with 1002', async () => {
@@ -786,29 +836,56 @@ describe('our client, against a raw server', () => {
   });
 
   describe('3 Reserved bits', () => {
-    it('3.1 a text message with RSV1 set fails with 1002', async () => {
+    it('3.1 a text message with RSV1 set (no extension negotiated) fails with 1002', async () => {
       await expectClientFailure([rawFrame({ opcode: Opcode.Text, rsv: 4, payload: 'Hello' })], 1002);
+    });
+    for (const [rsv, how] of [[2, 'whole'], [3, 'frame-wise'], [4, 'octet-wise']] as const) {
+      it(`3.2–3.4 a valid message, one with RSV = ${rsv}, a ping (${how}): the first is delivered, then 1002 and no pong`, async () => {
+        const frames = [server(Opcode.Text, 'Hello'), rawFrame({ opcode: Opcode.Text, rsv, payload: 'Hello' }), server(Opcode.Ping, 'Hello')];
+        await expectClientFailure(frames, 1002, [{ data: Buffer.from('Hello'), isBinary: false }], how);
+      });
+    }
+    it('3.6 a ping with RSV = 6 fails with 1002', async () => {
+      await expectClientFailure([rawFrame({ opcode: Opcode.Ping, rsv: 6, payload: 'Hello' })], 1002);
     });
   });
 
   describe('4 Opcodes', () => {
-    for (const opcode of [3, 0xb]) {
-      it(`4.x reserved opcode ${opcode} fails with 1002`, async () => {
-        await expectClientFailure([server(opcode, 'reserved')], 1002);
+    for (const opcode of [3, 4, 5, 6, 7, 0xb, 0xc, 0xd, 0xe, 0xf]) {
+      it(`4.${opcode < 8 ? 1 : 2} reserved opcode ${opcode} after a valid message fails with 1002`, async () => {
+        await expectClientFailure([server(Opcode.Text, 'Hello'), server(opcode, 'reserved'), server(Opcode.Ping, 'Hello')], 1002, [
+          { data: Buffer.from('Hello'), isBinary: false },
+        ]);
       });
     }
   });
 
   describe('5 Fragmentation', () => {
-    it('5.6 a fragmented message with a ping inside is reassembled, and the ping answered at once', async () => {
+    it('5.6 a fragmented message with a ping inside is reassembled, and the ping answered before the message ends', async () => {
       const { ws, peer, seen } = await open();
       peer.send(rawFrame({ opcode: Opcode.Text, payload: 'fragment1', fin: false }), server(Opcode.Ping, 'ping payload'));
       await peer.until(() => peer.events.length === 1);
       expect(peer.events[0]).toEqual({ type: 'pong', data: Buffer.from('ping payload') });
       expect(seen.messages).toEqual([]);
       peer.send(rawFrame({ opcode: Opcode.Continuation, payload: 'fragment2', fin: false }), rawFrame({ opcode: Opcode.Continuation, payload: '3' }));
-      await new Promise((resolve) => ws.once('message', resolve));
+      await untilMessages(ws, seen, 1);
       expect(seen.messages).toEqual([{ data: Buffer.from('fragment1fragment23'), isBinary: false }]);
+      await closeCleanly(ws, peer, seen);
+    });
+    it('5.8 the same, sent octet by octet', async () => {
+      const { ws, peer, seen } = await open();
+      await peer.sendInChops(
+        Buffer.concat([
+          rawFrame({ opcode: Opcode.Binary, payload: 'fragment1', fin: false }),
+          server(Opcode.Ping, 'ping payload'),
+          rawFrame({ opcode: Opcode.Continuation, payload: 'fragment2' }),
+        ]),
+        1,
+      );
+      await untilMessages(ws, seen, 1);
+      await peer.until(() => peer.events.length === 1);
+      expect(seen.messages).toEqual([{ data: Buffer.from('fragment1fragment2'), isBinary: true }]);
+      expect(peer.events).toEqual([{ type: 'pong', data: Buffer.from('ping payload') }]);
       await closeCleanly(ws, peer, seen);
     });
     it('9.3 a 4 MiB message in 64-byte fragments is accepted with default options', async () => {
@@ -819,7 +896,7 @@ describe('our client, against a raw server', () => {
         frames.push(rawFrame({ opcode: at === 0 ? Opcode.Binary : Opcode.Continuation, payload: payload.subarray(at, at + 64), fin: at + 64 >= payload.length }));
       }
       peer.send(...frames);
-      await new Promise((resolve) => ws.once('message', resolve));
+      await untilMessages(ws, seen, 1);
       expect(seen.messages).toHaveLength(1);
       expect(seen.messages[0].isBinary).toBe(true);
       expect(seen.messages[0].data.equals(payload)).toBe(true);
@@ -831,15 +908,35 @@ describe('our client, against a raw server', () => {
     it('5.9 a continuation with nothing to continue fails with 1002', async () => {
       await expectClientFailure([rawFrame({ opcode: Opcode.Continuation, payload: 'stray' })], 1002);
     });
+    it('5.18 a fragmented message whose second frame is a new text frame fails with 1002', async () => {
+      await expectClientFailure([rawFrame({ opcode: Opcode.Text, payload: 'fragment1', fin: false }), server(Opcode.Text, 'fragment2')], 1002);
+    });
   });
 
   describe('6 UTF-8', () => {
-    it('6.3.1 invalid UTF-8 in a text message fails with 1007', async () => {
-      await expectClientFailure([server(Opcode.Text, hex('ce ba e1 bd b9 cf 83 ce bc ce b5 ed a0 80 65 64 69 74 65 64'))], 1007);
-    });
     it('6.4 an invalid first fragment fails at once, with no more fragments sent', async () => {
       await expectClientFailure([rawFrame({ opcode: Opcode.Text, payload: hex('ce ba f4 90 80 80'), fin: false })], 1007);
     });
+    for (const [group, valid, payloads] of UTF8_SEQUENCES) {
+      it(`${group}: ${valid ? 'delivered as they are' : 'each fails with 1007, in one frame and in one-byte fragments'}`, async () => {
+        const oneByteFragments = (payload: Buffer): Buffer[] =>
+          [...payload].map((byte, i) => rawFrame({ opcode: i === 0 ? Opcode.Text : Opcode.Continuation, payload: Buffer.from([byte]), fin: i === payload.length - 1 }));
+        if (valid) {
+          const { ws, peer, seen } = await open();
+          peer.send(...payloads.flatMap((payload) => [server(Opcode.Text, payload), ...oneByteFragments(payload)]));
+          await untilMessages(ws, seen, payloads.length * 2);
+          expect(seen.messages).toEqual(payloads.flatMap((data) => [{ data, isBinary: false }, { data, isBinary: false }]));
+          await closeCleanly(ws, peer, seen);
+        } else {
+          await Promise.all(
+            payloads.flatMap((payload) => [
+              expectClientFailure([server(Opcode.Text, payload)], 1007),
+              expectClientFailure(oneByteFragments(payload), 1007),
+            ]),
+          );
+        }
+      });
+    }
   });
 
   describe('7 Close handling', () => {
@@ -847,43 +944,87 @@ describe('our client, against a raw server', () => {
       const { peer, seen } = await open();
       peer.send(server(Opcode.Close, Buffer.concat([u16(1000), Buffer.from('bye')])));
       await peer.until(() => peer.closeFrame !== undefined);
-      expect(peer.received[0]).toBe(0x88);
-      expect(peer.received[1]).toBe(0x82);
+      expectMaskedFrames(peer.received, [{ opcode: Opcode.Close, length: 2 }]);
       expect(peer.closeFrame).toEqual({ code: 1000, reason: '' });
       // A client leaves the TCP close to the server (§7.1.1).
       expect(peer.isOpen).toBe(true);
       peer.end();
       expect(await seen.closed).toEqual({ code: 1000, reason: 'bye', wasClean: true });
     });
+    it('7.1.3/7.1.4 after the close frame, a ping and a message are ignored', async () => {
+      const { peer, seen } = await open();
+      peer.send(server(Opcode.Close, u16(1000)), server(Opcode.Ping, 'late'), server(Opcode.Text, 'late'));
+      await peer.until(() => peer.closeFrame !== undefined);
+      peer.end();
+      expect(await seen.closed).toEqual({ code: 1000, reason: '', wasClean: true });
+      expect(peer.events).toEqual([{ type: 'close', code: 1000, reason: '' }]);
+      expect(seen.messages).toEqual([]);
+      expect(seen.pings).toEqual([]);
+    });
     it('7.3.1 a close without payload is echoed without payload and reported as 1005', async () => {
       const { peer, seen } = await open();
       peer.send(server(Opcode.Close));
       await peer.until(() => peer.closeFrame !== undefined);
-      expect(peer.received.subarray(0, 2)).toEqual(hex('88 80'));
-      expect(peer.received).toHaveLength(6);
+      expectMaskedFrames(peer.received, [{ opcode: Opcode.Close, length: 0 }]);
       peer.end();
       expect(await seen.closed).toEqual({ code: 1005, reason: '', wasClean: true });
     });
-    it('7.7 our client closes with 4000 and a reason: the server sees it masked, and the echo completes a clean close', async () => {
+    it('7.3.2 a close with a 1-byte payload fails with 1002', async () => {
+      await expectClientFailure([server(Opcode.Close, hex('03'))], 1002);
+    });
+    it('7.3.6 a close with a 124-byte reason (126-byte control frame) fails with 1002', async () => {
+      await expectClientFailure([server(Opcode.Close, Buffer.concat([u16(1000), ascii(124)]))], 1002);
+    });
+    it('7.5.1 a close reason that is not UTF-8 fails with 1007', async () => {
+      await expectClientFailure([server(Opcode.Close, Buffer.concat([u16(1000), hex('ff fe')]))], 1007);
+    });
+    for (const code of VALID_CLOSE_CODES) {
+      it(`7.7 close code ${code} from the server is echoed and reported`, async () => {
+        const { peer, seen } = await open();
+        peer.send(server(Opcode.Close, Buffer.concat([u16(code), Buffer.from('why')])));
+        await peer.until(() => peer.closeFrame !== undefined);
+        expect(peer.closeFrame).toEqual({ code, reason: '' });
+        peer.end();
+        expect(await seen.closed).toEqual({ code, reason: 'why', wasClean: true });
+      });
+    }
+    it(`7.9/7.13 invalid close codes from the server fail with 1002: ${INVALID_CLOSE_CODES.join(', ')}`, async () => {
+      await Promise.all(INVALID_CLOSE_CODES.map((code) => expectClientFailure([server(Opcode.Close, u16(code))], 1002)));
+    });
+    it('our client closes with 4000 and a reason: the server sees it masked, and the echo completes a clean close', async () => {
       const { ws, peer, seen } = await open();
       ws.close(4000, 'done');
       await peer.until(() => peer.closeFrame !== undefined);
       expect(peer.closeFrame).toEqual({ code: 4000, reason: 'done' });
-      expect(peer.received[1] & 0x80).toBe(0x80);
+      expectMaskedFrames(peer.received, [{ opcode: Opcode.Close, length: 6 }]);
       peer.send(server(Opcode.Close, u16(4000)));
       peer.end();
       expect(await seen.closed).toEqual({ code: 4000, reason: '', wasClean: true });
-    });
-    it('7.9 an invalid close code from the server fails with 1002', async () => {
-      await expectClientFailure([server(Opcode.Close, u16(1005))], 1002);
-    });
-    it('7.5.1 a close reason that is not UTF-8 fails with 1007', async () => {
-      await expectClientFailure([server(Opcode.Close, Buffer.concat([u16(1000), hex('ff fe')]))], 1007);
     });
     it('a server that drops TCP without a close frame: 1006, not clean', async () => {
       const { peer, seen } = await open();
       peer.destroy();
       expect(await seen.closed).toEqual({ code: 1006, reason: '', wasClean: false });
+    });
+  });
+
+  describe('opening handshake: the subprotocol in the answer', () => {
+    it('the one offered and chosen is reported', async () => {
+      const { ws, peer, seen } = await open({ 'X-Answer-Protocol': 'chat' }, ['chat', 'superchat']);
+      expect(ws.protocol).toBe('chat');
+      await closeCleanly(ws, peer, seen);
+    });
+    it('one that was never offered fails the handshake: error, then 1006 (§4.1)', async () => {
+      const ws = new WebSocket(raw.url, ['chat'], { headers: { 'X-Answer-Protocol': 'other' } });
+      const errors: Error[] = [];
+      ws.on('error', (error: Error) => errors.push(error));
+      const closed = await new Promise((resolve) => ws.on('close', (code: number, reason: string, wasClean: boolean) => resolve({ code, reason, wasClean })));
+      expect(closed).toEqual({ code: 1006, reason: '', wasClean: false });
+      expect(errors.map((error) => error.message)).toEqual(['Server chose a subprotocol that was not offered: "other"']);
+      expect(ws.readyState).toBe(WebSocket.CLOSED);
+      // Consume the raw peer the refused handshake left, so later tests get their own.
+      const peer = await raw.nextPeer();
+      await peer.closed;
     });
   });
 });
