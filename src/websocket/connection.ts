@@ -246,7 +246,32 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
       callback?.(new Error('WebSocket is not open'));
       return 'dropped';
     }
-    const frames = encodeFrame(payload, { opcode, mask: settings.mask });
+    return this.queueFrames(encodeFrame(payload, { opcode, mask: settings.mask }), socket, settings, callback);
+  }
+
+  /**
+   * Sends a frame encoded beforehand with `encodeSharedFrame`: the same bytes
+   * can go to any number of server-side connections (a broadcast encodes once).
+   * Subject to the same buffer limit and result as `send`. Server side only,
+   * since a client's frames must each be masked with a fresh key.
+   */
+  sendFrame(frame: Uint8Array, callback?: (error?: Error | null) => void): SendResult {
+    const socket = this.socket;
+    const settings = this.settings;
+    if (this.readyState !== OPEN || !socket || !settings) {
+      callback?.(new Error('WebSocket is not open'));
+      return 'dropped';
+    }
+    if (settings.mask) throw new TypeError('sendFrame is for server-side connections: client frames must be masked');
+    return this.queueFrames([frame], socket, settings, callback);
+  }
+
+  private queueFrames(
+    frames: Uint8Array[],
+    socket: Socket,
+    settings: ConnectionSettings,
+    callback?: (error?: Error | null) => void,
+  ): SendResult {
     let size = 0;
     for (const frame of frames) size += frame.length;
     if (this.bufferedAmount + size > settings.maxBufferedAmount) {
