@@ -41,6 +41,8 @@ export interface ReconnectingWebSocketOptions {
   readonly maxQueuedMessages?: number;
   /** Bytes kept while disconnected, likewise. Default 1 MiB. */
   readonly maxQueuedBytes?: number;
+  /** Publishes waiting for their acknowledgement (queued or in flight); past it `publish` rejects. Default 1 000. */
+  readonly maxPendingPublishes?: number;
   /** Options of every underlying WebSocket (headers, TLS, handshake timeout, heartbeat…). */
   readonly websocket?: WebSocketClientOptions;
 }
@@ -96,6 +98,7 @@ export class ReconnectingWebSocket extends EventTarget {
   private readonly shouldStop: (code: number, reason: string) => boolean;
   private readonly maxQueuedMessages: number;
   private readonly maxQueuedBytes: number;
+  private readonly maxPendingPublishes: number;
   private readonly websocketOptions: WebSocketClientOptions;
   private readonly channels = new Map<string, ChannelState>();
   private readonly pending = new Map<string, PendingPublish>();
@@ -120,6 +123,7 @@ export class ReconnectingWebSocket extends EventTarget {
     this.shouldStop = options.shouldStop ?? DEFAULT_STOP_CODES;
     this.maxQueuedMessages = count(options.maxQueuedMessages ?? 1000, 'maxQueuedMessages', false);
     this.maxQueuedBytes = count(options.maxQueuedBytes ?? 1024 * 1024, 'maxQueuedBytes', false);
+    this.maxPendingPublishes = count(options.maxPendingPublishes ?? 1000, 'maxPendingPublishes', false);
     this.websocketOptions = options.websocket ?? {};
     this.connect();
   }
@@ -167,8 +171,11 @@ export class ReconnectingWebSocket extends EventTarget {
     const ref = String(++this.nextRef);
     const text = encodeClientMessage({ type: 'publish', channel, data, event: options.event, ref });
     return new Promise<string>((resolve, reject) => {
+      const item = { data: text, bytes: Buffer.byteLength(text), ref };
       this.pending.set(ref, { resolve, reject });
-      this.deliver({ data: text, bytes: Buffer.byteLength(text), ref });
+      // A server that never answers must not make the waiting list grow without end.
+      if (this.pending.size > this.maxPendingPublishes) this.drop(item, 'queue-full');
+      else this.deliver(item);
     });
   }
 

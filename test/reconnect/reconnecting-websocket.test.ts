@@ -178,6 +178,19 @@ describe('ReconnectingWebSocket: the WHATWG-like API', () => {
     expect(bigLog.drops.map((d) => d.reason)).toEqual(['queue-full', 'closed']);
   });
 
+  it('bounds the publishes waiting for an acknowledgement', async () => {
+    // A server that takes publishes but never answers them.
+    const { url } = await plainServer(() => undefined);
+    const socket = client(url, { maxPendingPublishes: 2 });
+    const log = recorder(socket);
+    await waitFor(() => socket.readyState === ReconnectingWebSocket.OPEN, 'open');
+    const waiting = [socket.publish('c', '1'), socket.publish('c', '2')];
+    await expect(socket.publish('c', '3')).rejects.toMatchObject({ code: 'queue-full' });
+    expect(log.drops.map((d) => d.reason)).toEqual(['queue-full']);
+    socket.close();
+    for (const publish of waiting) await expect(publish).rejects.toMatchObject({ code: 'connection-lost' });
+  });
+
   it('validates its options', () => {
     expect(() => new ReconnectingWebSocket('ws://127.0.0.1:1', { maxQueuedMessages: -1 })).toThrow(RangeError);
     expect(() => new ReconnectingWebSocket('ws://127.0.0.1:1', { maxAttempts: 1.5 })).toThrow(RangeError);
