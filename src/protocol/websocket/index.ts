@@ -25,6 +25,7 @@ export { applyMask } from './mask.js';
 export { type MaskKeySource, createMaskKeySource } from './mask-key.js';
 export { type FrameOptions, type MessageOptions, encodeFrame, encodeMessage, encodeSharedFrame } from './frame-encoder.js';
 export { Utf8Validator } from './utf8-validator.js';
+export { MessageBuffer } from './message-buffer.js';
 export {
   DEFAULT_MAX_FRAGMENTS,
   DEFAULT_MAX_PAYLOAD,
