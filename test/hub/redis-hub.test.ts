@@ -7,8 +7,11 @@ import {
   RedisHub,
   ioredisCommander,
   ioredisSubscriber,
+  nodeRedisCommander,
+  nodeRedisSubscriber,
   type SubscriptionEvent,
 } from '../../src/hub/index.js';
+import { SUBSCRIBE_SCRIPT, luaScript } from '../../src/hub/redis-scripts.js';
 import { waitFor } from '../support/sse/net.js';
 import { REDIS_URL, connectPair, deleteKeys, redisHub, redisSubscriberCount, uniquePrefix, type RedisPair } from '../support/redis.js';
 
@@ -264,6 +267,82 @@ describe('RedisHub subscribe', () => {
       expect(ids(events).map((id) => Number(id.slice(id.lastIndexOf('-') + 1)))).toEqual(Array.from({ length: last - 1 }, (_, i) => i + 2));
       expect(types(events).filter((type) => type === 'live')).toHaveLength(1);
     }
+  });
+
+  /**
+   * A hub whose subscribe-script replies, once armed, wait for `release()`: the replay read
+   * has run in Redis but its answer is late, so live messages arrive in between.
+   */
+  function gatedHub(options: { maxPendingLive?: number } = {}): { hub: RedisHub; arm: () => void; release: () => void; held: () => number } {
+    const sha = luaScript(SUBSCRIBE_SCRIPT).sha1;
+    let armed = false;
+    let held = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const real = nodeRedisCommander(pair.client);
+    const keyPrefix = uniquePrefix('gated');
+    prefixes.push(keyPrefix);
+    const gated = new RedisHub({
+      commander: {
+        sendCommand: async (args) => {
+          const reply = await real.sendCommand(args);
+          if (armed && args[1] === sha) {
+            held++;
+            await gate;
+          }
+          return reply;
+        },
+      },
+      subscriber: nodeRedisSubscriber(pair.subscriber),
+      keyPrefix,
+      ...options,
+    });
+    hubs.push(gated);
+    return { hub: gated, arm: () => (armed = true), release, held: () => held };
+  }
+
+  it('holds live messages that arrive while the replay is read, then delivers them after it, once', async () => {
+    const { hub: h, arm, release, held } = gatedHub();
+    const publisher = hub({ keyPrefix: h.keyPrefix }, other);
+    const early = [await publisher.publish('c', { data: '1' }), await publisher.publish('c', { data: '2' })];
+    // Already live on the same Redis SUBSCRIBE: it shows when the held ones got a message too.
+    const observer = recorder();
+    await h.subscribe('c', observer.listener);
+    arm();
+    const { events, listener } = recorder();
+    const subscribing = h.subscribe('c', listener, { since: early[0] });
+    const fresh = recorder();
+    const freshSubscribing = h.subscribe('c', fresh.listener);
+    await waitFor(() => held() === 2, 'both replay reads to run');
+    const late = [await publisher.publish('c', { data: '3' }), await publisher.publish('c', { data: '4' })];
+    await waitFor(() => ids(observer.events).length === 2, 'the live messages');
+    expect(events).toEqual([]);
+    release();
+    await subscribing;
+    await freshSubscribing;
+    const summary = (list: SubscriptionEvent[]): string[] => list.map((event) => (event.type === 'message' ? event.message.id : event.type));
+    expect(summary(events)).toEqual([early[1], 'live', ...late]);
+    expect(summary(fresh.events)).toEqual(['live', ...late]);
+  });
+
+  it('fails a subscribe that would have to hold more than maxPendingLive live messages', async () => {
+    const { hub: h, arm, release, held } = gatedHub({ maxPendingLive: 2 });
+    const publisher = hub({ keyPrefix: h.keyPrefix }, other);
+    const observer = recorder();
+    await h.subscribe('c', observer.listener);
+    arm();
+    const outcome = h.subscribe('c', () => {}).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    await waitFor(() => held() === 1, 'the replay read to run');
+    for (let i = 0; i < 3; i++) await publisher.publish('c', { data: String(i) });
+    await waitFor(() => ids(observer.events).length === 3, 'the live messages');
+    release();
+    const error = await outcome;
+    expect(error).toBeInstanceOf(HubUnavailableError);
+    expect(String(error)).toMatch(/maxPendingLive \(2\)/);
+    expect(h.subscriberCount('c')).toBe(1);
   });
 
   it('unsubscribes a listener that throws; the others keep receiving', async () => {
