@@ -299,6 +299,40 @@ describe('our WebSocketServer with a ws client', () => {
     });
   });
 
+  describe('extensions and heartbeat', () => {
+    it('ws offers permessage-deflate; our server accepts no extension, and ws talks uncompressed', async () => {
+      const theirs = new WS(url);
+      opened.push(theirs);
+      const [{ connection: ours }] = await Promise.all([arrivals.next(), once(theirs, 'open')]);
+      expect(theirs.extensions).toBe('');
+      expect(ours.extensions).toBe('');
+      echoOurs(ours);
+      theirs.send(textOf(10_000));
+      expect((await theirMessage(theirs)).data.toString()).toBe(textOf(10_000));
+    });
+    it("our server's heartbeat pings ws, which answers and stays connected; once ws stops reading, it is dropped with 1006", async () => {
+      const beating = new WebSocketServer({ port: 0, host: '127.0.0.1', heartbeat: { interval: 40, timeout: 40 } });
+      const accepted = once(beating, 'connection') as Promise<[WebSocketConnection]>;
+      await once(beating, 'listening');
+      const theirs = new WS(`ws://127.0.0.1:${(beating.address() as AddressInfo).port}/`);
+      opened.push(theirs);
+      const [[ours]] = await Promise.all([accepted, once(theirs, 'open')]);
+      let pings = 0;
+      let pongs = 0;
+      ours.on('pong', () => pongs++);
+      await new Promise<void>((resolve) => theirs.on('ping', () => ++pings === 3 && resolve()));
+      expect([ours.readyState, theirs.readyState]).toEqual([WS.OPEN, WS.OPEN]);
+      const [ourOutcome, theirOutcome] = [ourClose(ours), theirClose(theirs)];
+      theirs.pause();
+      expect(await ourOutcome).toEqual({ code: 1006, reason: '', wasClean: false });
+      // Paused, ws cannot see the connection end until it reads again.
+      theirs.resume();
+      expect(await theirOutcome).toEqual({ code: 1006, reason: '', wasClean: false });
+      expect(pongs).toBeGreaterThanOrEqual(2);
+      await new Promise<void>((resolve) => beating.close(() => resolve()));
+    });
+  });
+
   describe('subprotocols', () => {
     it("by default the first protocol ws offers is chosen, and both ends agree", async () => {
       const { ours, theirs } = await pair(['chat.v2', 'chat.v1']);
@@ -526,6 +560,26 @@ describe('our WebSocket client with a ws server', () => {
       request.socket.destroy();
       expect(await ourOutcome).toEqual({ code: 1006, reason: '', wasClean: false });
       expect(await theirOutcome).toEqual({ code: 1006, reason: '', wasClean: false });
+    });
+  });
+
+  describe('heartbeat', () => {
+    it("our client's heartbeat pings the ws server, which answers; once it stops reading, our client drops it with 1006", async () => {
+      const ours = new WebSocket(url, undefined, { heartbeat: { interval: 40, timeout: 40 } });
+      opened.push(ours);
+      const [{ connection: theirs }] = await Promise.all([arrivals.next(), once(ours, 'open')]);
+      let pongs = 0;
+      ours.on('pong', () => pongs++);
+      let pings = 0;
+      await new Promise<void>((resolve) => theirs.on('ping', () => ++pings === 3 && resolve()));
+      expect([ours.readyState, theirs.readyState]).toEqual([WS.OPEN, WS.OPEN]);
+      const [ourOutcome, theirOutcome] = [ourClose(ours), theirClose(theirs)];
+      theirs.pause();
+      expect(await ourOutcome).toEqual({ code: 1006, reason: '', wasClean: false });
+      // Paused, ws cannot see the connection end until it reads again.
+      theirs.resume();
+      expect(await theirOutcome).toEqual({ code: 1006, reason: '', wasClean: false });
+      expect(pongs).toBeGreaterThanOrEqual(2);
     });
   });
 
