@@ -424,11 +424,10 @@ describe('our server, against a raw client', () => {
     it('6.2.3 valid UTF-8 in one frame, sent octet by octet', async () => {
       await expectEcho([text(mixed)], [echoText(mixed)], 'octet-wise');
     });
-    const kosme = hex('ce ba e1 bd b9 cf 83 ce bc ce b5');
     it('6.2.4 "κόσμε" sent octet by octet', async () => {
-      await expectEcho([text(kosme)], [echoText(kosme)], 'octet-wise');
+      await expectEcho([text(KOSME)], [echoText(KOSME)], 'octet-wise');
     });
-    const kosmeBroken = hex('ce ba e1 bd b9 cf 83 ce bc ce b5 ed a0 80 65 64 69 74 65 64');
+    const kosmeBroken = kosmeWithSurrogate();
     it('6.3.1 invalid UTF-8 (a surrogate) in one frame: 1007', async () => {
       await expectFailure([text(kosmeBroken)], 1007);
     });
@@ -439,35 +438,35 @@ describe('our server, against a raw client', () => {
     describe('6.4 fail fast: the connection fails where the text stops being UTF-8, without waiting for the rest', () => {
       it('6.4.1 a valid first fragment, then a fragment of a code point past U+10FFFF; no third fragment', async () => {
         const client = await connectRawClient(port);
-        client.send(text(kosme, false));
+        client.send(text(KOSME, false));
         client.send(continuation(hex('f4 90 80 80'), false));
         await client.untilClosed();
         expectFailureBytes(client, 1007);
       });
       it('6.4.2 the bad code point split across the fragments (f4 | 90); no third fragment', async () => {
         const client = await connectRawClient(port);
-        client.send(text(Buffer.concat([kosme, hex('f4')]), false));
+        client.send(text(Buffer.concat([KOSME, hex('f4')]), false));
         client.send(continuation(hex('90'), false));
         await client.untilClosed();
         expectFailureBytes(client, 1007);
       });
       it('6.4.3 one frame, of which only the valid start and the bad bytes are sent', async () => {
-        const payload = Buffer.concat([kosme, hex('f4 90 80 80'), Buffer.from('edited')]);
+        const payload = Buffer.concat([KOSME, hex('f4 90 80 80'), Buffer.from('edited')]);
         const whole = text(payload);
         const headerSize = 6;
         const client = await connectRawClient(port);
-        await client.sendInChops(whole.subarray(0, headerSize + kosme.length), 1024);
-        await client.sendInChops(whole.subarray(headerSize + kosme.length, headerSize + kosme.length + 4), 1024);
+        await client.sendInChops(whole.subarray(0, headerSize + KOSME.length), 1024);
+        await client.sendInChops(whole.subarray(headerSize + KOSME.length, headerSize + KOSME.length + 4), 1024);
         await client.untilClosed();
         expectFailureBytes(client, 1007);
       });
       it('6.4.4 the same, with the bad code point cut after its first byte', async () => {
-        const payload = Buffer.concat([kosme, hex('f4 90 80 80'), Buffer.from('edited')]);
+        const payload = Buffer.concat([KOSME, hex('f4 90 80 80'), Buffer.from('edited')]);
         const whole = text(payload);
         const headerSize = 6;
         const client = await connectRawClient(port);
-        await client.sendInChops(whole.subarray(0, headerSize + kosme.length + 1), 1024);
-        await client.sendInChops(whole.subarray(headerSize + kosme.length + 1, headerSize + kosme.length + 2), 1024);
+        await client.sendInChops(whole.subarray(0, headerSize + KOSME.length + 1), 1024);
+        await client.sendInChops(whole.subarray(headerSize + KOSME.length + 1, headerSize + KOSME.length + 2), 1024);
         await client.untilClosed();
         expectFailureBytes(client, 1007);
       });
@@ -566,7 +565,7 @@ describe('our server, against a raw client', () => {
       await expectFailure([close(1000, ascii(124))], 1002);
     });
     it('7.5.1 a close whose reason is not UTF-8 fails with 1007', async () => {
-      await expectFailure([close(1000, kosmeBrokenReason())], 1007);
+      await expectFailure([close(1000, kosmeWithSurrogate())], 1007);
     });
     for (const code of VALID_CLOSE_CODES) {
       it(`7.7 close code ${code} is echoed`, async () => {
@@ -1051,6 +1050,7 @@ function nonCharacters(): Buffer[] {
   return points.map((point) => Buffer.from(String.fromCodePoint(point)));
 }
 
-function kosmeBrokenReason(): Buffer {
+/** "κόσμε", then a lone UTF-16 surrogate (ed a0 80), then "edited": Autobahn's invalid sample. */
+function kosmeWithSurrogate(): Buffer {
   return hex('ce ba e1 bd b9 cf 83 ce bc ce b5 ed a0 80 65 64 69 74 65 64');
 }
