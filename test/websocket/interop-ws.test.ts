@@ -153,6 +153,19 @@ describe('our WebSocketServer with a ws client', () => {
     }
   });
 
+  it('10,000 small messages sent without waiting come back complete and in order', async () => {
+    const { ours, theirs } = await pair();
+    echoOurs(ours);
+    const echoed: string[] = [];
+    const done = new Promise<void>((resolve) =>
+      theirs.on('message', (data: WS.RawData) => echoed.push((data as Buffer).toString()) === 10_000 && resolve()),
+    );
+    const sent = Array.from({ length: 10_000 }, (_, i) => `message ${i}`);
+    for (const message of sent) theirs.send(message);
+    await done;
+    expect(echoed).toEqual(sent);
+  });
+
   describe('fragmented messages from ws (send with fin: false)', () => {
     it('a text message in three fragments arrives as one message', async () => {
       const { ours, theirs } = await pair();
@@ -249,6 +262,15 @@ describe('our WebSocketServer with a ws client', () => {
         expect(await theirOutcome).toEqual({ code, reason: '', wasClean: true });
       });
     }
+    it('a reason of 123 bytes of multi-byte UTF-8 (the most that fits) reaches ws intact', async () => {
+      const { ours, theirs } = await pair();
+      const reason = textOf(123);
+      expect(Buffer.byteLength(reason)).toBe(123);
+      const [ourOutcome, theirOutcome] = [ourClose(ours), theirClose(theirs)];
+      ours.close(4000, reason);
+      expect(await theirOutcome).toEqual({ code: 4000, reason, wasClean: true });
+      expect(await ourOutcome).toEqual({ code: 4000, reason, wasClean: true });
+    });
     it('a close without a code is reported as 1005 on both ends', async () => {
       const { ours, theirs } = await pair();
       const [ourOutcome, theirOutcome] = [ourClose(ours), theirClose(theirs)];
@@ -420,6 +442,17 @@ describe('our WebSocket client with a ws server', () => {
     }
   });
 
+  it('10,000 small messages sent without waiting come back complete and in order', async () => {
+    const { ours, theirs } = await pair();
+    echoTheirs(theirs);
+    const echoed: string[] = [];
+    const done = new Promise<void>((resolve) => ours.on('message', (data: Buffer) => echoed.push(data.toString()) === 10_000 && resolve()));
+    const sent = Array.from({ length: 10_000 }, (_, i) => `message ${i}`);
+    for (const message of sent) ours.send(message);
+    await done;
+    expect(echoed).toEqual(sent);
+  });
+
   describe('fragmented messages from ws (send with fin: false)', () => {
     it('a text message in three fragments arrives as one message', async () => {
       const { ours, theirs } = await pair();
@@ -529,6 +562,14 @@ describe('our WebSocket client with a ws server', () => {
       echoTheirs(theirs);
       ours.send('still open');
       expect((await ourMessage(ours)).data.toString()).toBe('still open');
+    });
+    it('a reason of 123 bytes of multi-byte UTF-8 (the most that fits) reaches ws intact', async () => {
+      const { ours, theirs } = await pair();
+      const reason = textOf(123);
+      const [ourOutcome, theirOutcome] = [ourClose(ours), theirClose(theirs)];
+      ours.close(3000, reason);
+      expect(await theirOutcome).toEqual({ code: 3000, reason, wasClean: true });
+      expect(await ourOutcome).toEqual({ code: 3000, reason, wasClean: true });
     });
     it('a close without a code is reported as 1005 on both ends', async () => {
       const { ours, theirs } = await pair();
