@@ -271,6 +271,14 @@ describe('our WebSocketServer with a ws client', () => {
       expect(await theirOutcome).toEqual({ code: 4000, reason, wasClean: true });
       expect(await ourOutcome).toEqual({ code: 4000, reason, wasClean: true });
     });
+    it("both ends close at once: each reports the other's code, and both closes are clean (§7.1.3)", async () => {
+      const { ours, theirs } = await pair();
+      const [ourOutcome, theirOutcome] = [ourClose(ours), theirClose(theirs)];
+      ours.close(4001, 'ours');
+      theirs.close(4002, 'theirs');
+      expect(await ourOutcome).toEqual({ code: 4002, reason: 'theirs', wasClean: true });
+      expect(await theirOutcome).toEqual({ code: 4001, reason: 'ours', wasClean: true });
+    });
     it('a close without a code is reported as 1005 on both ends', async () => {
       const { ours, theirs } = await pair();
       const [ourOutcome, theirOutcome] = [ourClose(ours), theirClose(theirs)];
@@ -570,6 +578,14 @@ describe('our WebSocket client with a ws server', () => {
       ours.close(3000, reason);
       expect(await theirOutcome).toEqual({ code: 3000, reason, wasClean: true });
       expect(await ourOutcome).toEqual({ code: 3000, reason, wasClean: true });
+    });
+    it("both ends close at once: each reports the other's code, and both closes are clean (§7.1.3)", async () => {
+      const { ours, theirs } = await pair();
+      const [ourOutcome, theirOutcome] = [ourClose(ours), theirClose(theirs)];
+      ours.close(4001, 'ours');
+      theirs.close(4002, 'theirs');
+      expect(await ourOutcome).toEqual({ code: 4002, reason: 'theirs', wasClean: true });
+      expect(await theirOutcome).toEqual({ code: 4001, reason: 'ours', wasClean: true });
     });
     it('a close without a code is reported as 1005 on both ends', async () => {
       const { ours, theirs } = await pair();
