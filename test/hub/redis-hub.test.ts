@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { Redis as IoRedis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,7 +13,8 @@ import {
   type SubscriptionEvent,
 } from '../../src/hub/index.js';
 import { SUBSCRIBE_SCRIPT, luaScript } from '../../src/hub/redis-scripts.js';
-import { waitFor } from '../support/sse/net.js';
+import { EventSource, createSseHandler } from '../../src/sse/index.js';
+import { listen, shut, waitFor } from '../support/sse/net.js';
 import { REDIS_URL, connectPair, deleteKeys, redisHub, redisSubscriberCount, uniquePrefix, type RedisPair } from '../support/redis.js';
 
 function recorder(): { events: SubscriptionEvent[]; listener: (event: SubscriptionEvent) => void } {
@@ -393,6 +395,44 @@ describe('RedisHub across processes', () => {
   });
 });
 
+describe('RedisHub behind SSE', () => {
+  it('a client that loses server A resumes on server B with its last id and misses nothing', async () => {
+    const a = hub();
+    const b = hub({ keyPrefix: a.keyPrefix }, other);
+    const servers = [createServer(createSseHandler({ hub: a })), createServer(createSseHandler({ hub: b }))];
+    const [urlA, urlB] = await Promise.all(servers.map(async (server) => `${await listen(server)}/events?channel=news`));
+    const seen: string[] = [];
+    let lastId = '';
+    const onMessage = (event: MessageEvent): void => {
+      seen.push(String(event.data));
+      lastId = event.lastEventId;
+    };
+    const first = new EventSource(urlA);
+    const second = { source: null as EventSource | null };
+    try {
+      first.onmessage = onMessage;
+      await waitFor(() => a.subscriberCount('news') === 1, 'the stream on server A');
+      await a.publish('news', { data: '1' });
+      await b.publish('news', { data: '2' });
+      await waitFor(() => seen.length === 2, 'two messages from A');
+      first.close();
+      await waitFor(() => a.subscriberCount('news') === 0, 'server A to let go');
+      await a.publish('news', { data: '3' });
+      await b.publish('news', { data: '4' });
+      second.source = new EventSource(urlB, { lastEventId: lastId });
+      second.source.onmessage = onMessage;
+      await waitFor(() => seen.length === 4, 'the replay from B');
+      await a.publish('news', { data: '5' });
+      await waitFor(() => seen.length === 5, 'live on B');
+      expect(seen).toEqual(['1', '2', '3', '4', '5']);
+    } finally {
+      first.close();
+      second.source?.close();
+      await Promise.all(servers.map((server) => shut(server)));
+    }
+  });
+});
+
 describe('RedisHub epoch and live sequence', () => {
   it('a Redis that lost its data starts a new epoch; old ids get an epoch-changed gap', async () => {
     const h = hub();
@@ -433,6 +473,15 @@ describe('RedisHub epoch and live sequence', () => {
     expect(types(events)).toEqual(['live', 'message', 'error']);
     const last = events[2];
     expect(last.type === 'error' && last.error.message).toMatch(/missed live messages \(expected offset 2, got 3\)/);
+  });
+
+  it('rejects a subscribe whose replay meets a stream entry it did not write', async () => {
+    const h = hub();
+    const first = await h.publish('c', { data: '1' });
+    await pair.client.sendCommand(['XADD', `${h.keyPrefix}stream:c`, '2-0', 'x', 'y']);
+    await pair.client.sendCommand(['INCR', `${h.keyPrefix}offset:c`]);
+    await expect(h.subscribe('c', () => {}, { since: first })).rejects.toThrow(/malformed entry/);
+    expect(h.subscriberCount('c')).toBe(0);
   });
 
   it('ignores Pub/Sub payloads the publish script did not write', async () => {
