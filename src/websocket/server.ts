@@ -101,6 +101,9 @@ export class WebSocketServer extends EventEmitter {
           response.end(body);
         },
       );
+      // Requests node:http itself refuses (a stalled or oversized head, bytes that
+      // are not HTTP) get the same kind of answer as ours: status and a reason.
+      this.httpServer.on('clientError', answerClientError);
       this.ownsServer = true;
       this.httpServer.listen(options.port, options.host, options.backlog, callback);
     } else if (options.server) {
@@ -264,6 +267,21 @@ function reject(socket: Socket, status: number, reason: string, headers?: Outgoi
   if (socket.writable) socket.end(buildRejectResponse(status, reason, headers));
   // Give the answer a moment to reach a peer that does not close its end.
   setTimeout(abandon, 1000, socket).unref();
+}
+
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  const [status, reason] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request header fields too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'The request head did not arrive in time']
+        : [400, `Malformed HTTP request (${error.code ?? error.message})`];
+  // The peer may already be gone (ECONNRESET): then there is no one to answer.
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  reject(socket as Socket, status, reason);
 }
 
 function abandon(socket: Socket): void {

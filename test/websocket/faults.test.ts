@@ -400,8 +400,9 @@ describe('handshakes that never complete', () => {
     const response = await rawExchange(portOf(wss), 'GET /cha', 3000);
     expect(response.elapsed).toBeGreaterThanOrEqual(290);
     expect(response.elapsed).toBeLessThan(2000);
-    // node:http answers a stalled head with 408 before closing.
+    // node:http notices the stalled head; the server answers 408 with a reason.
     expect(response.status).toBe(408);
+    expect(response.body).toMatch(/did not arrive in time/);
   });
 
   it('a connection that sends nothing is closed after handshakeTimeout too', async () => {
@@ -454,6 +455,7 @@ describe('oversized request heads', () => {
     const wss = await listening({ maxHeaderSize: 2048 });
     const response = await rawExchange(portOf(wss), upgradeRequest({ headers: { 'X-Padding': 'p'.repeat(4096) } }));
     expect(response.status).toBe(431);
+    expect(response.body).toMatch(/too large/);
     const client = await openClient(`ws://127.0.0.1:${portOf(wss)}/`, undefined, { headers: { 'X-Padding': 'p'.repeat(1024) } });
     cleanups.push(() => client.terminate());
     expect(client.readyState).toBe(client.OPEN);
@@ -504,6 +506,7 @@ describe('protocol errors from the client', () => {
       const wss = await listening();
       const response = await rawExchange(portOf(wss), Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03]));
       expect(response.status).toBe(400);
+      expect(response.body).toMatch(/Malformed HTTP request/);
       await sleep(20);
     } finally {
       process.off('uncaughtException', guard);
