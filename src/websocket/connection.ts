@@ -33,6 +33,7 @@ export type SendResult =
   | 'dropped';
 
 export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'blob' | 'fragments';
+const BINARY_TYPES: readonly string[] = ['nodebuffer', 'arraybuffer', 'blob', 'fragments'];
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
 
 export interface ConnectionOptions {
@@ -116,7 +117,14 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
   /** The extensions agreed in the handshake, as a header value, or ''. */
   extensions = '';
   /** How binary messages reach WHATWG-style listeners. Node-style listeners always get a Buffer. */
-  binaryType: BinaryType = 'nodebuffer';
+  get binaryType(): BinaryType {
+    return this.binaryKind;
+  }
+  /** As in browsers, a value that is not one of the known types is ignored. */
+  set binaryType(value: BinaryType) {
+    if (BINARY_TYPES.includes(value)) this.binaryKind = value;
+  }
+  private binaryKind: BinaryType = 'nodebuffer';
 
   lastSeen = 0;
   pingSentAt = 0;

@@ -296,6 +296,9 @@ describe('WebSocket: binaryType and MessageEvent', () => {
   it("defaults to 'nodebuffer': binary data is a Buffer, text a string", async () => {
     const ws = await echoPair();
     expect(ws.binaryType).toBe('nodebuffer');
+    // WHATWG: an unknown value is ignored, not stored.
+    ws.binaryType = 'text' as never;
+    expect(ws.binaryType).toBe('nodebuffer');
     let event = nextEvent(ws);
     ws.send(Buffer.from([1, 2, 3]));
     const binary = await event;
