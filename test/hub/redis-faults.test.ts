@@ -21,18 +21,22 @@ const ids = (events: SubscriptionEvent[]): string[] => events.flatMap((event) =>
 const offsetOf = (id: string): number => Number(id.slice(id.lastIndexOf('-') + 1));
 const epochOf = (id: string): string => id.slice(0, id.lastIndexOf('-'));
 
-/** Publishes until it succeeds; every failure on the way must be a clear HubUnavailableError. */
-async function publishOnceBack(hub: RedisHub, channel: string, data: string, timeoutMs = 10_000): Promise<string> {
+/** Retries `attempt` until it succeeds; every failure on the way must be a clear HubUnavailableError. */
+async function onceBack<T>(attempt: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return await hub.publish(channel, { data });
+      return await attempt();
     } catch (error) {
       expect(error).toBeInstanceOf(HubUnavailableError);
       if (Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
+}
+
+function publishOnceBack(hub: RedisHub, channel: string, data: string): Promise<string> {
+  return onceBack(() => hub.publish(channel, { data }));
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -76,10 +80,12 @@ describe.skipIf(!redisServerOnPath)('RedisHub when Redis fails (own redis-server
     const end = live.events.at(-1);
     expect(end?.type === 'error' && end.error).toBeInstanceOf(HubUnavailableError);
     expect(end?.type === 'error' && end.error.message).toMatch(/Redis subscriber connection lost/);
-    // Up to the crash, each message once and in order.
+    // Up to the crash, each message once and in order. The one publish in flight may
+    // have reached the subscriber even though its reply was lost with the connection.
     const seen = ids(live.events);
     expect(seen.map(offsetOf)).toEqual(seen.map((_, i) => i + 1));
-    expect(seen).toEqual(published.slice(0, seen.length));
+    expect(seen.length).toBeLessThanOrEqual(published.length + 1);
+    expect(seen.slice(0, published.length)).toEqual(published.slice(0, seen.length));
     expect(hub.subscriberCount('c')).toBe(0);
 
     // While Redis is down, calls fail promptly with a clear error.
@@ -91,7 +97,8 @@ describe.skipIf(!redisServerOnPath)('RedisHub when Redis fails (own redis-server
     expect(epochOf(fresh)).not.toBe(epochOf(seen[0]));
     expect(offsetOf(fresh)).toBe(1);
     const resumed = recorder();
-    await hub.subscribe('c', resumed.listener, { since: seen.at(-1) });
+    // The Pub/Sub connection may still be reconnecting.
+    await onceBack(() => hub.subscribe('c', resumed.listener, { since: seen.at(-1) }));
     expect(resumed.events).toEqual([
       { type: 'gap', channel: 'c', since: seen.at(-1), reason: 'epoch-changed', firstAvailableId: fresh },
       { type: 'message', message: expect.objectContaining({ id: fresh, data: 'after restart' }) },
@@ -116,7 +123,7 @@ describe.skipIf(!redisServerOnPath)('RedisHub when Redis fails (own redis-server
     const after = [await publishOnceBack(hub, 'c', '3'), await hub.publish('c', { data: '4' })];
     expect(after.map(epochOf)).toEqual(before.map(epochOf));
     const resumed = recorder();
-    await hub.subscribe('c', resumed.listener, { since: ids(live.events).at(-1) });
+    await onceBack(() => hub.subscribe('c', resumed.listener, { since: ids(live.events).at(-1) }));
     expect(resumed.events.map((event) => event.type)).toEqual(['message', 'message', 'live']);
     expect(ids(resumed.events)).toEqual(after);
   });
@@ -132,18 +139,8 @@ describe.skipIf(!redisServerOnPath)('RedisHub when Redis fails (own redis-server
     // Published while nobody listened live: only the stream has these.
     const missed = [await hub.publish('c', { data: '2' }), await hub.publish('c', { data: '3' })];
     const resumed = recorder();
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      try {
-        await hub.subscribe('c', resumed.listener, { since: first });
-        break;
-      } catch (error) {
-        // node-redis is still reconnecting its subscriber connection.
-        expect(error).toBeInstanceOf(HubUnavailableError);
-        if (Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    }
+    // node-redis may still be reconnecting its subscriber connection.
+    await onceBack(() => hub.subscribe('c', resumed.listener, { since: first }));
     expect(ids(resumed.events)).toEqual(missed);
     const next = await hub.publish('c', { data: '4' });
     await waitFor(() => ids(resumed.events).length === 3, 'live delivery on the new connection');
