@@ -129,6 +129,28 @@ describe('switchboard.v1 server: requests and replies', () => {
     expect(hub.subscriberCount('private-1')).toBe(0);
   });
 
+  it('handles requests in order, pausing reading while too many wait for a slow authorize', async () => {
+    const gates: (() => void)[] = [];
+    const { url, pubsub, hub } = await setup({
+      maxPendingRequests: 2,
+      authorize: () => new Promise<boolean>((resolve) => gates.push(() => resolve(true))),
+    });
+    const client = await connect(url);
+    for (let i = 1; i <= 4; i++) client.send({ type: 'publish', channel: 'c', data: `m${i}`, ref: `r${i}` });
+    await waitFor(() => gates.length === 1, 'first authorize call');
+    const [connection] = pubsub.wss.clients;
+    await waitFor(() => connection.readingPaused, 'reading paused');
+    while (client.ofType('published').length < 4) {
+      gates.shift()?.();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(client.ofType('published').map((m) => `${m.ref}:${m.id}`)).toEqual(['r1:e1-1', 'r2:e1-2', 'r3:e1-3', 'r4:e1-4']);
+    expect(connection.readingPaused).toBe(false);
+    const seen: string[] = [];
+    await hub.subscribe('c', (event) => event.type === 'message' && seen.push(event.message.data), { since: 'e1-0' });
+    expect(seen).toEqual(['m1', 'm2', 'm3', 'm4']);
+  });
+
   it('closes with 1003 on a binary frame and with 1008 after too many invalid messages', async () => {
     const { url } = await setup({ maxInvalidMessages: 2 });
     const binary = await connect(url);
