@@ -1,10 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis as IoRedis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   HubUnavailableError,
   RedisHub,
+  ioredisCommander,
+  ioredisSubscriber,
   type RedisMessageListener,
   type SubscriptionEvent,
 } from '../../src/hub/index.js';
@@ -128,23 +131,46 @@ describe.skipIf(!redisServerOnPath)('RedisHub when Redis fails (own redis-server
     expect(ids(resumed.events)).toEqual(after);
   });
 
-  it('only the Pub/Sub connection dropped: subscribers get an error and resume from the stream without loss', async () => {
-    const { pair, hub } = await ownRedis();
+  /** Kills the hub's Pub/Sub connection only; the hub must end its subscriptions and let them resume. */
+  async function pubSubConnectionKilled(hub: RedisHub, killPubSub: () => Promise<unknown>): Promise<void> {
     const live = recorder();
     await hub.subscribe('c', live.listener);
     const first = await hub.publish('c', { data: '1' });
     await waitFor(() => ids(live.events).length === 1, 'the first message');
-    await pair.client.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    await killPubSub();
     await waitFor(() => live.events.at(-1)?.type === 'error', 'the subscriber error');
+    const end = live.events.at(-1);
+    expect(end?.type === 'error' && end.error).toBeInstanceOf(HubUnavailableError);
     // Published while nobody listened live: only the stream has these.
     const missed = [await hub.publish('c', { data: '2' }), await hub.publish('c', { data: '3' })];
     const resumed = recorder();
-    // node-redis may still be reconnecting its subscriber connection.
+    // The client may still be reconnecting its subscriber connection.
     await onceBack(() => hub.subscribe('c', resumed.listener, { since: first }));
     expect(ids(resumed.events)).toEqual(missed);
     const next = await hub.publish('c', { data: '4' });
     await waitFor(() => ids(resumed.events).length === 3, 'live delivery on the new connection');
     expect(ids(resumed.events)).toEqual([...missed, next]);
+  }
+
+  it('only the Pub/Sub connection dropped (node-redis): subscribers get an error and resume from the stream without loss', async () => {
+    const { pair, hub } = await ownRedis();
+    await pubSubConnectionKilled(hub, () => pair.client.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']));
+  });
+
+  it('only the Pub/Sub connection dropped (ioredis): the same', async () => {
+    const { server, pair } = await ownRedis();
+    const options = { lazyConnect: true, retryStrategy: () => 25 };
+    const client = new IoRedis(server.url, { ...options, enableOfflineQueue: false });
+    const subscriber = new IoRedis(server.url, options);
+    cleanups.push(async () => {
+      client.disconnect();
+      subscriber.disconnect();
+    });
+    await client.connect();
+    await subscriber.connect();
+    const hub = new RedisHub({ commander: ioredisCommander(client), subscriber: ioredisSubscriber(subscriber), keyPrefix: uniquePrefix('io-faults'), commandTimeoutMs: 1000 });
+    cleanups.push(() => hub.close());
+    await pubSubConnectionKilled(hub, () => pair.client.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']));
   });
 });
 
