@@ -15,7 +15,7 @@ export {
   type Subscription,
   type SubscriptionEvent,
   type SubscriptionListener,
-} from './hub.js';
+} from '../protocol/hub/contract.js';
 export { MemoryHub, type MemoryHubOptions } from './memory-hub.js';
 export { HubUnavailableError } from './hub-unavailable-error.js';
 export { RedisHub, type RedisHubOptions } from './redis-hub.js';

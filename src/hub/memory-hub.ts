@@ -16,7 +16,7 @@ import {
   type Subscription,
   type SubscriptionEvent,
   type SubscriptionListener,
-} from './hub.js';
+} from '../protocol/hub/contract.js';
 
 export interface MemoryHubOptions {
   /** Messages kept per channel for replay. Default 1 000. */

@@ -19,7 +19,7 @@ import {
   type Subscription,
   type SubscriptionEvent,
   type SubscriptionListener,
-} from './hub.js';
+} from '../protocol/hub/contract.js';
 import { HubUnavailableError } from './hub-unavailable-error.js';
 import type { RedisCommander, RedisSubscriber } from './redis-client.js';
 import { decodeLivePayload, decodeStreamEntry, encodeBody } from './redis-message-codec.js';

@@ -1,7 +1,7 @@
 // How the Redis hub stores a message: the stream entry holds `t` (publishedAt) and `b`
 // (the body: JSON of data and event), and the Pub/Sub payload is
 // `<epoch> <offset> <publishedAt> <body>`, so live and replayed messages decode the same way.
-import { formatMessageId, isValidEpoch, type HubMessage, type PublishInput } from './hub.js';
+import { formatMessageId, isValidEpoch, type HubMessage, type PublishInput } from '../protocol/hub/contract.js';
 
 interface Body {
   readonly d: string;

@@ -11,7 +11,7 @@ import {
   type BackoffOptions,
   type BackoffState,
   type RandomSource,
-} from '../reconnect/backoff.js';
+} from '../protocol/reconnect/backoff.js';
 import { isLongPollResponse, type LongPollResponse } from './wire.js';
 
 export interface LongPollClientInit {

@@ -3,7 +3,7 @@
 // `POST ?channel=` carries a client → server message. The cursor is a hub message id, so
 // consecutive polls neither lose nor repeat a message.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HubInputError, validateChannelName, type Hub, type PublishInput, type Subscription, type SubscriptionEvent } from '../hub/hub.js';
+import { HubInputError, validateChannelName, type Hub, type PublishInput, type Subscription, type SubscriptionEvent } from '../protocol/hub/contract.js';
 import { isLongPollPost, type LongPollGap, type LongPollMessage, type LongPollResponse } from './wire.js';
 
 export interface LongPollHandlerOptions {

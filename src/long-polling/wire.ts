@@ -1,5 +1,5 @@
 // The JSON bodies of the long-polling protocol, shared by the handler and the client.
-import type { GapReason } from '../hub/hub.js';
+import type { GapReason } from '../protocol/hub/contract.js';
 
 export interface LongPollMessage {
   readonly id: string;

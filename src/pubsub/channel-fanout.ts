@@ -1,7 +1,7 @@
 // One hub subscription per channel per process, shared by every local WebSocket
 // subscriber of the channel: each live message is encoded once into a WebSocket frame
 // and the same bytes are written to every member (no per-recipient encode or copy).
-import { formatMessageId, parseMessageId, type Hub, type HubMessage, type HubPosition, type Subscription, type SubscriptionEvent } from '../hub/hub.js';
+import { formatMessageId, parseMessageId, type Hub, type HubMessage, type HubPosition, type Subscription, type SubscriptionEvent } from '../protocol/hub/contract.js';
 import { encodeServerMessage } from '../protocol/pubsub/index.js';
 import { Opcode, encodeSharedFrame } from '../protocol/websocket/index.js';
 

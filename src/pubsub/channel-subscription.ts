@@ -8,7 +8,7 @@
 //   fan-out is live at a position the client already has (head <= last delivered);
 // - from then on the fan-out delivers every message after its head, and those the client
 //   already got from the own subscription (offset <= last) are skipped.
-import { parseMessageId, type Hub, type HubMessage, type HubPosition, type Subscription, type SubscriptionEvent } from '../hub/hub.js';
+import { parseMessageId, type Hub, type HubMessage, type HubPosition, type Subscription, type SubscriptionEvent } from '../protocol/hub/contract.js';
 import type { PubSubErrorCode, ServerMessage } from '../protocol/pubsub/index.js';
 import type { ChannelFanout, FanoutMember, FanoutRegistry } from './channel-fanout.js';
 

@@ -2,7 +2,7 @@
 // negotiated the subprotocol gets a session; live messages go through one shared hub
 // subscription per channel (see channel-fanout.ts).
 import type { IncomingMessage } from 'node:http';
-import type { Hub } from '../hub/hub.js';
+import type { Hub } from '../protocol/hub/contract.js';
 import { PUBSUB_PROTOCOL, resolvePubSubLimits, type PubSubLimits } from '../protocol/pubsub/index.js';
 import { CloseCode } from '../protocol/websocket/index.js';
 import { WebSocketServer, type WebSocketConnection, type WebSocketServerOptions } from '../websocket/index.js';

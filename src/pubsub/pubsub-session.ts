@@ -1,7 +1,7 @@
 // One `switchboard.v1` connection: reads client frames, runs them in order, and keeps
 // the connection's channel subscriptions.
 import type { IncomingMessage } from 'node:http';
-import type { Hub } from '../hub/hub.js';
+import type { Hub } from '../protocol/hub/contract.js';
 import {
   encodeServerMessage,
   parseClientMessage,

@@ -10,7 +10,7 @@ export {
   type BackoffOptions,
   type BackoffState,
   type RandomSource,
-} from './backoff.js';
+} from '../protocol/reconnect/backoff.js';
 export {
   DEFAULT_STOP_CODES,
   ReconnectingWebSocket,

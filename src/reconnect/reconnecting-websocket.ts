@@ -14,7 +14,7 @@ import {
   type SubscribedMessage,
 } from '../protocol/pubsub/index.js';
 import { WebSocket, type SendData, type SendResult, type WebSocketClientOptions } from '../websocket/index.js';
-import { Backoff, type BackoffOptions, type RandomSource } from './backoff.js';
+import { Backoff, type BackoffOptions, type RandomSource } from '../protocol/reconnect/backoff.js';
 import {
   DropEvent,
   PublishError,

@@ -11,7 +11,7 @@ import {
   type BackoffOptions,
   type BackoffState,
   type RandomSource,
-} from '../reconnect/backoff.js';
+} from '../protocol/reconnect/backoff.js';
 
 export interface EventSourceInit {
   /** Kept for API parity with browsers; cookies are not managed by this client. */

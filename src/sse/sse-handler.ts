@@ -2,7 +2,7 @@
 // node:http (and so Express) and the node:http2 compatibility API alike.
 import type { ServerResponse } from 'node:http';
 import { serializeEvent } from '../protocol/sse/index.js';
-import { validateChannelName, type Hub, type HubMessage, type Subscription, type SubscriptionEvent } from '../hub/hub.js';
+import { validateChannelName, type Hub, type HubMessage, type Subscription, type SubscriptionEvent } from '../protocol/hub/contract.js';
 import { SseStream, type SseCloseReason, type SseRequest, type SseResponse, type SseStreamOptions } from './sse-stream.js';
 
 export interface SseHandlerOptions extends SseStreamOptions {

@@ -10,7 +10,7 @@ import {
   jitteredDelay,
   resolveBackoffOptions,
   type BackoffOptions,
-} from '../../src/reconnect/index.js';
+} from '../../../src/protocol/reconnect/backoff.js';
 
 /** Deterministic random source (mulberry32), so spreading tests are reproducible. */
 function seeded(seed: number): () => number {

@@ -1,0 +1,81 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// The layering rule, checked on the sources: protocol core ← transports ← hub ← apps.
+// A file may import its own layer or a lower one, never a higher one.
+
+const src = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
+const LAYERS: Array<[prefix: string, layer: number]> = [
+  ['protocol/', 0],
+  ['websocket/', 1],
+  ['sse/', 1],
+  ['long-polling/', 1],
+  ['hub/', 2],
+  ['pubsub/', 2],
+  ['reconnect/', 2],
+  ['cli/', 3],
+  ['index.ts', 3],
+];
+/** The only Node modules the pure core may use: no sockets, timers or file system. */
+const CORE_BUILTINS = new Set(['node:buffer', 'node:crypto']);
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+  );
+}
+
+function layerOf(path: string): number {
+  const rel = relative(src, path).split('\\').join('/');
+  const found = LAYERS.find(([prefix]) => rel.startsWith(prefix));
+  if (!found) throw new Error(`${rel} belongs to no layer: add its folder to LAYERS`);
+  return found[1];
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'/g)].map((match) => match[1]);
+}
+
+const files = sourceFiles(src);
+
+describe('layers', () => {
+  it('finds the sources', () => {
+    expect(files.length).toBeGreaterThan(50);
+  });
+
+  it('no file imports from a higher layer', () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      for (const specifier of importsOf(file)) {
+        if (!specifier.startsWith('.')) continue;
+        const target = resolve(dirname(file), specifier.replace(/\.js$/, '.ts'));
+        if (layerOf(target) > layerOf(file)) violations.push(`${relative(src, file)} → ${relative(src, target)}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('the published code imports nothing but Node built-ins and itself (zero runtime dependencies)', () => {
+    const external = files.flatMap((file) =>
+      importsOf(file)
+        .filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('node:'))
+        .map((specifier) => `${relative(src, file)} → ${specifier}`),
+    );
+    expect(external).toEqual([]);
+  });
+
+  it('the protocol core is pure: no sockets, timers or file system', () => {
+    const impure = files
+      .filter((file) => layerOf(file) === 0)
+      .flatMap((file) => {
+        const text = readFileSync(file, 'utf8');
+        const builtins = importsOf(file).filter((specifier) => specifier.startsWith('node:') && !CORE_BUILTINS.has(specifier));
+        const timers = /\b(setTimeout|setInterval|setImmediate|process\.nextTick)\s*\(/.test(text) ? ['timers'] : [];
+        return [...builtins, ...timers].map((what) => `${relative(src, file)} uses ${what}`);
+      });
+    expect(impure).toEqual([]);
+  });
+});
