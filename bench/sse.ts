@@ -9,6 +9,9 @@ import { createChannel, createSession } from 'better-sse';
 import { MemoryHub } from '../src/hub/index.js';
 import { LongPollClient, createLongPollHandler } from '../src/long-polling/index.js';
 import { createSseHandler } from '../src/sse/index.js';
+import { WebSocketServer } from '../src/websocket/index.js';
+import { createPubSubServer } from '../src/pubsub/index.js';
+import WS from 'ws';
 
 const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
 const CLIENTS = Number(args.get('clients') ?? 1000);
@@ -172,6 +175,49 @@ async function sseWireHttp1(start: () => Promise<Target>): Promise<number> {
   return perMessage;
 }
 
+/**
+ * Bytes a WebSocket client receives per message, counted on its TCP socket: a bare
+ * frame (what `send` writes), or a `switchboard.v1` pub/sub message, which carries
+ * the channel and the id as SSE's `id:` line does.
+ */
+async function webSocketWire(pubsub: boolean): Promise<number> {
+  const hub = new MemoryHub();
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', heartbeat: false });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  const server = pubsub ? createPubSubServer({ hub, server: wss }) : undefined;
+  const connected = new Promise<(n: number) => void>((resolve) => {
+    if (!pubsub) wss.once('connection', (ws) => resolve(() => ws.send(PAYLOAD)));
+  });
+  const { port } = wss.address() as AddressInfo;
+  const client = new WS(`ws://127.0.0.1:${port}`, pubsub ? ['switchboard.v1'] : []);
+  let events = 0;
+  client.on('message', (data: Buffer) => {
+    if (data.includes(MARK)) events++;
+  });
+  await new Promise((resolve) => client.once('open', resolve));
+  let publish: (n: number) => void;
+  if (pubsub) {
+    client.send(JSON.stringify({ type: 'subscribe', channel: 'bench' }));
+    await until(() => server!.sharedSubscriptionCount === 1, 'subscribed');
+    publish = () => void hub.publish('bench', { data: PAYLOAD });
+  } else {
+    publish = await connected;
+  }
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const socket = (client as unknown as { _socket: Socket })._socket;
+  const before = socket.bytesRead;
+  for (let n = 1; n <= WIRE_MESSAGES; n++) {
+    publish(n);
+    await until(() => events === n, 'message');
+  }
+  const perMessage = (socket.bytesRead - before) / WIRE_MESSAGES;
+  client.terminate();
+  await server?.close();
+  await new Promise((resolve) => wss.close(() => resolve(undefined)));
+  await hub.close();
+  return perMessage;
+}
+
 /** Bytes an SSE client receives per message over HTTP/2 (h2c), counted on the TCP socket. */
 async function sseWireHttp2(): Promise<number> {
   const hub = new MemoryHub({ maxHistory: 100 });
@@ -263,6 +309,8 @@ export async function runSseBenchmarks(): Promise<void> {
   console.log(`  SSE, HTTP/1.1 chunked, switchboard (id + data): ${(await sseWireHttp1(startOursChunked)).toFixed(1)} B`);
   console.log(`  SSE, HTTP/1.1 chunked, better-sse (id + event + data): ${(await sseWireHttp1(startBetterSse)).toFixed(1)} B`);
   console.log(`  SSE, HTTP/2 h2c, switchboard: ${(await sseWireHttp2()).toFixed(1)} B`);
+  console.log(`  WebSocket, one frame per message: ${(await webSocketWire(false)).toFixed(1)} B`);
+  console.log(`  WebSocket, switchboard.v1 pub/sub message (channel + id + data): ${(await webSocketWire(true)).toFixed(1)} B`);
   const single = await longPollWire(1);
   console.log(`  long polling, 1 message per poll: ${single.received.toFixed(1)} B received + ${single.sent.toFixed(1)} B of requests`);
   const batched = await longPollWire(10);
