@@ -1,0 +1,68 @@
+// Starts one cluster process: a RedisHub on node-redis, then the cluster app on a port.
+//   node .examples-out/cluster/main.js --port 8081 --redis redis://127.0.0.1:6379 [--node-id a] [--key-prefix switchboard:]
+// Prints one JSON line {"ready":true,"node":…,"port":…} once it listens; SIGTERM/SIGINT
+// close the clients (WebSockets with 1001, so they come back elsewhere) and exit.
+// `redis` is a dependency of this example, not of the switchboard package.
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { createClient } from 'redis';
+import { RedisHub, nodeRedisCommander, nodeRedisSubscriber } from 'switchboard';
+import { createClusterApp } from './cluster-app.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '8081' },
+    host: { type: 'string', default: '127.0.0.1' },
+    redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+    'node-id': { type: 'string' },
+    'key-prefix': { type: 'string', default: 'switchboard:' },
+    'poll-hold-ms': { type: 'string', default: '25000' },
+  },
+  strict: true,
+});
+
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`--port must be 0 to 65535, got ${values.port}`);
+const pollHoldMs = Number(values['poll-hold-ms']);
+if (!Number.isInteger(pollHoldMs) || pollHoldMs < 0) fail(`--poll-hold-ms must be a whole number of ms, got ${values['poll-hold-ms']}`);
+const nodeId = values['node-id'] ?? `${hostname()}:${port}`;
+const log = (line: string): void => console.error(`[${nodeId}] ${line}`);
+
+// Offline queue off: while Redis is down, publishes fail at once instead of piling up.
+const client = createClient({ url: values.redis, disableOfflineQueue: true, pingInterval: 10_000 });
+client.on('error', (error: Error) => log(`redis: ${error.message}`));
+await client.connect();
+const subscriber = client.duplicate(); // Pub/Sub needs a connection of its own
+subscriber.on('error', (error: Error) => log(`redis subscriber: ${error.message}`));
+await subscriber.connect();
+const hub = new RedisHub({ commander: nodeRedisCommander(client), subscriber: nodeRedisSubscriber(subscriber), keyPrefix: values['key-prefix'] });
+
+const app = createClusterApp({ hub, nodeId, pollHoldMs, log });
+app.server.on('error', (error) => fail(`cannot listen: ${error.message}`));
+app.server.listen(port, values.host, () => {
+  const address = app.server.address();
+  const bound = address !== null && typeof address === 'object' ? address.port : port;
+  console.log(JSON.stringify({ ready: true, node: nodeId, port: bound }));
+});
+
+let stopping = false;
+const stop = async (): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
+  await app.close();
+  await hub.close();
+  await Promise.all([client.quit(), subscriber.quit()]);
+};
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    stop().then(
+      () => process.exit(0),
+      (error: Error) => fail(`shutdown: ${error.message}`),
+    );
+  });
+}
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
