@@ -5,6 +5,9 @@
  * echo, so that it costs far less than the server's full parse.
  */
 export class FrameCounter {
+  /** @param firstByte the first byte every frame must have: FIN + binary (an echo) by default. */
+  constructor(private readonly firstByte = 0x82) {}
+
   /** Payload bytes of the current frame still to skip. */
   private skip = 0;
   /** An unfinished header, split between two reads. */
@@ -27,14 +30,14 @@ export class FrameCounter {
       let length: number;
       if (this.headerFill === 0 && end - at >= 2 && chunk[at + 1] < 126) {
         // The common case: a short frame's 2-byte header, whole in this chunk.
-        checkFirstByte(chunk[at]);
+        checkFirstByte(chunk[at], this.firstByte);
         length = chunk[at + 1];
         at += 2;
       } else {
         const header = this.header;
         while (at < end && (this.headerFill < 2 || this.headerFill < headerSize(header[1]))) header[this.headerFill++] = chunk[at++];
         if (this.headerFill < 2 || this.headerFill < headerSize(header[1])) break;
-        checkFirstByte(header[0]);
+        checkFirstByte(header[0], this.firstByte);
         length = readLength(header);
         this.headerFill = 0;
       }
@@ -58,7 +61,7 @@ function readLength(header: Uint8Array): number {
   return (header[2] * 2 ** 24 + (header[3] << 16) + (header[4] << 8) + header[5]) * 2 ** 32 + header[6] * 2 ** 24 + ((header[7] << 16) | (header[8] << 8) | header[9]);
 }
 
-/** An echo server sends back whole binary frames; anything else (a close frame, say) is an error. */
-function checkFirstByte(b0: number): void {
-  if (b0 !== 0x82) throw new Error(`Unexpected frame from the server: first byte 0x${b0.toString(16)}`);
+/** Every frame is a whole frame of the expected type; anything else (a close frame, say) is an error. */
+function checkFirstByte(b0: number, expected: number): void {
+  if (b0 !== expected) throw new Error(`Unexpected frame from the server: first byte 0x${b0.toString(16)}`);
 }

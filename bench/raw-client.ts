@@ -19,8 +19,11 @@ export interface RawConnection {
 const HEAD_END = Buffer.from('\r\n\r\n');
 const readBuffer = Buffer.allocUnsafe(64 * 1024);
 
-/** Opens a WebSocket to ws://127.0.0.1:port/ and resolves once the server answered 101. */
-export function openRawConnection(port: number, options: { localAddress?: string; timeout?: number } = {}): Promise<RawConnection> {
+/** Opens a WebSocket to ws://127.0.0.1:port/ (or `path`) and resolves once the server answered 101. */
+export function openRawConnection(
+  port: number,
+  options: { localAddress?: string; timeout?: number; path?: string; protocol?: string } = {},
+): Promise<RawConnection> {
   const key = generateKey();
   return new Promise((resolve, reject) => {
     let head: Buffer | undefined = Buffer.alloc(0);
@@ -76,7 +79,8 @@ export function openRawConnection(port: number, options: { localAddress?: string
     socket.on('error', fail);
     socket.on('connect', () => {
       socket.write(
-        'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `GET ${options.path ?? '/'} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          (options.protocol === undefined ? '' : `Sec-WebSocket-Protocol: ${options.protocol}\r\n`) +
           `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
       );
     });
