@@ -1,16 +1,19 @@
 // A child process broadcasting to every connected client, ours or ws, for bench/broadcast.ts.
-//   node broadcast-server.js switchboard|ws
+//   node broadcast-server.js switchboard|ws|floor
 // Ours encodes each message once (encodeSharedFrame) and hands the same bytes to every
 // connection (sendFrame); ws's server loops over its clients with client.send(data), as
 // its README shows for broadcast. Messages go out `burst` per event-loop turn (1: as they
 // would arriving one by one from the network; more: several arriving in one read, as from
 // a busy Redis subscription), while at most `window` of them are ahead of what the load
-// generator reports delivered (so neither server buffers without bound).
+// generator reports delivered (so neither server buffers without bound). `floor` is no
+// WebSocket server at all: a bare node:net server that answers the handshake and then
+// calls socket.write(frame) per client, the least any Node server can do per message.
+import { type Socket, createServer } from 'node:net';
 import { WebSocketServer as WSServer } from 'ws';
-import { Opcode, encodeSharedFrame } from '../src/protocol/websocket/index.js';
+import { Opcode, computeAccept, encodeSharedFrame } from '../src/protocol/websocket/index.js';
 import { WebSocketServer } from '../src/websocket/index.js';
 
-export type BroadcastKind = 'switchboard' | 'ws';
+export type BroadcastKind = 'switchboard' | 'ws' | 'floor';
 
 export type BroadcastRequest =
   /** `burst`: messages broadcast per event-loop turn (several arrive together under load). */
@@ -47,6 +50,30 @@ if (kind === 'switchboard') {
     for (const client of server.clients) client.send(text);
   };
   clientCount = () => server.clients.size;
+} else if (kind === 'floor') {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    let head = '';
+    const onData = (chunk: Buffer): void => {
+      head += chunk.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      socket.off('data', onData);
+      const key = /\r\nsec-websocket-key:\s*(\S+)/i.exec(head)?.[1] ?? '';
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAccept(key)}\r\n\r\n`);
+      sockets.add(socket);
+      socket.on('data', () => {}); // the clients send nothing after the handshake
+    };
+    socket.on('data', onData);
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.listen(0, '127.0.0.1', () => onListening(server.address()));
+  broadcast = (text) => {
+    const frame = encodeSharedFrame(Buffer.from(text), Opcode.Text);
+    for (const socket of sockets) socket.write(frame);
+  };
+  clientCount = () => sockets.size;
 } else {
   throw new Error(`Unknown server kind: ${String(kind)}`);
 }

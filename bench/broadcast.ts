@@ -3,7 +3,8 @@
 // client). Each server runs in a child process; the clients are raw sockets in this
 // process that only count frames by their headers, so the load generator costs little.
 // Reports messages delivered per second (frames received over all clients) and the ratio,
-// for one broadcast per event-loop turn and for bursts of `burst` broadcasts per turn.
+// for one broadcast per event-loop turn and for bursts of `burst` broadcasts per turn,
+// next to a floor: a bare node:net server writing each frame to each socket.
 //   node .bench-out/bench/broadcast.js [--clients=1000] [--size=64] [--duration=3000]
 //        [--warmup=1000] [--window=32] [--rounds=3] [--burst=8]
 import { type ChildProcess, fork } from 'node:child_process';
@@ -140,10 +141,10 @@ async function main(): Promise<void> {
   const table: string[] = [];
   for (const burst of [...new Set([1, options.burst])]) {
     console.log(`\n${burst} broadcast${burst === 1 ? '' : 's'} per event-loop turn`);
-    const results: Record<BroadcastKind, BroadcastResult[]> = { switchboard: [], ws: [] };
+    const results: Record<BroadcastKind, BroadcastResult[]> = { switchboard: [], ws: [], floor: [] };
     for (let round = 0; round < options.rounds; round++) {
       // Alternate who goes first, so a drift in the machine's load hits both alike.
-      const order: BroadcastKind[] = round % 2 === 0 ? ['switchboard', 'ws'] : ['ws', 'switchboard'];
+      const order: BroadcastKind[] = round % 2 === 0 ? ['switchboard', 'ws', 'floor'] : ['floor', 'ws', 'switchboard'];
       for (const kind of order) {
         const result = await measure(kind, options, burst);
         results[kind].push(result);
@@ -155,10 +156,11 @@ async function main(): Promise<void> {
     }
     const ours = median(results.switchboard.map((result) => result.deliveredPerSecond));
     const theirs = median(results.ws.map((result) => result.deliveredPerSecond));
-    table.push(`| ${burst} | ${format(ours)} | ${format(theirs)} | ${(ours / theirs).toFixed(2)}× |`);
+    const floor = median(results.floor.map((result) => result.deliveredPerSecond));
+    table.push(`| ${burst} | ${format(ours)} | ${format(theirs)} | ${(ours / theirs).toFixed(2)}× | ${format(floor)} |`);
   }
-  console.log(`\n| broadcasts per turn | switchboard messages delivered/s | ws messages delivered/s | ratio |`);
-  console.log(`|---|---|---|---|`);
+  console.log(`\n| broadcasts per turn | switchboard messages delivered/s | ws messages delivered/s | ratio | floor: bare socket.write |`);
+  console.log(`|---|---|---|---|---|`);
   for (const line of table) console.log(line);
   console.log('(medians; target ≥ 1.6×)');
 }
