@@ -121,16 +121,21 @@ export function createClusterApp(options: ClusterAppOptions): ClusterApp {
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    let tooLarge = false;
     request.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
       size += chunk.length;
       if (size > maxPublishBytes) {
+        // Answer now and drop the rest: `connection: close` ends the socket after the answer.
+        tooLarge = true;
+        chunks.length = 0;
         sendJson(response, 413, { error: `body over ${maxPublishBytes} bytes` }, { connection: 'close' });
-        request.destroy();
         return;
       }
       chunks.push(chunk);
     });
     request.on('end', () => {
+      if (tooLarge) return;
       const event = url.searchParams.get('event') ?? undefined;
       hub.publish(channel, { data: Buffer.concat(chunks).toString('utf8'), event }).then(
         (id) => sendJson(response, 200, { id }),

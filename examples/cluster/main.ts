@@ -9,17 +9,26 @@ import { createClient } from 'redis';
 import { RedisHub, nodeRedisCommander, nodeRedisSubscriber } from 'switchboard';
 import { createClusterApp } from './cluster-app.js';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: '8081' },
-    host: { type: 'string', default: '127.0.0.1' },
-    redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
-    'node-id': { type: 'string' },
-    'key-prefix': { type: 'string', default: 'switchboard:' },
-    'poll-hold-ms': { type: 'string', default: '25000' },
-  },
-  strict: true,
-});
+const USAGE = 'usage: main.js [--port N] [--host H] [--redis URL] [--node-id ID] [--key-prefix P] [--poll-hold-ms MS]';
+const { values } = readArguments();
+
+function readArguments() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string', default: '8081' },
+        host: { type: 'string', default: '127.0.0.1' },
+        redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+        'node-id': { type: 'string' },
+        'key-prefix': { type: 'string', default: 'switchboard:' },
+        'poll-hold-ms': { type: 'string', default: '25000' },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    return fail(`${(error as Error).message}\n${USAGE}`);
+  }
+}
 
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`--port must be 0 to 65535, got ${values.port}`);
