@@ -20,6 +20,8 @@ export interface WebSocketClientOptions extends ConnectionOptions {
   origin?: string;
   /** Longest time for the opening handshake (ms). Default 10 s. */
   handshakeTimeout?: number;
+  /** Local address to connect from, e.g. one of several on a multi-homed host. */
+  localAddress?: string;
   /** TLS options for wss:// (ca, cert, key, rejectUnauthorized, servername…). */
   tls?: TlsConnectionOptions;
   /** Ping the server when it is silent and give up on it when it does not answer. Off by default. */
@@ -63,6 +65,7 @@ export class WebSocket extends WebSocketConnection {
       method: 'GET',
       headers: { ...options.headers, ...handshakeHeaders },
       agent: false,
+      localAddress: options.localAddress,
     });
     this.request = request;
     this.handshakeTimer = setTimeout(() => this.failHandshake('Opening handshake timed out'), options.handshakeTimeout ?? 10_000);

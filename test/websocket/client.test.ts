@@ -736,6 +736,14 @@ describe('WebSocket: request headers', () => {
     expect(headers.host).toBe(new URL(url).host);
   });
 
+  it('connects from the localAddress it is given', async () => {
+    const { server, url } = await startServer();
+    const request = new Promise<IncomingMessage>((resolve) => server.once('connection', (_conn: WebSocketConnection, req: IncomingMessage) => resolve(req)));
+    const ws = client(url, undefined, { localAddress: '127.0.0.7' });
+    await opened(ws);
+    expect((await request).socket.remoteAddress).toBe('127.0.0.7');
+  });
+
   it('sends no Origin unless asked, and its handshake headers win over custom ones', async () => {
     let seen!: (headers: Record<string, string>) => void;
     const received = new Promise<Record<string, string>>((resolve) => (seen = resolve));
