@@ -154,7 +154,7 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
 
   /** Bytes of frames sent but not yet handed to the kernel (ours and the socket's buffers). */
   get bufferedAmount(): number {
-    return this.outbox.bytes + (this.socket?.writableLength ?? 0);
+    return (this.pendingFrames?.bytes ?? 0) + (this.socket?.writableLength ?? 0);
   }
 
   get readingPaused(): boolean {
@@ -305,16 +305,17 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
   flush(): void {
     this.flushScheduled = false;
     const socket = this.socket;
-    if (!socket || this.outbox.empty || socket.destroyed) return;
+    const outbox = this.pendingFrames;
+    if (!socket || !outbox || outbox.empty || socket.destroyed) return;
     // A socket that takes it all without asking to wait (the kernel took the bytes at
     // once) emits no 'drain' of its own, yet a sender told 'queued' waits for ours.
-    if (this.outbox.flush(socket) && this.needDrain) process.nextTick(drainConnection, this);
+    if (outbox.flush(socket) && this.needDrain) process.nextTick(drainConnection, this);
   }
 
   /** @internal Emits 'drain' once what waits is back under the socket's high-water mark, as 'sent' means. */
   onDrain(): void {
     const socket = this.socket;
-    if (this.needDrain && this.outbox.empty && socket && socket.writableLength <= socket.writableHighWaterMark) {
+    if (this.needDrain && (this.pendingFrames?.empty ?? true) && socket && socket.writableLength <= socket.writableHighWaterMark) {
       this.needDrain = false;
       this.emit('drain');
     }
@@ -464,7 +465,7 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
     clearTimeout(this.closeTimer);
     this.heartbeat?.delete(this);
     this.tracker?.delete(this);
-    this.outbox.discard(new Error('WebSocket closed before the data was written'));
+    this.pendingFrames?.discard(new Error('WebSocket closed before the data was written'));
     const { code, reason, wasClean } = this.closing.outcome();
     this.emit('close', code, reason, wasClean);
   }
