@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { parseHttpUrl } from '../protocol/http-url.js';
 import {
   INITIAL_BACKOFF_STATE,
   backoffConnected,
@@ -70,15 +71,7 @@ export class LongPollClient extends EventTarget {
 
   constructor(url: string | URL, init: LongPollClientInit = {}) {
     super();
-    let parsed: URL;
-    try {
-      parsed = new URL(String(url));
-    } catch {
-      throw new SyntaxError(`LongPollClient: invalid URL ${String(url)}`);
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new SyntaxError(`LongPollClient: unsupported scheme ${parsed.protocol}`);
-    }
+    const parsed = parseHttpUrl(url, 'LongPollClient');
     this.url = parsed.href;
     this.origin = parsed.origin;
     this.options = init;

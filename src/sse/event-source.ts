@@ -2,6 +2,7 @@
 // project's pure parser for §9.2.5/§9.2.6 and its backoff policy for reconnection.
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { parseHttpUrl } from '../protocol/http-url.js';
 import { EventStreamParser, type SseParseItem } from '../protocol/sse/index.js';
 import {
   INITIAL_BACKOFF_STATE,
@@ -69,15 +70,7 @@ export class EventSource extends EventTarget {
 
   constructor(url: string | URL, init: EventSourceInit = {}) {
     super();
-    let parsed: URL;
-    try {
-      parsed = new URL(String(url));
-    } catch {
-      throw new SyntaxError(`EventSource: invalid URL ${String(url)}`);
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new SyntaxError(`EventSource: unsupported scheme ${parsed.protocol}`);
-    }
+    const parsed = parseHttpUrl(url, 'EventSource');
     this.url = parsed.href;
     this.origin = parsed.origin;
     this.withCredentials = init.withCredentials ?? false;
