@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryHub } from '../../src/hub/index.js';
 import { LongPollClient, createLongPollHandler } from '../../src/long-polling/index.js';
-import { connectionCutter, seeded } from '../support/sse/chaos.js';
+import { connectionCutter, publishWithCuts, seeded } from '../support/sse/chaos.js';
 import { listen, shut, waitFor } from '../support/sse/net.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -38,14 +38,7 @@ describe('long polling under repeated disconnection', () => {
       return client;
     });
 
-    for (let n = 1; n <= TOTAL; n++) {
-      await hub.publish('numbers', { data: String(n) });
-      if (n % 10 === 0) {
-        // Cuts held polls and answers in flight alike.
-        chaos.cutOne();
-        await new Promise((resolve) => setTimeout(resolve, 3));
-      }
-    }
+    await publishWithCuts(hub, 'numbers', TOTAL, chaos);
     await waitFor(() => received.every((list) => list.length >= TOTAL), 'every message delivered', 15_000);
 
     const expected = Array.from({ length: TOTAL }, (_, i) => i + 1);

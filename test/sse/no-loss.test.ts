@@ -5,7 +5,7 @@ import { EventSource as PackageEventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryHub } from '../../src/hub/index.js';
 import { EventSource, createSseHandler } from '../../src/sse/index.js';
-import { connectionCutter, seeded } from '../support/sse/chaos.js';
+import { connectionCutter, publishWithCuts, seeded } from '../support/sse/chaos.js';
 import { listen, shut, waitFor } from '../support/sse/net.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -49,13 +49,7 @@ describe('SSE delivery under repeated disconnection', () => {
     });
     await waitFor(() => hub.subscriberCount('numbers') > 0, 'a first subscriber');
 
-    for (let n = 1; n <= TOTAL; n++) {
-      await hub.publish('numbers', { data: String(n) });
-      if (n % 10 === 0) {
-        chaos.cutOne();
-        await new Promise((resolve) => setTimeout(resolve, 3));
-      }
-    }
+    await publishWithCuts(hub, 'numbers', TOTAL, chaos);
     await waitFor(() => received.every((list) => list.length >= TOTAL), 'every message delivered', 15_000);
 
     const expected = Array.from({ length: TOTAL }, (_, i) => i + 1);

@@ -43,3 +43,23 @@ export function seeded(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Publishes 1..total on `channel`, cutting one connection after every tenth message
+ * (cuts tied to publishing progress, not wall-clock time), with a short pause so the
+ * cut lands while clients are mid-stream.
+ */
+export async function publishWithCuts(
+  hub: { publish(channel: string, message: { data: string }): Promise<string> },
+  channel: string,
+  total: number,
+  chaos: Chaos,
+): Promise<void> {
+  for (let n = 1; n <= total; n++) {
+    await hub.publish(channel, { data: String(n) });
+    if (n % 10 === 0) {
+      chaos.cutOne();
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+  }
+}
