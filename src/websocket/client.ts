@@ -83,7 +83,7 @@ export class WebSocket extends WebSocketConnection {
       this.protocol = check.protocol;
       this.extensions = formatExtensions(check.extensions);
       const heartbeat = options.heartbeat ? new Heartbeat(options.heartbeat) : undefined;
-      this.attach(socket, head, resolveSettings('client', options, maskKeys), heartbeat);
+      this.attach(socket, head, { ...resolveSettings('client', options, maskKeys), heartbeat });
       this.emit('open');
     });
     request.on('response', (response: IncomingMessage) => {

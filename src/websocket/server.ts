@@ -83,9 +83,13 @@ export class WebSocketServer extends EventEmitter {
       throw new TypeError('Give exactly one of the "port", "server" or "noServer" options');
     }
     this.options = options;
-    this.settings = resolveSettings('server', options);
     this.handshakeTimeout = options.handshakeTimeout ?? 10_000;
     this.heartbeat = options.heartbeat === false ? undefined : new Heartbeat(options.heartbeat);
+    this.settings = {
+      ...resolveSettings('server', options),
+      heartbeat: this.heartbeat,
+      tracker: options.clientTracking === false ? undefined : this.clients,
+    };
 
     if (options.port !== undefined) {
       this.httpServer = createServer(
@@ -224,11 +228,7 @@ export class WebSocketServer extends EventEmitter {
     socket.off('error', destroyOnError);
     const connection = new WebSocketConnection();
     connection.protocol = protocol ?? '';
-    connection.attach(socket, head, this.settings, this.heartbeat);
-    if (this.options.clientTracking !== false) {
-      this.clients.add(connection);
-      connection.tracker = this.clients;
-    }
+    connection.attach(socket, head, this.settings);
     callback(connection, request);
   }
 

@@ -154,6 +154,45 @@ async function collectUncaught(body: (caught: unknown[]) => Promise<void>): Prom
   }
 }
 
+// ---- Events ----
+
+describe('events: an EventEmitter with a compact listener store', () => {
+  it('adds, counts, lists and removes listeners of any name, and inherits no keys', () => {
+    const conn = new WebSocketConnection();
+    expect(conn.eventNames()).toEqual([]);
+    const calls: string[] = [];
+    const onMessage = (data: string): void => {
+      calls.push(`message ${data}`);
+    };
+    conn.on('message', onMessage);
+    conn.on('message', () => calls.push('second'));
+    conn.once('custom', (value: number) => calls.push(`custom ${value}`));
+    expect(conn.eventNames().sort()).toEqual(['custom', 'message']);
+    expect(conn.listenerCount('message')).toBe(2);
+    expect(conn.emit('message', 'a')).toBe(true);
+    expect(conn.emit('custom', 1)).toBe(true);
+    expect(conn.emit('custom', 2)).toBe(false);
+    conn.off('message', onMessage);
+    conn.emit('message', 'b');
+    expect(calls).toEqual(['message a', 'second', 'custom 1', 'second']);
+    conn.removeAllListeners('message');
+    expect(conn.eventNames()).toEqual([]);
+    // Names that Object.prototype has are events like any other.
+    expect(conn.emit('toString')).toBe(false);
+    expect(conn.listenerCount('constructor')).toBe(0);
+    conn.on('hasOwnProperty', () => calls.push('own'));
+    expect(conn.emit('hasOwnProperty')).toBe(true);
+    expect(calls.at(-1)).toBe('own');
+  });
+
+  it("throws an 'error' emitted with no listener, as any EventEmitter does", () => {
+    const conn = new WebSocketConnection();
+    expect(() => conn.emit('error', new Error('boom'))).toThrow('boom');
+    conn.on('error', () => {});
+    expect(conn.emit('error', new Error('caught'))).toBe(true);
+  });
+});
+
 // ---- Sending ----
 
 describe('send(): data types and the binary flag', () => {

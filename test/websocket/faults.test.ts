@@ -8,6 +8,7 @@ import { CloseCode, ProtocolError } from '../../src/protocol/websocket/index.js'
 import {
   Heartbeat,
   type HeartbeatPeer,
+  heartbeatClock,
   type SendResult,
   type WebSocketConnection,
   WebSocketServer,
@@ -384,9 +385,17 @@ describe('Heartbeat.check with explicit time', () => {
     expect(() => new Heartbeat({ interval: Number.NaN })).toThrow(RangeError);
   });
 
+  it('keeps time in whole, positive, non-decreasing milliseconds', async () => {
+    const first = heartbeatClock();
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    const second = heartbeatClock();
+    expect(Number.isInteger(first) && first > 0).toBe(true);
+    expect(second - first).toBeGreaterThanOrEqual(10);
+  });
+
   it('drives itself with a real timer once a peer is added', async () => {
     const beat = new Heartbeat({ interval: 20, timeout: 20 });
-    const peer = fakePeer(Date.now());
+    const peer = fakePeer(heartbeatClock());
     beat.add(peer);
     cleanups.push(() => beat.stop());
     await waitFor(() => peer.terminated, 'the timer to ping, then terminate', 2000);
