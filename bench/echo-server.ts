@@ -1,11 +1,13 @@
 // A child process holding one WebSocket echo server, ours or ws, on 127.0.0.1, so
 // the load generator in the parent never shares an event loop with the server it
 // measures. Driven over IPC (see ServerRequest); exits when told or orphaned.
-//   node echo-server.js switchboard|ws
+//   node echo-server.js switchboard|ws|floor
 import { WebSocketServer as WSServer } from 'ws';
 import { WebSocketServer } from '../src/websocket/index.js';
+import { startFloorServer } from './floor-server.js';
 
-export type ServerKind = 'switchboard' | 'ws';
+/** `floor`: no WebSocket library, the least a server on node:http can do (bench/floor-server.ts). */
+export type ServerKind = 'switchboard' | 'ws' | 'floor';
 
 export type ServerRequest = { type: 'memory' } | { type: 'cpu' } | { type: 'stop' };
 
@@ -43,6 +45,10 @@ if (kind === 'switchboard') {
   });
   clients = () => server.clients.size;
   stop = () => server.close();
+} else if (kind === 'floor') {
+  const floor = startFloorServer((port) => reply({ type: 'ready', port }));
+  clients = () => floor.sockets.size;
+  stop = () => floor.server.close();
 } else {
   throw new Error(`Unknown server kind: ${String(kind)}`);
 }

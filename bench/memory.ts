@@ -1,5 +1,6 @@
 // `npm run bench:memory`: memory per idle WebSocket connection, our WebSocketServer
-// against ws's. Each server runs in a child process started with --expose-gc; this
+// against ws's, and the floor: a bare node:http upgrade with one 'data' listener
+// (bench/floor-server.ts), what any WebSocket server on Node holds per connection. Each server runs in a child process started with --expose-gc; this
 // process opens the connections (raw sockets, handshake only) and asks the child to
 // collect garbage and report process.memoryUsage() before and after.
 //   node .bench-out/bench/memory.js [--connections=10000]
@@ -90,7 +91,7 @@ async function waitForClients(memory: () => Promise<Memory>, clients: number): P
 export async function runMemoryBenchmark(wanted = 10_000): Promise<MemoryResult[]> {
   const count = allowedConnections(wanted);
   const results: MemoryResult[] = [];
-  for (const kind of ['switchboard', 'ws'] as const) results.push(await measureIdleMemory(kind, count));
+  for (const kind of ['switchboard', 'ws', 'floor'] as const) results.push(await measureIdleMemory(kind, count));
   printMemoryTable(results);
   return results;
 }
@@ -100,13 +101,14 @@ function perConnection(result: MemoryResult, field: 'heapUsed' | 'rss' | 'extern
 }
 
 function printMemoryTable(results: MemoryResult[]): void {
-  const [ours, theirs] = results;
+  const [ours, theirs, floor] = results;
   console.log(`\nMemory per idle WebSocket connection (${ours.connections} connections, after gc(), server in its own process)`);
-  const header = ['measure', 'switchboard bytes/conn', 'ws bytes/conn', 'ratio'];
+  const header = ['measure', 'switchboard bytes/conn', 'ws bytes/conn', 'ratio', 'floor bytes/conn', 'floor ÷ ws'];
+  const bytes = (value: number): string => Math.round(value).toLocaleString('en-US');
   const lines = (['heapUsed', 'rss', 'external'] as const).map((field) => {
-    const a = perConnection(ours, field);
-    const b = perConnection(theirs, field);
-    return [field, Math.round(a).toLocaleString('en-US'), Math.round(b).toLocaleString('en-US'), b > 0 ? `${(a / b).toFixed(2)}×` : '–'];
+    const [a, b, c] = [perConnection(ours, field), perConnection(theirs, field), perConnection(floor, field)];
+    const ratio = (x: number): string => (b > 0 ? `${(x / b).toFixed(2)}×` : '–');
+    return [field, bytes(a), bytes(b), ratio(a), bytes(c), ratio(c)];
   });
   const widths = header.map((cell, i) => Math.max(cell.length, ...lines.map((line) => line[i].length)));
   const show = (cells: string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;

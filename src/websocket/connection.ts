@@ -320,6 +320,8 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
     const socket = this.socket;
     const outbox = this.pendingFrames;
     if (!socket || !outbox || outbox.empty || socket.destroyed) return;
+    // An empty outbox holds nothing worth keeping: an idle connection keeps none.
+    this.pendingFrames = undefined;
     // A socket that takes it all without asking to wait (the kernel took the bytes at
     // once) emits no 'drain' of its own, yet a sender told 'queued' waits for ours.
     if (outbox.flush(socket) && this.needDrain) process.nextTick(drainConnection, this);
@@ -357,11 +359,13 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
       role: settings.role,
       maxPayload: settings.maxPayload,
       maxFragments: settings.maxFragments,
-      onEvent: (event) => this.onFrameEvent(event),
+      onEvent: onParserEvent,
+      receiver: this,
     });
   }
 
-  private onFrameEvent(event: ParserEvent): void {
+  /** @internal */
+  onFrameEvent(event: ParserEvent): void {
     try {
       switch (event.type) {
         case 'message':
@@ -621,6 +625,9 @@ function onSocketError(this: AttachedSocket, error: Error): void {
 }
 function onSocketDrain(this: AttachedSocket): void {
   this[kConnection].onDrain();
+}
+function onParserEvent(this: WebSocketConnection, event: ParserEvent): void {
+  this.onFrameEvent(event);
 }
 function flushConnection(connection: WebSocketConnection): void {
   connection.flush();

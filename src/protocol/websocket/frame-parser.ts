@@ -1,6 +1,6 @@
 import { CloseCode } from './close-codes.js';
 import { parseClosePayload } from './close-payload.js';
-import { applyMask } from './mask.js';
+import { applyMaskKey } from './mask.js';
 import { MessageBuffer } from './message-buffer.js';
 import { Opcode, isControlOpcode, isKnownOpcode } from './opcodes.js';
 import { ProtocolError } from './protocol-error.js';
@@ -24,8 +24,13 @@ export interface FrameParserOptions {
   maxFragments?: number;
   /** RSV bits (RSV1 = 4) a negotiated extension uses on a message's first frame. Default 0. */
   allowedRsv?: number;
-  /** Called synchronously for each event, in stream order. */
+  /** Called synchronously for each event, in stream order, with `this` set to `receiver`. */
   onEvent: (event: ParserEvent) => void;
+  /**
+   * `this` for `onEvent`: lets one function shared by many parsers find its
+   * owner, so a server holding thousands of parsers makes no closure for each.
+   */
+  receiver?: unknown;
 }
 
 export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
@@ -63,12 +68,13 @@ export class FrameParser {
   private readonly maxFragments: number;
   private readonly allowedRsv: number;
   private readonly onEvent: (event: ParserEvent) => void;
+  private readonly receiver: unknown;
 
   private state = State.Header;
   private failure: ProtocolError | undefined;
 
-  // An unfinished frame header (bytes 0–13) and the current masking key (14–17).
-  private readonly scratch = new Uint8Array(18);
+  // An unfinished frame header, made the first time a header arrives split.
+  private partialHeader: Uint8Array | undefined;
   private headerFill = 0;
   private headerSize = 2;
 
@@ -76,6 +82,8 @@ export class FrameParser {
   private fin = false;
   private opcode = 0;
   private masked = false;
+  /** The masking key, as the 32-bit number its octets spell (a small integer, not an object). */
+  private maskKey = 0;
   private payloadLength = 0;
   private payloadRead = 0;
   private controlPayload: Buffer | undefined;
@@ -85,8 +93,10 @@ export class FrameParser {
   private messageRsv = 0;
   private messageSize = 0;
   private fragments = 0;
-  private readonly gathered = new MessageBuffer();
-  private readonly utf8 = new Utf8Validator();
+  // Made on first use: most connections never see a fragmented or split message,
+  // and a connection that only exchanges pings and pongs never sees text.
+  private gathered: MessageBuffer | undefined;
+  private utf8: Utf8Validator | undefined;
   private checkUtf8 = false;
 
   constructor(options: FrameParserOptions) {
@@ -95,6 +105,7 @@ export class FrameParser {
     this.maxFragments = options.maxFragments ?? DEFAULT_MAX_FRAGMENTS;
     this.allowedRsv = options.allowedRsv ?? 0;
     this.onEvent = options.onEvent;
+    this.receiver = options.receiver;
   }
 
   /** True once a close frame has been read; later bytes are ignored. */
@@ -135,9 +146,9 @@ export class FrameParser {
     }
   }
 
-  /** Copies header bytes into `scratch` until the header is complete. */
+  /** Copies header bytes aside until the header is complete. */
   private gatherHeader(chunk: Uint8Array, at: number): number {
-    const bytes = this.scratch;
+    const bytes = (this.partialHeader ??= new Uint8Array(MAX_HEADER));
     while (at < chunk.length && this.headerFill < this.headerSize) {
       bytes[this.headerFill++] = chunk[at++];
       if (this.headerFill === 2) this.headerSize = this.startHeader(bytes[0], bytes[1]);
@@ -201,13 +212,7 @@ export class FrameParser {
       at += 8;
     }
     this.masked = (b1 & 0x80) !== 0;
-    if (this.masked) {
-      const key = this.scratch;
-      key[KEY_AT] = bytes[at];
-      key[KEY_AT + 1] = bytes[at + 1];
-      key[KEY_AT + 2] = bytes[at + 2];
-      key[KEY_AT + 3] = bytes[at + 3];
-    }
+    if (this.masked) this.maskKey = (bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3];
     this.fin = (b0 & 0x80) !== 0;
     this.opcode = b0 & 0x0f;
     this.payloadLength = length;
@@ -225,7 +230,7 @@ export class FrameParser {
       this.fragments = 0;
       // Text is checked as it arrives unless an extension (say, compression) transforms it first.
       this.checkUtf8 = this.opcode === Opcode.Text && rsv === 0;
-      if (this.checkUtf8) this.utf8.reset();
+      if (this.checkUtf8) this.utf8?.reset();
     }
     if (++this.fragments > this.maxFragments) {
       throw new ProtocolError(CloseCode.MessageTooBig, `Message split into more than ${this.maxFragments} frames`);
@@ -242,13 +247,13 @@ export class FrameParser {
     if (this.payloadRead === 0 && available >= remaining) {
       // The whole payload is here: hand up a view of the chunk.
       const payload = chunk.subarray(at, at + remaining);
-      if (this.masked) applyMask(payload, this.scratch, 0, KEY_AT);
+      if (this.masked) applyMaskKey(payload, this.maskKey);
       this.endFrame(payload);
       return at + remaining;
     }
     const take = Math.min(available, remaining);
     const piece = chunk.subarray(at, at + take);
-    if (this.masked) applyMask(piece, this.scratch, this.payloadRead & 3, KEY_AT);
+    if (this.masked) applyMaskKey(piece, this.maskKey, this.payloadRead & 3);
     this.payloadRead += take;
     if (isControlOpcode(this.opcode)) {
       this.controlPayload ??= Buffer.allocUnsafe(this.payloadLength);
@@ -266,8 +271,16 @@ export class FrameParser {
   }
 
   private gatherData(piece: Uint8Array): void {
-    if (this.checkUtf8 && !this.utf8.push(piece)) throw invalidUtf8();
-    this.gathered.append(piece, this.fin ? this.messageSize : this.maxPayload);
+    if (this.checkUtf8 && !this.validator().push(piece)) throw invalidUtf8();
+    this.buffer().append(piece, this.fin ? this.messageSize : this.maxPayload);
+  }
+
+  private buffer(): MessageBuffer {
+    return (this.gathered ??= new MessageBuffer());
+  }
+
+  private validator(): Utf8Validator {
+    return (this.utf8 ??= new Utf8Validator());
   }
 
   /**
@@ -284,39 +297,39 @@ export class FrameParser {
     if (payload !== undefined) {
       if (this.fin && opcode !== Opcode.Continuation) {
         // A whole message in one frame that arrived in one chunk: no copy at all.
-        if (this.checkUtf8 && !this.utf8.push(payload)) throw invalidUtf8();
+        if (this.checkUtf8 && !this.validator().push(payload)) throw invalidUtf8();
         this.endMessage(toBuffer(payload));
         return;
       }
       this.gatherData(payload);
     }
-    if (this.fin) this.endMessage(this.gathered.take());
+    if (this.fin) this.endMessage(this.buffer().take());
   }
 
   private endMessage(data: Buffer): void {
-    if (this.checkUtf8 && !this.utf8.finish()) throw invalidUtf8();
+    if (this.checkUtf8 && !this.validator().finish()) throw invalidUtf8();
     const binary = this.messageOpcode === Opcode.Binary;
     const rsv = this.messageRsv;
     this.messageOpcode = 0;
-    this.onEvent({ type: 'message', binary, data, rsv });
+    this.onEvent.call(this.receiver, { type: 'message', binary, data, rsv });
   }
 
   private endControlFrame(opcode: number, payload: Buffer): void {
     if (opcode === Opcode.Ping) {
-      this.onEvent({ type: 'ping', data: payload });
+      this.onEvent.call(this.receiver, { type: 'ping', data: payload });
     } else if (opcode === Opcode.Pong) {
-      this.onEvent({ type: 'pong', data: payload });
+      this.onEvent.call(this.receiver, { type: 'pong', data: payload });
     } else {
       const { code, reason } = parseClosePayload(payload);
       this.state = State.Closed;
-      this.onEvent({ type: 'close', code, reason });
+      this.onEvent.call(this.receiver, { type: 'close', code, reason });
     }
   }
 }
 
 const EMPTY = Buffer.alloc(0);
-/** Where the masking key sits in `scratch`, after the longest header. */
-const KEY_AT = 14;
+/** The longest header: 2 bytes, a 64-bit length and a masking key (§5.2). */
+const MAX_HEADER = 14;
 
 function protocolError(message: string): ProtocolError {
   return new ProtocolError(CloseCode.ProtocolError, message);

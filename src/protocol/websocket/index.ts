@@ -21,7 +21,7 @@ export {
 } from './client-handshake.js';
 export { Opcode, type ControlOpcode, type DataOpcode, type KnownOpcode, isControlOpcode, isKnownOpcode } from './opcodes.js';
 export { type FrameHeader, encodeFrameHeader, frameHeaderSize, writeFrameHeader } from './frame-header.js';
-export { applyMask } from './mask.js';
+export { applyMask, applyMaskKey } from './mask.js';
 export { type MaskKeySource, createMaskKeySource } from './mask-key.js';
 export { type FrameOptions, type MessageOptions, encodeFrame, encodeMessage, encodeSharedFrame } from './frame-encoder.js';
 export { Utf8Validator } from './utf8-validator.js';

@@ -19,14 +19,23 @@ const WORD_THRESHOLD = 64;
  * payload offset of `data[0]` modulo 4, for payloads unmasked piece by piece.
  */
 export function applyMask(data: Uint8Array, key: Uint8Array, phase = 0, keyAt = 0): void {
+  applyMaskKey(data, (key[keyAt] << 24) | (key[keyAt + 1] << 16) | (key[keyAt + 2] << 8) | key[keyAt + 3], phase);
+}
+
+/**
+ * The same, with the key as the 32-bit number its four octets spell (first
+ * octet highest, as on the wire). A parser keeps the key of the frame it is
+ * reading in a number field: no byte array per connection.
+ */
+export function applyMaskKey(data: Uint8Array, key: number, phase = 0): void {
   const length = data.length;
   let i = 0;
   if (length >= WORD_THRESHOLD) {
     const misalignment = data.byteOffset & 7;
     const head = misalignment === 0 ? 0 : 8 - misalignment;
-    for (; i < head; i++) data[i] ^= key[keyAt + ((phase + i) & 3)];
+    for (; i < head; i++) data[i] ^= keyOctet(key, phase + i);
     const p = phase + i;
-    for (let j = 0; j < 8; j++) keyBytes[j] = key[keyAt + ((p + j) & 3)];
+    for (let j = 0; j < 8; j++) keyBytes[j] = keyOctet(key, p + j);
     const m = keyWord[0];
     const count = (length - i) >>> 3;
     const words = new BigUint64Array(data.buffer, data.byteOffset + i, count);
@@ -40,5 +49,10 @@ export function applyMask(data: Uint8Array, key: Uint8Array, phase = 0, keyAt = 
     for (; w < count; w++) words[w] ^= m;
     i += count << 3;
   }
-  for (; i < length; i++) data[i] ^= key[keyAt + ((phase + i) & 3)];
+  for (; i < length; i++) data[i] ^= keyOctet(key, phase + i);
+}
+
+/** Octet `n mod 4` of the key (octet 0 is the highest byte of the number). */
+function keyOctet(key: number, n: number): number {
+  return (key >>> ((3 - (n & 3)) << 3)) & 0xff;
 }

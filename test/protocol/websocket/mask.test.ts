@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyMask, createMaskKeySource } from '../../../src/protocol/websocket/index.js';
+import { applyMask, applyMaskKey, createMaskKeySource } from '../../../src/protocol/websocket/index.js';
 
 function naive(data: Uint8Array, key: Uint8Array, phase: number): Uint8Array {
   return data.map((byte, i) => byte ^ key[(phase + i) & 3]);
@@ -25,6 +25,17 @@ describe('applyMask (§5.3)', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  it('takes the key as a number too: its octets, highest first, are the key bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 3 }), (bytes, key, phase) => {
+        const asNumber = (key[0] << 24) | (key[1] << 16) | (key[2] << 8) | key[3];
+        const viaNumber = Uint8Array.from(bytes);
+        applyMaskKey(viaNumber, asNumber, phase);
+        expect(viaNumber).toEqual(naive(bytes, key, phase));
+      }),
     );
   });
 
