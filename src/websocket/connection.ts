@@ -349,6 +349,9 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
       this.fail(error);
     } finally {
       this.reading = false;
+      // Between messages a parser holds nothing a new one would not have: let it go, so
+      // the many connections that are quiet most of the time keep no parser.
+      if (this.parser?.atRest) this.parser = undefined;
       this.flush();
     }
   }

@@ -113,6 +113,15 @@ export class FrameParser {
     return this.state === State.Closed;
   }
 
+  /**
+   * True between messages: no frame or message is open, nothing is held, no
+   * error or close frame was seen. A new parser with the same options would
+   * read the rest of the stream the same way, so an owner may let this one go.
+   */
+  get atRest(): boolean {
+    return this.state === State.Header && this.headerFill === 0 && this.messageOpcode === 0 && this.failure === undefined;
+  }
+
   push(chunk: Uint8Array): void {
     if (this.failure) throw this.failure;
     try {

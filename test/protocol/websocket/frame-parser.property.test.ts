@@ -51,6 +51,33 @@ describe('frame parser properties', () => {
     );
   });
 
+  it('a parser at rest can be replaced by a new one at any chunk boundary without changing the events', () => {
+    fc.assert(
+      fc.property(
+        fc.array(messageArb, { maxLength: 6 }),
+        fc.constantFrom('server' as const, 'client' as const),
+        fc.integer({ min: 0, max: 64 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (messages, role, fragmentSize, cuts) => {
+          const stream = encodeAll(messages, role, fragmentSize, true);
+          const chunks = splitAt(stream, cuts.map((cut) => cut % (stream.length + 1)));
+          const events: unknown[] = [];
+          const make = (): FrameParser => new FrameParser({ role, onEvent: (event) => events.push(event) });
+          let parser = make();
+          for (const chunk of chunks) {
+            parser.push(chunk);
+            if (parser.atRest) parser = make();
+          }
+          expect(parser.atRest).toBe(true);
+          expect(events.filter((event) => (event as { type: string }).type === 'message')).toEqual(
+            messages.map((m) => ({ type: 'message', binary: m.binary, data: m.data, rsv: 0 })),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('arbitrary bytes never throw anything but a ProtocolError', () => {
     fc.assert(
       fc.property(

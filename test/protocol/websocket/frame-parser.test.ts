@@ -399,3 +399,45 @@ describe('the parser after an error or a close', () => {
     expect(parseAll([bytes], server).events).toEqual([message('plain')]);
   });
 });
+
+describe('atRest: when an owner may let the parser go', () => {
+  const fresh = (): FrameParser => new FrameParser({ role: 'server', onEvent: () => {} });
+
+  it('is at rest before any byte and after each whole message or control frame', () => {
+    const parser = fresh();
+    expect(parser.atRest).toBe(true);
+    parser.push(text('hello'));
+    expect(parser.atRest).toBe(true);
+    parser.push(clientFrame({ opcode: Opcode.Ping, payload: 'x' }));
+    expect(parser.atRest).toBe(true);
+  });
+
+  it('is not at rest inside a header, a payload or a fragmented message', () => {
+    const frame = text('hello');
+    const inHeader = fresh();
+    inHeader.push(frame.subarray(0, 1));
+    expect(inHeader.atRest).toBe(false);
+    const inPayload = fresh();
+    inPayload.push(frame.subarray(0, frame.length - 1));
+    expect(inPayload.atRest).toBe(false);
+    const inControl = fresh();
+    const ping = clientFrame({ opcode: Opcode.Ping, payload: 'abc' });
+    inControl.push(ping.subarray(0, ping.length - 1));
+    expect(inControl.atRest).toBe(false);
+    const inMessage = fresh();
+    inMessage.push(text('first', { fin: false }));
+    expect(inMessage.atRest).toBe(false);
+    inMessage.push(clientFrame({ opcode: Opcode.Continuation, payload: ' half' }));
+    expect(inMessage.atRest).toBe(true);
+  });
+
+  it('is never at rest after a close frame or an error, which a new parser would forget', () => {
+    const closed = fresh();
+    closed.push(clientFrame({ opcode: Opcode.Close, payload: Buffer.from([0x03, 0xe8]) }));
+    expect(closed.closed).toBe(true);
+    expect(closed.atRest).toBe(false);
+    const failed = fresh();
+    expect(() => failed.push(rawFrame({ opcode: Opcode.Text, payload: 'unmasked' }))).toThrow(ProtocolError);
+    expect(failed.atRest).toBe(false);
+  });
+});
