@@ -62,50 +62,45 @@ class HeaderRewriter {
   private partial: Buffer | undefined;
 
   rewrite(input: Buffer): Buffer {
+    // Payload only (the middle of a large frame): passed on as it is.
+    if (!this.partial && this.remaining >= input.length) {
+      this.remaining -= input.length;
+      return input;
+    }
     const chunk = this.partial ? Buffer.concat([this.partial, input]) : input;
     this.partial = undefined;
-    const out: Buffer[] = [];
-    let offset = 0;
-    while (offset < chunk.length) {
+    // A server frame is 4 bytes shorter than the client frame it answers (no key): it fits.
+    const out = Buffer.allocUnsafe(chunk.length);
+    let written = 0;
+    let at = 0;
+    while (at < chunk.length) {
       if (this.remaining > 0) {
-        const take = Math.min(this.remaining, chunk.length - offset);
-        out.push(chunk.subarray(offset, offset + take));
+        const take = Math.min(this.remaining, chunk.length - at);
+        written += chunk.copy(out, written, at, at + take);
         this.remaining -= take;
-        offset += take;
+        at += take;
         continue;
       }
-      const header = readClientHeader(chunk, offset);
-      if (!header) {
-        this.partial = Buffer.from(chunk.subarray(offset));
+      const size = clientHeaderSize(chunk, at);
+      if (size === 0 || chunk.length - at < size) {
+        this.partial = Buffer.from(chunk.subarray(at));
         break;
       }
-      out.push(serverHeader(chunk[offset], header.length));
-      this.remaining = header.length;
-      offset += header.size;
+      const code = chunk[at + 1] & 0x7f;
+      out[written] = chunk[at];
+      out[written + 1] = code;
+      // The extended length, if any, is copied as it is; the key after it is dropped.
+      written += 2 + chunk.copy(out, written + 2, at + 2, at + size - 4);
+      this.remaining = code === 126 ? chunk.readUInt16BE(at + 2) : code === 127 ? Number(chunk.readBigUInt64BE(at + 2)) : code;
+      at += size;
     }
-    return out.length === 1 ? out[0] : Buffer.concat(out);
+    return out.subarray(0, written);
   }
 }
 
-function readClientHeader(chunk: Buffer, at: number): { size: number; length: number } | undefined {
-  if (chunk.length - at < 2) return undefined;
+/** The size of the client frame header at `at` (0 while its second byte has not arrived). */
+function clientHeaderSize(chunk: Buffer, at: number): number {
+  if (chunk.length - at < 2) return 0;
   const code = chunk[at + 1] & 0x7f;
-  const size = (code === 126 ? 4 : code === 127 ? 10 : 2) + 4;
-  if (chunk.length - at < size) return undefined;
-  const length = code === 126 ? chunk.readUInt16BE(at + 2) : code === 127 ? Number(chunk.readBigUInt64BE(at + 2)) : code;
-  return { size, length };
-}
-
-function serverHeader(first: number, length: number): Buffer {
-  if (length < 126) return Buffer.from([first, length]);
-  if (length < 65536) {
-    const header = Buffer.from([first, 126, 0, 0]);
-    header.writeUInt16BE(length, 2);
-    return header;
-  }
-  const header = Buffer.alloc(10);
-  header[0] = first;
-  header[1] = 127;
-  header.writeBigUInt64BE(BigInt(length), 2);
-  return header;
+  return (code === 126 ? 4 : code === 127 ? 10 : 2) + 4;
 }

@@ -5,9 +5,9 @@
 // collect garbage and report process.memoryUsage() before and after.
 //   node .bench-out/bench/memory.js [--connections=10000]
 import { execFileSync } from 'node:child_process';
-import type { Socket } from 'node:net';
 import type { ServerKind, ServerReply } from './echo-server.js';
-import { openRawConnection } from './raw-client.js';
+import { Opcode, encodeFrame } from '../src/protocol/websocket/index.js';
+import { type RawConnection, openRawConnection } from './raw-client.js';
 import { startServer } from './server-process.js';
 
 type Memory = Extract<ServerReply, { type: 'memory' }>;
@@ -16,7 +16,10 @@ export interface MemoryResult {
   kind: ServerKind;
   connections: number;
   before: Memory;
+  /** Connections open, handshake only, nothing sent since. */
   after: Memory;
+  /** The same connections after one ping and its pong each, as a heartbeat does every 30 s. */
+  afterPing: Memory;
 }
 
 /** Loopback source addresses to spread the connections over, so no one address runs out of ephemeral ports. */
@@ -35,22 +38,22 @@ function allowedConnections(wanted: number): number {
   return count;
 }
 
-async function openMany(port: number, count: number): Promise<Socket[]> {
-  const sockets: Socket[] = [];
+async function openMany(port: number, count: number): Promise<RawConnection[]> {
+  const sockets: RawConnection[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
       const index = next++;
-      const { socket } = await openRawConnection(port, { localAddress: SOURCES[index % SOURCES.length], timeout: 10_000 });
+      const connection = await openRawConnection(port, { localAddress: SOURCES[index % SOURCES.length], timeout: 10_000 });
       // Idle: nothing is sent or expected; a close from the server would only be logged.
-      socket.on('error', () => {});
-      sockets.push(socket);
+      connection.socket.on('error', () => {});
+      sockets.push(connection);
     }
   };
   try {
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, count) }, worker));
   } catch (error) {
-    for (const socket of sockets) socket.destroy();
+    for (const { socket } of sockets) socket.destroy();
     throw error;
   }
   return sockets;
@@ -58,22 +61,50 @@ async function openMany(port: number, count: number): Promise<Socket[]> {
 
 export async function measureIdleMemory(kind: ServerKind, count: number): Promise<MemoryResult> {
   const server = await startServer(kind, ['--expose-gc']);
-  let sockets: Socket[] = [];
+  let sockets: RawConnection[] = [];
   try {
-    // One connection opened and closed first, so code loaded lazily for the first one is not counted.
+    // One connection opened, pinged and closed first, so code loaded lazily for the first one is not counted.
     const [warm] = await openMany(server.port, 1);
+    await pingAll([warm]);
     await new Promise<void>((resolve) => {
-      warm.once('close', () => resolve());
-      warm.destroy();
+      warm.socket.once('close', () => resolve());
+      warm.socket.destroy();
     });
     await waitForClients(server.memory, 0);
     const before = await server.memory();
     sockets = await openMany(server.port, count);
     const after = await waitForClients(server.memory, count);
-    return { kind, connections: count, before, after };
+    await pingAll(sockets);
+    const afterPing = await waitForClients(server.memory, count);
+    return { kind, connections: count, before, after, afterPing };
   } finally {
-    for (const socket of sockets) socket.destroy();
+    for (const { socket } of sockets) socket.destroy();
     await server.stop();
+  }
+}
+
+const PING = Buffer.concat(encodeFrame(Buffer.alloc(0), { opcode: Opcode.Ping, mask: Buffer.from([1, 2, 3, 4]) }));
+
+/** Sends each connection one ping and waits for an answer on each (bounded: 20 s). */
+async function pingAll(connections: RawConnection[]): Promise<void> {
+  const answered = connections.map(
+    (connection) =>
+      new Promise<void>((resolve) => {
+        connection.onData = () => {
+          connection.onData = () => {};
+          resolve();
+        };
+        connection.socket.write(PING);
+      }),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('Pongs still missing after 20 s')), 20_000);
+  });
+  try {
+    await Promise.race([Promise.all(answered), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -96,8 +127,10 @@ export async function runMemoryBenchmark(wanted = 10_000): Promise<MemoryResult[
   return results;
 }
 
-function perConnection(result: MemoryResult, field: 'heapUsed' | 'rss' | 'external'): number {
-  return (result.after[field] - result.before[field]) / result.connections;
+type Field = 'heapUsed' | 'rss' | 'external';
+
+function perConnection(result: MemoryResult, field: Field, when: 'after' | 'afterPing'): number {
+  return (result[when][field] - result.before[field]) / result.connections;
 }
 
 function printMemoryTable(results: MemoryResult[]): void {
@@ -105,10 +138,17 @@ function printMemoryTable(results: MemoryResult[]): void {
   console.log(`\nMemory per idle WebSocket connection (${ours.connections} connections, after gc(), server in its own process)`);
   const header = ['measure', 'switchboard bytes/conn', 'ws bytes/conn', 'ratio', 'floor bytes/conn', 'floor ÷ ws'];
   const bytes = (value: number): string => Math.round(value).toLocaleString('en-US');
-  const lines = (['heapUsed', 'rss', 'external'] as const).map((field) => {
-    const [a, b, c] = [perConnection(ours, field), perConnection(theirs, field), perConnection(floor, field)];
+  const rows: [string, Field, 'after' | 'afterPing'][] = [
+    ['heapUsed, handshake only', 'heapUsed', 'after'],
+    ['heapUsed, after one ping', 'heapUsed', 'afterPing'],
+    ['rss, handshake only', 'rss', 'after'],
+    ['rss, after one ping', 'rss', 'afterPing'],
+    ['external, after one ping', 'external', 'afterPing'],
+  ];
+  const lines = rows.map(([label, field, when]) => {
+    const [a, b, c] = [perConnection(ours, field, when), perConnection(theirs, field, when), perConnection(floor, field, when)];
     const ratio = (x: number): string => (b > 0 ? `${(x / b).toFixed(2)}×` : '–');
-    return [field, bytes(a), bytes(b), ratio(a), bytes(c), ratio(c)];
+    return [label, bytes(a), bytes(b), ratio(a), bytes(c), ratio(c)];
   });
   const widths = header.map((cell, i) => Math.max(cell.length, ...lines.map((line) => line[i].length)));
   const show = (cells: string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
@@ -118,7 +158,8 @@ function printMemoryTable(results: MemoryResult[]): void {
   for (const result of results) {
     const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
     console.log(
-      `${result.kind}: heapUsed ${mb(result.before.heapUsed)} → ${mb(result.after.heapUsed)}, rss ${mb(result.before.rss)} → ${mb(result.after.rss)}`,
+      `${result.kind}: heapUsed ${mb(result.before.heapUsed)} → ${mb(result.after.heapUsed)} → ${mb(result.afterPing.heapUsed)}, ` +
+        `rss ${mb(result.before.rss)} → ${mb(result.after.rss)} → ${mb(result.afterPing.rss)}`,
     );
   }
 }
