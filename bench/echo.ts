@@ -256,7 +256,7 @@ function printEchoTable(rows: EchoRow[], options: EchoOptions): void {
     'ws MB/s',
     'switchboard p50 / p99 ms',
     'ws p50 / p99 ms',
-    'server CPU (sb / ws)',
+    'server CPU (sb / ws / floor)',
     'msg per server CPU-s (sb / ws)',
     'ratio per CPU-s',
   ];
@@ -281,7 +281,7 @@ function printEchoTable(rows: EchoRow[], options: EchoOptions): void {
     number(theirs?.megabytesPerSecond),
     latency(ours),
     latency(theirs),
-    `${cpu(ours)} / ${cpu(theirs)}`,
+    `${cpu(ours)} / ${cpu(theirs)} / ${cpu(floor)}`,
     `${number(perCpu(ours))} / ${number(perCpu(theirs))}`,
     ours && theirs ? `${(perCpu(ours)! / perCpu(theirs)!).toFixed(2)}×` : '–',
   ]);
