@@ -1,18 +1,17 @@
 // The demo page in a real browser (Debian's Chromium, driven by playwright-core): typing,
 // Send, and the echo in the log, through Chromium's own WebSocket against our server.
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.js';
 import { type RunningDemo, startDemoServer } from '../../src/cli/demo-server.js';
 
 let browser: Browser;
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
-  await browser.close();
+  // Undefined when the launch failed: that failure is the one to report.
+  await browser?.close();
 });
 
 let demo: RunningDemo | undefined;

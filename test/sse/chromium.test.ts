@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.js';
 import { MemoryHub } from '../../src/hub/index.js';
 import { createSseHandler } from '../../src/sse/index.js';
 import { listen, shut, waitFor } from '../support/sse/net.js';
@@ -25,13 +26,11 @@ const page = (path: string, count: number): string => `<!doctype html><meta char
 
 let browser: Browser;
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
-  await browser.close();
+  // Undefined when the launch failed: that failure is the one to report.
+  await browser?.close();
 });
 
 const cleanups: (() => Promise<void> | void)[] = [];
