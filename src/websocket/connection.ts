@@ -320,7 +320,7 @@ export class WebSocketConnection extends EventEmitter implements HeartbeatPeer, 
     const socket = this.socket;
     const outbox = this.pendingFrames;
     if (!socket || !outbox || outbox.empty || socket.destroyed) return;
-    // An empty outbox holds nothing worth keeping: an idle connection keeps none.
+    // Flushed once, then dropped (see Outbox.flush).
     this.pendingFrames = undefined;
     // A socket that takes it all without asking to wait (the kernel took the bytes at
     // once) emits no 'drain' of its own, yet a sender told 'queued' waits for ours.

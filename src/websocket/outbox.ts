@@ -30,15 +30,16 @@ export class Outbox {
     if (callback) (this.callbacks ??= []).push(callback);
   }
 
-  /** Hands everything to the socket; returns false when the socket asks us to wait for 'drain'. */
+  /**
+   * Hands everything to the socket; returns false when the socket asks us to
+   * wait for 'drain'. Once only: the connection drops a flushed outbox and
+   * makes a new one for the next frames, so an idle connection holds none.
+   */
   flush(socket: Socket): boolean {
     const chunks = this.chunks;
     if (chunks.length === 0) return true;
     const total = this.bytes;
     const callbacks = this.callbacks;
-    this.chunks = [];
-    this.callbacks = undefined;
-    this.bytes = 0;
     const done = callbacks && ((error?: Error | null) => callbacks.forEach((callback) => callback(error)));
     if (chunks.length === 1) return socket.write(chunks[0], done);
     if (total <= COALESCE_LIMIT) {
