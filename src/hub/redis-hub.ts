@@ -159,7 +159,11 @@ export class RedisHub implements Hub {
 
   /** Live local subscriptions on a channel: lets servers and tests check nothing is left behind. */
   subscriberCount(channel: string): number {
-    return this.channels.get(channel)?.subscribers.size ?? 0;
+    // Live ones only, as MemoryHub's are once subscribe() returns: a subscriber still
+    // reading the head of the stream would not yet see a message published now.
+    let live = 0;
+    for (const sub of this.channels.get(channel)?.subscribers ?? []) if (sub.phase === 'live') live++;
+    return live;
   }
 
   /** Channels this process is subscribed to in Redis. */
