@@ -10,8 +10,10 @@ import {
   generateKey,
   validateUpgradeResponse,
 } from '../protocol/websocket/index.js';
-import { CLOSED, CLOSING, CONNECTING, type ConnectionOptions, WebSocketConnection, resolveSettings } from './connection.js';
-import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
+import { type ConnectionOptions, resolveSettings } from './connection-settings.js';
+import { WebSocketConnection } from './connection.js';
+import { CLOSED, CLOSING, CONNECTING, attachSocket } from './socket-connection.js';
+import { type HeartbeatOptions, createWatch } from './heartbeat.js';
 
 export interface WebSocketClientOptions extends ConnectionOptions {
   /** Extra request headers (cookies, authorization…). */
@@ -82,8 +84,9 @@ export class WebSocket extends WebSocketConnection {
       this.finishHandshake();
       this.protocol = check.protocol;
       this.extensions = formatExtensions(check.extensions);
-      const heartbeat = options.heartbeat ? new Heartbeat(options.heartbeat) : undefined;
-      this.attach(socket, head, { ...resolveSettings('client', options, maskKeys), heartbeat });
+      // Off by default on a client: a browser runs no heartbeat of its own either.
+      const heartbeat = options.heartbeat || options.writeStallTimeout !== undefined ? createWatch(options.heartbeat || false, options.writeStallTimeout ?? Infinity) : undefined;
+      attachSocket(this, socket, head, { ...resolveSettings('client', options, maskKeys), heartbeat });
       this.emit('open');
     });
     request.on('response', (response: IncomingMessage) => {
@@ -142,9 +145,9 @@ export class WebSocket extends WebSocketConnection {
     if (this.readyState !== CONNECTING) return;
     const request = this.request;
     this.finishHandshake();
-    this.readyState = CLOSING;
+    this.setReadyState(CLOSING);
     request?.destroy();
-    this.readyState = CLOSED;
+    this.setReadyState(CLOSED);
     if (this.listenerCount('error') > 0) this.emit('error', new Error(message));
     this.emit('close', 1006, '', false);
   }

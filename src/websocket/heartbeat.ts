@@ -1,13 +1,20 @@
+// The heartbeat's view of a connection, under symbols: internal state, kept out of
+// the connection's public properties.
+export const lastSeen = Symbol('switchboard.heartbeat.lastSeen');
+export const pingSentAt = Symbol('switchboard.heartbeat.pingSentAt');
+export const writeBacklog = Symbol('switchboard.heartbeat.writeBacklog');
+export const sendPing = Symbol('switchboard.heartbeat.sendPing');
+
 /** What the heartbeat needs from a connection. */
 export interface HeartbeatPeer {
   /** When (`heartbeatClock()`) anything last arrived from the peer. */
-  lastSeen: number;
+  [lastSeen]: number;
   /** When our unanswered ping went out; 0 when none is outstanding. */
-  pingSentAt: number;
-  /** True while the application has paused reading: the peer's pongs cannot be seen then. */
-  readonly readingPaused: boolean;
-  sendHeartbeatPing(): void;
-  /** Gives up on a peer that did not answer: no close handshake, it is presumed gone. */
+  [pingSentAt]: number;
+  /** Bytes written for the peer that its socket has not handed to the kernel yet. */
+  readonly [writeBacklog]: number;
+  [sendPing](): void;
+  /** Gives up on a peer: no close handshake, it is presumed gone or not reading. */
   terminate(): void;
 }
 
@@ -16,6 +23,20 @@ export interface HeartbeatOptions {
   interval?: number;
   /** Terminate a peer that has not answered a ping after this long (ms). Default 10 s. */
   timeout?: number;
+}
+
+/** The heartbeat's settings as a server or client resolves them (`heartbeat: false` turns pings off). */
+export interface WatchOptions extends HeartbeatOptions {
+  /** See `ConnectionOptions.writeStallTimeout`. Default 30 s. */
+  writeStallTimeout?: number;
+}
+
+/** The watch a server or client runs, or none when both pings and the write-stall check are off. */
+export function createWatch(heartbeat: HeartbeatOptions | false | undefined, writeStallTimeout: number | undefined): Heartbeat | undefined {
+  const stall = writeStallTimeout ?? DEFAULT_WRITE_STALL_TIMEOUT;
+  if (heartbeat === false && stall === Infinity) return undefined;
+  const pings = heartbeat === false ? { interval: Infinity, timeout: Infinity } : heartbeat;
+  return new Heartbeat({ ...pings, writeStallTimeout: stall });
 }
 
 /**
@@ -30,12 +51,25 @@ export function heartbeatClock(): number {
 
 export const DEFAULT_HEARTBEAT_INTERVAL = 30_000;
 export const DEFAULT_HEARTBEAT_TIMEOUT = 10_000;
+export const DEFAULT_WRITE_STALL_TIMEOUT = 30_000;
+
+/** Where a peer's write backlog stood when it last shrank. */
+interface Stall {
+  since: number;
+  backlog: number;
+}
 
 /**
  * Finds half-open connections (RFC 6455 §5.5.2 pings, used as keep-alives): a
  * peer that has been silent for `interval` gets a ping, and one that stays
  * silent for `timeout` more is terminated. Any incoming frame counts as a sign
- * of life, so busy connections are never pinged.
+ * of life, so busy connections are never pinged. Pausing reading does not
+ * hide a dead peer: its pongs go unseen, so a connection paused for longer than
+ * `interval + timeout` since it last read is terminated, as `ws`'s heartbeat does.
+ *
+ * It also watches the other direction: a peer whose socket has had bytes
+ * waiting, without taking any of them, for `writeStallTimeout` has stopped
+ * reading (a client that sends and never reads its replies), and is terminated.
  *
  * One timer serves every connection of a server: it ticks four times per
  * `min(interval, timeout)` and visits the peers, which costs a few nanoseconds
@@ -45,13 +79,19 @@ export const DEFAULT_HEARTBEAT_TIMEOUT = 10_000;
 export class Heartbeat {
   readonly interval: number;
   readonly timeout: number;
+  readonly writeStallTimeout: number;
   private readonly peers = new Set<HeartbeatPeer>();
+  /** Only the peers with bytes waiting: an idle connection costs nothing here. */
+  private readonly stalls = new Map<HeartbeatPeer, Stall>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(options: HeartbeatOptions = {}) {
+  constructor(options: WatchOptions = {}) {
     this.interval = options.interval ?? DEFAULT_HEARTBEAT_INTERVAL;
     this.timeout = options.timeout ?? DEFAULT_HEARTBEAT_TIMEOUT;
-    if (!(this.interval > 0) || !(this.timeout > 0)) throw new RangeError('Heartbeat interval and timeout must be positive');
+    this.writeStallTimeout = options.writeStallTimeout ?? DEFAULT_WRITE_STALL_TIMEOUT;
+    if (!(this.interval > 0) || !(this.timeout > 0) || !(this.writeStallTimeout > 0)) {
+      throw new RangeError('Heartbeat interval, timeout and write-stall timeout must be positive');
+    }
   }
 
   get size(): number {
@@ -61,7 +101,8 @@ export class Heartbeat {
   add(peer: HeartbeatPeer): void {
     this.peers.add(peer);
     if (this.timer === undefined) {
-      const tick = Math.max(1, Math.floor(Math.min(this.interval, this.timeout) / 4));
+      const shortest = Math.min(this.interval, this.timeout, this.writeStallTimeout);
+      const tick = Math.min(2 ** 31 - 1, Math.max(1, Math.floor(shortest / 4)));
       this.timer = setInterval(() => this.check(heartbeatClock()), tick);
       // The heartbeat alone should not keep a process alive.
       this.timer.unref();
@@ -70,6 +111,7 @@ export class Heartbeat {
 
   delete(peer: HeartbeatPeer): void {
     this.peers.delete(peer);
+    this.stalls.delete(peer);
     if (this.peers.size === 0) this.stop();
   }
 
@@ -81,16 +123,32 @@ export class Heartbeat {
   /** One visit of every peer; public so tests can drive time themselves. */
   check(now: number): void {
     for (const peer of this.peers) {
-      if (peer.readingPaused) {
-        peer.lastSeen = now;
-        peer.pingSentAt = 0;
-      } else if (peer.pingSentAt !== 0) {
-        if (peer.lastSeen >= peer.pingSentAt) peer.pingSentAt = 0;
-        else if (now - peer.pingSentAt >= this.timeout) peer.terminate();
-      } else if (now - peer.lastSeen >= this.interval) {
-        peer.pingSentAt = now;
-        peer.sendHeartbeatPing();
+      if (peer[pingSentAt] !== 0) {
+        if (peer[lastSeen] >= peer[pingSentAt]) peer[pingSentAt] = 0;
+        else if (now - peer[pingSentAt] >= this.timeout) {
+          peer.terminate();
+          continue;
+        }
+      } else if (now - peer[lastSeen] >= this.interval) {
+        peer[pingSentAt] = now;
+        peer[sendPing]();
       }
+      this.watchWrites(peer, now);
+    }
+  }
+
+  private watchWrites(peer: HeartbeatPeer, now: number): void {
+    const backlog = peer[writeBacklog];
+    const stall = this.stalls.get(peer);
+    if (backlog === 0) {
+      if (stall) this.stalls.delete(peer);
+    } else if (!stall || backlog < stall.backlog) {
+      // New bytes waiting, or the socket took some since last time: the clock starts again.
+      this.stalls.set(peer, { since: now, backlog });
+    } else if (now - stall.since >= this.writeStallTimeout) {
+      peer.terminate();
+    } else {
+      stall.backlog = backlog;
     }
   }
 }

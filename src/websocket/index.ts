@@ -1,14 +1,6 @@
-export {
-  type BinaryType,
-  type ConnectionOptions,
-  type SendData,
-  type SendResult,
-  CLOSED,
-  CLOSING,
-  CONNECTING,
-  OPEN,
-  WebSocketConnection,
-} from './connection.js';
+export { type BinaryType, WebSocketConnection } from './connection.js';
+export { type ConnectionOptions } from './connection-settings.js';
+export { type ReadyState, type SendData, type SendResult, CLOSED, CLOSING, CONNECTING, OPEN, SocketConnection } from './socket-connection.js';
 export { type Rejection, type VerifyResult, WebSocketServer, type WebSocketServerOptions } from './server.js';
 export { WebSocket, type WebSocketClientOptions } from './client.js';
 export {
@@ -16,7 +8,6 @@ export {
   DEFAULT_HEARTBEAT_TIMEOUT,
   Heartbeat,
   type HeartbeatOptions,
-  type HeartbeatPeer,
   heartbeatClock,
 } from './heartbeat.js';
 export { type IncomingMessage } from './message-iterator.js';

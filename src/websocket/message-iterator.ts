@@ -1,4 +1,14 @@
-import type { WebSocketConnection } from './connection.js';
+
+/** What the iterator needs of a connection (an interface, so this file depends on no connection class). */
+export interface MessageSource {
+  readonly readyState: number;
+  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  off(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+  pause(): void;
+  resume(): void;
+}
 
 export interface IncomingMessage {
   data: Buffer;
@@ -12,11 +22,11 @@ export interface IncomingMessage {
  * The iterator ends when the connection closes; `return()` (a `break` out of
  * `for await`) stops listening and resumes reading.
  */
-export function messageIterator(connection: WebSocketConnection, highWaterMark: number): AsyncIterableIterator<IncomingMessage> {
+export function messageIterator(connection: MessageSource, highWaterMark: number): AsyncIterableIterator<IncomingMessage> {
   const queue: IncomingMessage[] = [];
   let waiting: ((result: IteratorResult<IncomingMessage>) => void) | undefined;
   // A connection that is already closed will never emit 'close' again: end at once.
-  let done = connection.readyState === connection.CLOSED;
+  let done = connection.readyState === 3; // CLOSED
 
   const onMessage = (data: Buffer, isBinary: boolean): void => {
     const message = { data, isBinary };

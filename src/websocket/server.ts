@@ -10,8 +10,10 @@ import {
   buildRejectResponse,
   validateUpgradeRequest,
 } from '../protocol/websocket/index.js';
-import { type ConnectionOptions, type ConnectionSettings, WebSocketConnection, resolveSettings } from './connection.js';
-import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
+import { type ConnectionOptions, type ConnectionSettings, resolveSettings } from './connection-settings.js';
+import { WebSocketConnection } from './connection.js';
+import { attachSocket } from './socket-connection.js';
+import { type Heartbeat, type HeartbeatOptions, createWatch } from './heartbeat.js';
 
 /** A refusal from the `verify` hook: any HTTP status, a reason for the body, extra headers. */
 export interface Rejection {
@@ -84,7 +86,7 @@ export class WebSocketServer extends EventEmitter {
     }
     this.options = options;
     this.handshakeTimeout = options.handshakeTimeout ?? 10_000;
-    this.heartbeat = options.heartbeat === false ? undefined : new Heartbeat(options.heartbeat);
+    this.heartbeat = createWatch(options.heartbeat, options.writeStallTimeout);
     this.settings = {
       ...resolveSettings('server', options),
       heartbeat: this.heartbeat,
@@ -228,7 +230,7 @@ export class WebSocketServer extends EventEmitter {
     socket.off('error', destroyOnError);
     const connection = new WebSocketConnection();
     connection.protocol = protocol ?? '';
-    connection.attach(socket, head, this.settings);
+    attachSocket(connection, socket, head, this.settings);
     callback(connection, request);
   }
 

@@ -7,13 +7,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode, ProtocolError } from '../../src/protocol/websocket/index.js';
 import {
   Heartbeat,
-  type HeartbeatPeer,
   heartbeatClock,
   type SendResult,
   type WebSocketConnection,
   WebSocketServer,
   type WebSocketServerOptions,
 } from '../../src/websocket/index.js';
+import { type HeartbeatPeer, lastSeen, pingSentAt, sendPing, writeBacklog } from '../../src/websocket/heartbeat.js';
 import { clientFrame, rawFrame } from '../support/raw-frame.js';
 import {
   type RawPeer,
@@ -101,7 +101,7 @@ describe('a peer that stops reading', () => {
     return { results, maxBuffered };
   }
 
-  it("onBufferLimit 'close': closes with 1008 once bufferedAmount would pass the limit, memory bounded", async () => {
+  it("onBufferLimit 'close': fails with 1008 once bufferedAmount would pass the limit, memory bounded", async () => {
     const wss = await listening({ maxBufferedAmount: LIMIT, onBufferLimit: 'close', closeTimeout: 5000 });
     const { peer, connection, closed } = await session(wss);
     peer.socket.pause();
@@ -114,20 +114,31 @@ describe('a peer that stops reading', () => {
     // Nothing more is accepted while closing.
     expect(connection.send('late')).toBe('dropped');
 
-    // The peer reads again: every accepted message, in order, then the close frame.
+    // The peer reads again, within the second it is given: every accepted message,
+    // in order, then the close frame, then the end of TCP (§7.1.7: the connection failed).
     peer.socket.resume();
-    await waitFor(() => peer.frames.of('close').length === 1, 'the close frame', 10_000);
+    await waitFor(() => peer.closed, 'the server to close TCP', 10_000);
     const accepted = results.filter((result) => result !== 'dropped').length;
     const messages = peer.frames.of('message');
     expect(messages.map((message) => message.data.readUInt32BE(0))).toEqual([...Array(accepted).keys()]);
-    expect(peer.frames.of('close')[0]).toEqual({ type: 'close', code: CloseCode.PolicyViolation, reason: 'Send buffer limit reached' });
+    expect(peer.frames.of('close')).toEqual([{ type: 'close', code: CloseCode.PolicyViolation, reason: 'Send buffer limit reached' }]);
     expect(peer.frames.error).toBeUndefined();
-
-    // The peer completes the closing handshake; the server closes TCP (§7.1.1).
-    peer.socket.write(clientFrame({ opcode: 0x8, payload: Buffer.from([0x03, 0xf0]) }));
-    expect(await closed).toMatchObject({ code: 1008, wasClean: true });
-    await waitFor(() => peer.closed, 'the server to close TCP');
+    // No closing handshake is waited for: the server stopped reading the peer.
+    expect(await closed).toMatchObject({ code: 1006, wasClean: false });
     expect(wss.clients.has(connection)).toBe(false);
+  });
+
+  it("onBufferLimit 'close': a peer that never reads again is destroyed within a second, not after closeTimeout", async () => {
+    const wss = await listening({ maxBufferedAmount: LIMIT, onBufferLimit: 'close', closeTimeout: 60_000 });
+    const { peer, connection, closed } = await session(wss);
+    peer.socket.pause();
+    const { results } = await sendUntilDropped(connection);
+    expect(results.at(-1)).toBe('dropped');
+    const droppedAt = Date.now();
+    expect(await closed).toMatchObject({ code: 1006, wasClean: false });
+    // FAIL_GRACE is 1 s; generous slack for a loaded machine, far below the 60 s closeTimeout.
+    expect(Date.now() - droppedAt).toBeLessThan(10_000);
+    expect(connection.bufferedAmount).toBe(0);
   });
 
   it("onBufferLimit 'drop': sends past the limit are dropped and the connection stays open", async () => {
@@ -280,31 +291,28 @@ describe('heartbeat over the network', () => {
 });
 
 describe('Heartbeat.check with explicit time', () => {
-  interface FakePeer extends HeartbeatPeer {
-    readingPaused: boolean;
-    pings: number;
-    terminated: boolean;
+  /** A peer seen through the heartbeat's eyes: its clock fields, its write backlog, what was done to it. */
+  class FakePeer implements HeartbeatPeer {
+    [lastSeen]: number;
+    [pingSentAt] = 0;
+    [writeBacklog] = 0;
+    pings = 0;
+    terminated = false;
+    constructor(seen: number) {
+      this[lastSeen] = seen;
+    }
+    [sendPing](): void {
+      this.pings++;
+    }
+    terminate(): void {
+      this.terminated = true;
+    }
   }
-
-  function fakePeer(lastSeen: number): FakePeer {
-    return {
-      lastSeen,
-      pingSentAt: 0,
-      readingPaused: false,
-      pings: 0,
-      terminated: false,
-      sendHeartbeatPing() {
-        this.pings++;
-      },
-      terminate() {
-        this.terminated = true;
-      },
-    };
-  }
+  const fakePeer = (seen: number): FakePeer => new FakePeer(seen);
 
   /** A heartbeat whose own timer is stopped, so only the test's `check` calls drive it. */
   function driven(...peers: FakePeer[]): Heartbeat {
-    const beat = new Heartbeat({ interval: 1000, timeout: 500 });
+    const beat = new Heartbeat({ interval: 1000, timeout: 500, writeStallTimeout: 3000 });
     for (const peer of peers) beat.add(peer);
     beat.stop();
     return beat;
@@ -316,7 +324,9 @@ describe('Heartbeat.check with explicit time', () => {
     beat.check(999);
     expect(peer.pings).toBe(0);
     beat.check(1000);
-    expect(peer).toMatchObject({ pings: 1, pingSentAt: 1000, terminated: false });
+    expect(peer.pings).toBe(1);
+    expect(peer[pingSentAt]).toBe(1000);
+    expect(peer.terminated).toBe(false);
     // An outstanding ping is not repeated.
     beat.check(1200);
     expect(peer.pings).toBe(1);
@@ -330,11 +340,12 @@ describe('Heartbeat.check with explicit time', () => {
     const peer = fakePeer(0);
     const beat = driven(peer);
     beat.check(1000);
-    expect(peer.pingSentAt).toBe(1000);
+    expect(peer[pingSentAt]).toBe(1000);
     // A message (not necessarily a pong) arrives.
-    peer.lastSeen = 1200;
+    peer[lastSeen] = 1200;
     beat.check(1600);
-    expect(peer).toMatchObject({ pingSentAt: 0, terminated: false, pings: 1 });
+    expect(peer[pingSentAt]).toBe(0);
+    expect(peer.terminated).toBe(false);
     // The next ping waits a full interval after that data.
     beat.check(2199);
     expect(peer.pings).toBe(1);
@@ -342,24 +353,51 @@ describe('Heartbeat.check with explicit time', () => {
     expect(peer.pings).toBe(2);
   });
 
-  it('spares paused peers, whose pongs cannot be read, and restarts their clock', () => {
-    const paused = fakePeer(0);
-    paused.readingPaused = true;
-    const waiting = fakePeer(0);
-    const beat = driven(paused, waiting);
-    beat.check(1000);
-    expect(paused.pings).toBe(0);
-    expect(waiting.pings).toBe(1);
-    // Paused while a ping is outstanding: no termination, the ping is forgotten.
-    waiting.readingPaused = true;
+  it('terminates a peer whose socket takes none of the waiting bytes for writeStallTimeout, whatever it sends', () => {
+    const stuck = fakePeer(0);
+    const slow = fakePeer(0);
+    const beat = driven(stuck, slow);
+    stuck[writeBacklog] = 5000;
+    slow[writeBacklog] = 5000;
+    for (let now = 0; now <= 6000; now += 250) {
+      // Both keep sending (a sign of life for the ping side) …
+      stuck[lastSeen] = now;
+      slow[lastSeen] = now;
+      // … but only one of them reads: its backlog shrinks, slowly.
+      slow[writeBacklog] -= 10;
+      // The other's backlog even grows, as the application keeps answering it.
+      stuck[writeBacklog] += 10;
+      beat.check(now);
+      if (now < 3000) expect(stuck.terminated).toBe(false);
+    }
+    expect(stuck.terminated).toBe(true);
+    expect(slow.terminated).toBe(false);
+    expect(stuck.pings + slow.pings).toBe(0);
+  });
+
+  it('starts the stall clock again when the backlog empties or shrinks', () => {
+    const peer = fakePeer(0);
+    const beat = driven(peer);
+    peer[writeBacklog] = 100;
+    beat.check(0);
+    peer[lastSeen] = 2900;
+    beat.check(2900);
+    peer[writeBacklog] = 0;
+    beat.check(2950);
+    peer[writeBacklog] = 100;
+    peer[lastSeen] = 3100;
+    beat.check(3100);
+    expect(peer.terminated).toBe(false);
+    peer[writeBacklog] = 99;
+    peer[lastSeen] = 5000;
     beat.check(5000);
-    expect(waiting).toMatchObject({ terminated: false, pingSentAt: 0, lastSeen: 5000 });
-    expect(paused).toMatchObject({ terminated: false, pings: 0, lastSeen: 5000 });
-    paused.readingPaused = false;
-    beat.check(5999);
-    expect(paused.pings).toBe(0);
-    beat.check(6000);
-    expect(paused.pings).toBe(1);
+    expect(peer.terminated).toBe(false);
+    peer[lastSeen] = 7999;
+    beat.check(7999);
+    expect(peer.terminated).toBe(false);
+    peer[lastSeen] = 8000;
+    beat.check(8000);
+    expect(peer.terminated).toBe(true);
   });
 
   it('visits each peer on its own clock, and forgets deleted peers', () => {
@@ -379,7 +417,8 @@ describe('Heartbeat.check with explicit time', () => {
 
   it('has ws-like defaults and refuses non-positive times', () => {
     const beat = new Heartbeat();
-    expect([beat.interval, beat.timeout]).toEqual([30_000, 10_000]);
+    expect([beat.interval, beat.timeout, beat.writeStallTimeout]).toEqual([30_000, 10_000, 30_000]);
+    expect(() => new Heartbeat({ writeStallTimeout: 0 })).toThrow(RangeError);
     expect(() => new Heartbeat({ interval: 0 })).toThrow(RangeError);
     expect(() => new Heartbeat({ timeout: -1 })).toThrow(RangeError);
     expect(() => new Heartbeat({ interval: Number.NaN })).toThrow(RangeError);

@@ -38,3 +38,5 @@ export { ProtocolError } from './protocol-error.js';
 export { CloseCode, isValidCloseCode } from './close-codes.js';
 export { type ClosePayload, MAX_CLOSE_REASON_BYTES, encodeClosePayload, parseClosePayload } from './close-payload.js';
 export { type CloseOutcome, type CloseState, CloseHandshake } from './close-handshake.js';
+export { type WriteCallback, Outgoing } from './outgoing.js';
+export { type EndpointEvent, type EndpointSettings, type SendOpcode, WebSocketProtocol } from './endpoint.js';

@@ -1,0 +1,237 @@
+import { CloseHandshake, type CloseOutcome, type CloseState } from './close-handshake.js';
+import { encodeFrame } from './frame-encoder.js';
+import { FrameParser, type ParserEvent, type Role } from './frame-parser.js';
+import type { MaskKeySource } from './mask-key.js';
+import { type DataOpcode, Opcode } from './opcodes.js';
+import { Outgoing, type WriteCallback } from './outgoing.js';
+import { ProtocolError } from './protocol-error.js';
+
+/** What an endpoint needs to know; one object can serve every endpoint of a server. */
+export interface EndpointSettings {
+  readonly role: Role;
+  /** Largest incoming message in bytes; larger fails with 1009. */
+  readonly maxPayload: number;
+  /** Most frames one incoming message may be split into; more fails with 1009. */
+  readonly maxFragments: number;
+  /** Fresh masking keys for a client's frames (§5.3); undefined for a server. */
+  readonly mask: MaskKeySource | undefined;
+}
+
+/** What `send` may carry: data and the control frames the application may send (`close` has its own method). */
+export type SendOpcode = DataOpcode | typeof Opcode.Ping | typeof Opcode.Pong;
+
+/**
+ * What the endpoint hands its owner, in stream order. Pings are already answered
+ * and close frames already echoed when these arrive; the events are for telling
+ * the application.
+ */
+export type EndpointEvent =
+  | ParserEvent
+  /** The peer broke the protocol; the endpoint is failing the connection (§7.1.7) with `error.closeCode`. */
+  | { type: 'error'; error: ProtocolError };
+
+/** One function for every endpoint's parser (`this` is the endpoint): no closure each. */
+let onParserEvent: (this: WebSocketProtocol, event: ParserEvent) => void;
+
+/**
+ * One end of a WebSocket connection, RFC 6455, without any I/O: bytes in
+ * (`receive`), events and bytes out (`onEvent`, `takeOutgoing`), and the
+ * application's `send`, `ping`, `pong`, `close` and `fail`. A carrier (a TCP
+ * socket, an HTTP/2 stream, a test) moves bytes between the peer and this
+ * object, and closes the transport when `closeTransport` says so.
+ *
+ * The rules it keeps:
+ * - a ping is answered with a pong carrying the same data (§5.5.2), unless a
+ *   close frame was sent or received;
+ * - the peer's close frame is echoed with its status code (§5.5.1) unless ours
+ *   went first, and nothing more is read after it;
+ * - no data frame is sent after a close frame (§5.5.1);
+ * - a protocol violation fails the connection (§7.1.7): a close frame with the
+ *   violation's code, nothing more read, the transport closed;
+ * - once both close frames have crossed, the server closes the TCP connection
+ *   first (§7.1.1); a client waits for it (its carrier bounds the wait).
+ *
+ * Memory: an endpoint at rest (`atRest`) holds nothing a new one would not, so
+ * a carrier with many quiet connections may let it go and make another when
+ * bytes next move. `onEvent` is called with `this` set to `receiver`, so one
+ * function can serve every endpoint without a closure each.
+ */
+export class WebSocketProtocol<Receiver = unknown> {
+  #parser: FrameParser | undefined;
+  #handshake: CloseHandshake | undefined;
+  #outgoing: Outgoing | undefined;
+  #failure: ProtocolError | undefined;
+  readonly #onEvent: (this: Receiver, event: EndpointEvent) => void;
+  readonly #receiver: Receiver | undefined;
+
+  constructor(
+    readonly settings: EndpointSettings,
+    onEvent: (this: Receiver, event: EndpointEvent) => void,
+    receiver?: Receiver,
+  ) {
+    this.#onEvent = onEvent;
+    this.#receiver = receiver;
+  }
+
+  /** 'open', 'closing' once a close frame went out, 'closed' once both have crossed. */
+  get state(): CloseState {
+    return this.#handshake?.state ?? 'open';
+  }
+
+  /** The connection failed (§7.1.7), by the peer's fault or by `fail`. */
+  get failed(): boolean {
+    return this.#failure !== undefined;
+  }
+
+  /**
+   * The carrier should close the transport once the outgoing bytes are written:
+   * after a failure (§7.1.7), or on a server once the closing handshake is done (§7.1.1).
+   */
+  get closeTransport(): boolean {
+    return this.#failure !== undefined || (this.settings.role === 'server' && this.#handshake?.state === 'closed');
+  }
+
+  /** Nothing held: no message half read, no close begun, nothing waiting to go out. */
+  get atRest(): boolean {
+    return this.#handshake === undefined && this.#outgoing === undefined && (this.#parser === undefined || this.#parser.atRest);
+  }
+
+  /** Bytes produced and not taken by the carrier yet. */
+  get bufferedBytes(): number {
+    return this.#outgoing?.bytes ?? 0;
+  }
+
+  /** What the application is told once the transport is gone (§7.1.5, §7.1.6). */
+  outcome(): CloseOutcome {
+    return this.#handshake?.outcome() ?? { code: 1006, reason: '', wasClean: false };
+  }
+
+  // ---- Bytes in ----
+
+  /**
+   * Reads bytes from the peer. Takes ownership of `chunk` (masked payloads are
+   * unmasked in place). Bytes after a close frame or a failure are ignored.
+   */
+  receive(chunk: Uint8Array): void {
+    if (this.#failure) return;
+    try {
+      (this.#parser ??= new FrameParser({
+        role: this.settings.role,
+        maxPayload: this.settings.maxPayload,
+        maxFragments: this.settings.maxFragments,
+        onEvent: onParserEvent,
+        receiver: this,
+      })).push(chunk);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.#emit({ type: 'error', error });
+      this.#failWith(error);
+      return;
+    }
+    // Between messages the parser holds nothing a new one would not have.
+    if (this.#parser?.atRest) this.#parser = undefined;
+  }
+
+  /** The parser's events, answered where the RFC says so, then passed on. */
+  #handleFrame(event: ParserEvent): void {
+    // A failure from the application's side (`fail`) in the middle of a read ends it.
+    if (this.#failure) return;
+    switch (event.type) {
+      case 'message':
+        // Once a close frame has gone out, the application is told nothing more (WHATWG readyState CLOSING).
+        if (this.state !== 'open') return;
+        break;
+      case 'ping':
+        // §5.5.2: a pong with the same application data.
+        if (this.state === 'open') this.#queue(encodeFrame(event.data, { opcode: Opcode.Pong, mask: this.settings.mask }));
+        break;
+      case 'close': {
+        // §5.5.1: echo the status code, unless our close went first.
+        const echo = (this.#handshake ??= new CloseHandshake()).receive(event.code, event.reason);
+        if (echo !== undefined) this.#queueClose(echo);
+        break;
+      }
+    }
+    this.#emit(event);
+  }
+
+  #emit(event: EndpointEvent): void {
+    this.#onEvent.call(this.#receiver as Receiver, event);
+  }
+
+  // ---- Bytes out ----
+
+  /**
+   * Queues a data or control frame. Returns false, queuing nothing, once a close
+   * frame has gone out or the connection failed (§5.5.1).
+   */
+  send(payload: Uint8Array, opcode: SendOpcode, callback?: WriteCallback): boolean {
+    if (this.state !== 'open' || this.#failure) return false;
+    this.#queue(encodeFrame(payload, { opcode, mask: this.settings.mask }), callback);
+    return true;
+  }
+
+  /**
+   * Queues a whole frame encoded beforehand (`encodeSharedFrame`), so a broadcast
+   * encodes once for every recipient. Server side only: a client's frames each
+   * need a fresh masking key.
+   */
+  sendFrame(frame: Uint8Array, callback?: WriteCallback): boolean {
+    if (this.settings.mask) throw new TypeError('sendFrame is for server-side connections: client frames must be masked');
+    if (this.state !== 'open' || this.#failure) return false;
+    this.#queue([frame], callback);
+    return true;
+  }
+
+  /**
+   * Starts the closing handshake (§7.1.2). Without a code the close frame is
+   * empty (the peer sees 1005). Returns false when a close frame went out
+   * already. Throws, changing nothing, on a code or reason that may not be sent.
+   */
+  close(code?: number, reason?: string): boolean {
+    const payload = (this.#handshake ??= new CloseHandshake()).close(code, reason);
+    if (payload === undefined) return false;
+    this.#queueClose(payload);
+    return true;
+  }
+
+  /**
+   * Fails the connection on this side's initiative (§7.1.7), e.g. for a local
+   * limit: a close frame with `code` if none went out yet, then nothing more
+   * read, and the transport closed.
+   */
+  fail(code: number, reason: string): void {
+    if (!this.#failure) this.#failWith(new ProtocolError(code, reason));
+  }
+
+  /** Everything produced since the last call, for the carrier to write in one go. */
+  takeOutgoing(): Outgoing | undefined {
+    const outgoing = this.#outgoing;
+    this.#outgoing = undefined;
+    return outgoing;
+  }
+
+  #failWith(error: ProtocolError): void {
+    this.#failure = error;
+    this.#parser = undefined;
+    // A close reason is at most 123 bytes (§5.5); a longer message goes without one.
+    const reason = Buffer.byteLength(error.message) <= 123 ? error.message : '';
+    const payload = (this.#handshake ??= new CloseHandshake()).close(error.closeCode, reason);
+    if (payload !== undefined) this.#queueClose(payload);
+  }
+
+  #queueClose(payload: Uint8Array): void {
+    this.#queue(encodeFrame(payload, { opcode: Opcode.Close, mask: this.settings.mask }));
+  }
+
+  #queue(frames: Uint8Array[], callback?: WriteCallback): void {
+    (this.#outgoing ??= new Outgoing()).push(frames, callback);
+  }
+
+  static {
+    onParserEvent = function (this: WebSocketProtocol, event: ParserEvent): void {
+      this.#handleFrame(event);
+    };
+  }
+}
+
