@@ -85,7 +85,10 @@ export class WebSocket extends WebSocketConnection {
       this.protocol = check.protocol;
       this.extensions = formatExtensions(check.extensions);
       // Off by default on a client: a browser runs no heartbeat of its own either.
-      const heartbeat = options.heartbeat || options.writeStallTimeout !== undefined ? createWatch(options.heartbeat || false, options.writeStallTimeout ?? Infinity) : undefined;
+      const heartbeat = createWatch(options.heartbeat || false, {
+        writeStallTimeout: options.writeStallTimeout ?? Infinity,
+        messageTimeout: options.messageTimeout ?? Infinity,
+      });
       attachSocket(this, socket, head, { ...resolveSettings('client', options, maskKeys), heartbeat });
       this.emit('open');
     });

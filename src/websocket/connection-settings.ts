@@ -28,6 +28,20 @@ export interface ConnectionOptions {
    * client unless set); `Infinity` turns it off.
    */
   writeStallTimeout?: number;
+  /**
+   * How long one incoming message may take from its first byte to its last
+   * (ms); longer fails the connection with 1008. A frame whose body trickles
+   * in must not hold a connection forever. Default 60 s; `Infinity` turns it off.
+   */
+  messageTimeout?: number;
+  /**
+   * Most frames read from one peer per turn of the event loop; the rest waits
+   * for the next turn, so a peer flooding tiny frames cannot starve the others.
+   * Default 256.
+   */
+  framesPerTurn?: number;
+  /** Most messages a peer may send per second; more fail the connection with 1008. Default: no limit. */
+  maxMessagesPerSecond?: number;
   /** How long to wait for the peer's part of the closing handshake before destroying the socket (ms). Default 30 s. */
   closeTimeout?: number;
 }
@@ -38,6 +52,8 @@ export interface ConnectionSettings extends EndpointSettings {
   readonly onBufferLimit: 'close' | 'drop';
   readonly maxUnsentPongs: number;
   readonly closeTimeout: number;
+  readonly framesPerTurn: number;
+  readonly maxMessagesPerSecond: number;
   /** Watches the connections for half-open peers (one for a whole server). */
   readonly heartbeat?: Heartbeat;
   /** A set that lists the connections while they are open, such as a server's `clients`. */
@@ -53,6 +69,15 @@ export function resolveSettings(role: Role, options: ConnectionOptions, mask?: M
     onBufferLimit: options.onBufferLimit ?? 'close',
     maxUnsentPongs: options.maxUnsentPongs ?? 32,
     closeTimeout: options.closeTimeout ?? 30_000,
+    framesPerTurn: positive('framesPerTurn', options.framesPerTurn ?? DEFAULT_FRAMES_PER_TURN),
+    maxMessagesPerSecond: positive('maxMessagesPerSecond', options.maxMessagesPerSecond ?? Infinity),
     mask,
   };
+}
+
+export const DEFAULT_FRAMES_PER_TURN = 256;
+
+function positive(name: string, value: number): number {
+  if (!(value > 0)) throw new RangeError(`${name} must be a positive number, got ${value}`);
+  return value;
 }

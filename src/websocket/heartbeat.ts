@@ -4,6 +4,8 @@ export const lastSeen = Symbol('switchboard.heartbeat.lastSeen');
 export const pingSentAt = Symbol('switchboard.heartbeat.pingSentAt');
 export const writeBacklog = Symbol('switchboard.heartbeat.writeBacklog');
 export const sendPing = Symbol('switchboard.heartbeat.sendPing');
+export const messageInProgress = Symbol('switchboard.heartbeat.messageInProgress');
+export const messageTimedOut = Symbol('switchboard.heartbeat.messageTimedOut');
 
 /** What the heartbeat needs from a connection. */
 export interface HeartbeatPeer {
@@ -14,6 +16,10 @@ export interface HeartbeatPeer {
   /** Bytes written for the peer that its socket has not handed to the kernel yet. */
   readonly [writeBacklog]: number;
   [sendPing](): void;
+  /** The incoming message being read (a number that changes with each message), or 0 between messages. */
+  readonly [messageInProgress]: number;
+  /** One message took longer than `messageTimeout`: the peer is told why (1008) and dropped. */
+  [messageTimedOut](): void;
   /** Gives up on a peer: no close handshake, it is presumed gone or not reading. */
   terminate(): void;
 }
@@ -29,14 +35,17 @@ export interface HeartbeatOptions {
 export interface WatchOptions extends HeartbeatOptions {
   /** See `ConnectionOptions.writeStallTimeout`. Default 30 s. */
   writeStallTimeout?: number;
+  /** See `ConnectionOptions.messageTimeout`. Default 60 s. */
+  messageTimeout?: number;
 }
 
 /** The watch a server or client runs, or none when both pings and the write-stall check are off. */
-export function createWatch(heartbeat: HeartbeatOptions | false | undefined, writeStallTimeout: number | undefined): Heartbeat | undefined {
-  const stall = writeStallTimeout ?? DEFAULT_WRITE_STALL_TIMEOUT;
-  if (heartbeat === false && stall === Infinity) return undefined;
+export function createWatch(heartbeat: HeartbeatOptions | false | undefined, limits: Omit<WatchOptions, keyof HeartbeatOptions>): Heartbeat | undefined {
+  const writeStallTimeout = limits.writeStallTimeout ?? DEFAULT_WRITE_STALL_TIMEOUT;
+  const messageTimeout = limits.messageTimeout ?? DEFAULT_MESSAGE_TIMEOUT;
+  if (heartbeat === false && writeStallTimeout === Infinity && messageTimeout === Infinity) return undefined;
   const pings = heartbeat === false ? { interval: Infinity, timeout: Infinity } : heartbeat;
-  return new Heartbeat({ ...pings, writeStallTimeout: stall });
+  return new Heartbeat({ ...pings, writeStallTimeout, messageTimeout });
 }
 
 /**
@@ -52,11 +61,18 @@ export function heartbeatClock(): number {
 export const DEFAULT_HEARTBEAT_INTERVAL = 30_000;
 export const DEFAULT_HEARTBEAT_TIMEOUT = 10_000;
 export const DEFAULT_WRITE_STALL_TIMEOUT = 30_000;
+export const DEFAULT_MESSAGE_TIMEOUT = 60_000;
 
 /** Where a peer's write backlog stood when it last shrank. */
 interface Stall {
   since: number;
   backlog: number;
+}
+
+/** When the message a peer is sending was first seen in progress. */
+interface SlowMessage {
+  since: number;
+  message: number;
 }
 
 /**
@@ -70,6 +86,8 @@ interface Stall {
  * It also watches the other direction: a peer whose socket has had bytes
  * waiting, without taking any of them, for `writeStallTimeout` has stopped
  * reading (a client that sends and never reads its replies), and is terminated.
+ * And it bounds how long one incoming message may take once begun
+ * (`messageTimeout`): a frame whose body trickles in is not a sign of life forever.
  *
  * One timer serves every connection of a server: it ticks four times per
  * `min(interval, timeout)` and visits the peers, which costs a few nanoseconds
@@ -80,17 +98,20 @@ export class Heartbeat {
   readonly interval: number;
   readonly timeout: number;
   readonly writeStallTimeout: number;
+  readonly messageTimeout: number;
   private readonly peers = new Set<HeartbeatPeer>();
-  /** Only the peers with bytes waiting: an idle connection costs nothing here. */
+  // Only the peers with bytes waiting, or a message half read: an idle connection costs nothing here.
   private readonly stalls = new Map<HeartbeatPeer, Stall>();
+  private readonly slowMessages = new Map<HeartbeatPeer, SlowMessage>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(options: WatchOptions = {}) {
     this.interval = options.interval ?? DEFAULT_HEARTBEAT_INTERVAL;
     this.timeout = options.timeout ?? DEFAULT_HEARTBEAT_TIMEOUT;
     this.writeStallTimeout = options.writeStallTimeout ?? DEFAULT_WRITE_STALL_TIMEOUT;
-    if (!(this.interval > 0) || !(this.timeout > 0) || !(this.writeStallTimeout > 0)) {
-      throw new RangeError('Heartbeat interval, timeout and write-stall timeout must be positive');
+    this.messageTimeout = options.messageTimeout ?? DEFAULT_MESSAGE_TIMEOUT;
+    if (![this.interval, this.timeout, this.writeStallTimeout, this.messageTimeout].every((time) => time > 0)) {
+      throw new RangeError('Heartbeat interval, timeout, write-stall and message timeouts must be positive');
     }
   }
 
@@ -101,7 +122,7 @@ export class Heartbeat {
   add(peer: HeartbeatPeer): void {
     this.peers.add(peer);
     if (this.timer === undefined) {
-      const shortest = Math.min(this.interval, this.timeout, this.writeStallTimeout);
+      const shortest = Math.min(this.interval, this.timeout, this.writeStallTimeout, this.messageTimeout);
       const tick = Math.min(2 ** 31 - 1, Math.max(1, Math.floor(shortest / 4)));
       this.timer = setInterval(() => this.check(heartbeatClock()), tick);
       // The heartbeat alone should not keep a process alive.
@@ -112,6 +133,7 @@ export class Heartbeat {
   delete(peer: HeartbeatPeer): void {
     this.peers.delete(peer);
     this.stalls.delete(peer);
+    this.slowMessages.delete(peer);
     if (this.peers.size === 0) this.stop();
   }
 
@@ -134,6 +156,20 @@ export class Heartbeat {
         peer[sendPing]();
       }
       this.watchWrites(peer, now);
+      this.watchMessage(peer, now);
+    }
+  }
+
+  private watchMessage(peer: HeartbeatPeer, now: number): void {
+    const message = peer[messageInProgress];
+    const slow = this.slowMessages.get(peer);
+    if (message === 0) {
+      if (slow) this.slowMessages.delete(peer);
+    } else if (!slow || slow.message !== message) {
+      this.slowMessages.set(peer, { since: now, message });
+    } else if (now - slow.since >= this.messageTimeout) {
+      this.slowMessages.delete(peer);
+      peer[messageTimedOut]();
     }
   }
 

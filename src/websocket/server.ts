@@ -86,7 +86,7 @@ export class WebSocketServer extends EventEmitter {
     }
     this.options = options;
     this.handshakeTimeout = options.handshakeTimeout ?? 10_000;
-    this.heartbeat = createWatch(options.heartbeat, options.writeStallTimeout);
+    this.heartbeat = createWatch(options.heartbeat, options);
     this.settings = {
       ...resolveSettings('server', options),
       heartbeat: this.heartbeat,

@@ -10,7 +10,16 @@ import {
   frameHeaderSize,
 } from '../protocol/websocket/index.js';
 import type { ConnectionSettings } from './connection-settings.js';
-import { type HeartbeatPeer, heartbeatClock, lastSeen, pingSentAt, sendPing, writeBacklog } from './heartbeat.js';
+import {
+  type HeartbeatPeer,
+  heartbeatClock,
+  lastSeen,
+  messageInProgress,
+  messageTimedOut,
+  pingSentAt,
+  sendPing,
+  writeBacklog,
+} from './heartbeat.js';
 import { writeOutgoing } from './socket-writer.js';
 
 export const CONNECTING = 0;
@@ -52,6 +61,7 @@ let onSocketError: (this: AttachedSocket, error: Error) => void;
 let onSocketDrain: SocketListener;
 let onEndpointEvent: (this: SocketConnection, event: EndpointEvent) => void;
 let flushConnection: (connection: SocketConnection) => void;
+let resumeDeferred: (connection: SocketConnection, rest: Buffer) => void;
 let drainConnection: (connection: SocketConnection) => void;
 
 /** Starts a connection on a socket whose opening handshake is complete (for the server and the client). */
@@ -239,7 +249,14 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
   resume(): void {
     if (!this.readingPaused) return;
     this.#flags &= ~PAUSED;
-    this.#socket?.resume();
+    const held = heldWhilePaused.get(this);
+    if (held) {
+      heldWhilePaused.delete(this);
+      deferred.set(this, held);
+      scheduleTurnEnd();
+    } else {
+      this.#socket?.resume();
+    }
   }
 
   #endpoint(): WebSocketProtocol<SocketConnection> {
@@ -282,21 +299,50 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
 
   #receive(chunk: Buffer): void {
     this[lastSeen] = heartbeatClock();
+    const settings = this.#settings!;
+    const used = readThisTurn.get(this) ?? 0;
+    const budget = settings.framesPerTurn - used;
+    if (budget <= 0) return this.#defer(chunk);
     this.#flags |= READING;
     const core = this.#endpoint();
+    let read = chunk.length;
     try {
-      core.receive(chunk);
+      read = core.receive(chunk, budget);
     } finally {
       this.#flags &= ~READING;
       this.#afterEndpoint(core, true);
     }
+    countRead(this, used + core.framesRead);
+    if (read < chunk.length) this.#defer(chunk.subarray(read));
+  }
+
+  /**
+   * Leaves the rest of a read for a later turn of the event loop: reading pauses
+   * (so TCP pushes back) and resumes once every other peer had its turn.
+   */
+  #defer(rest: Buffer): void {
+    const socket = this.#socket;
+    if (!socket || socket.destroyed) return;
+    socket.pause();
+    deferred.set(this, rest);
+    scheduleTurnEnd();
+  }
+
+  #resumeDeferred(rest: Buffer): void {
+    if (this.#state === CLOSED) return;
+    // The application paused reading meanwhile: the rest waits for its resume().
+    if (this.readingPaused) return void heldWhilePaused.set(this, rest);
+    this.#receive(rest);
+    if (!deferred.has(this)) this.#socket?.resume();
   }
 
   #onEndpointEvent(event: EndpointEvent): void {
     try {
       switch (event.type) {
         case 'message':
-          if (this.#state === OPEN) this.emit('message', event.data, event.binary);
+          if (this.#state !== OPEN) return;
+          if (this.#settings!.maxMessagesPerSecond !== Infinity && !this.#withinRate()) return;
+          this.emit('message', event.data, event.binary);
           return;
         case 'ping':
           this.#countPong();
@@ -316,6 +362,16 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
       // half-way through a chunk: rethrow it on its own, as an uncaught error.
       process.nextTick(rethrow, error);
     }
+  }
+
+  /** Counts the message against `maxMessagesPerSecond`; past it, fails the connection with 1008. */
+  #withinRate(): boolean {
+    const now = heartbeatClock();
+    let window = messageRates.get(this);
+    if (!window || now - window.start >= 1000) messageRates.set(this, (window = { start: now, count: 0 }));
+    if (++window.count <= this.#settings!.maxMessagesPerSecond) return true;
+    this.#failLocally(CloseCode.PolicyViolation, 'Message rate limit exceeded');
+    return false;
   }
 
   /** A peer that floods pings and never reads its pongs would make us buffer pongs without end. */
@@ -403,6 +459,9 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
     const settings = this.#settings;
     settings?.heartbeat?.delete(this);
     settings?.tracker?.delete(this);
+    deferred.delete(this);
+    heldWhilePaused.delete(this);
+    messageRates.delete(this);
     const core = this.#core;
     core?.takeOutgoing()?.settle(new Error('WebSocket closed before the data was written'));
     const { code, reason, wasClean } = core?.outcome() ?? ABNORMAL;
@@ -420,6 +479,16 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
   /** @internal */
   get [writeBacklog](): number {
     return this.bufferedAmount;
+  }
+
+  /** @internal */
+  get [messageInProgress](): number {
+    return this.#core?.messageInProgress ?? 0;
+  }
+
+  /** @internal */
+  [messageTimedOut](): void {
+    this.#failLocally(CloseCode.PolicyViolation, 'Message took too long to arrive');
   }
 
   /** @internal */
@@ -445,6 +514,7 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
     onSocketDrain = function (this: AttachedSocket) {
       this[kSocket].#onDrain();
     };
+    resumeDeferred = (connection, rest) => connection.#resumeDeferred(rest);
     onEndpointEvent = function (this: SocketConnection, event: EndpointEvent) {
       this.#onEndpointEvent(event);
     };
@@ -454,6 +524,37 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
   }
 }
 
+
+// Fairness between peers: frames read per connection in this turn of the event loop, and
+// the reads left for the next turn. Only connections that read this turn have an entry.
+const readThisTurn = new Map<SocketConnection, number>();
+const deferred = new Map<SocketConnection, Buffer>();
+/** Deferred reads of connections the application paused meanwhile. */
+const heldWhilePaused = new Map<SocketConnection, Buffer>();
+/** Message counts of the current one-second window, for connections with `maxMessagesPerSecond`. */
+const messageRates = new Map<SocketConnection, { start: number; count: number }>();
+let turnEndScheduled = false;
+
+function countRead(connection: SocketConnection, frames: number): void {
+  readThisTurn.set(connection, frames);
+  scheduleTurnEnd();
+}
+
+function scheduleTurnEnd(): void {
+  if (turnEndScheduled) return;
+  turnEndScheduled = true;
+  // setImmediate runs after this turn's I/O callbacks: every other readable peer was read first.
+  setImmediate(endTurn);
+}
+
+function endTurn(): void {
+  turnEndScheduled = false;
+  readThisTurn.clear();
+  if (deferred.size === 0) return;
+  const waiting = [...deferred];
+  deferred.clear();
+  for (const [connection, rest] of waiting) resumeDeferred(connection, rest);
+}
 
 const EMPTY = Buffer.alloc(0);
 const ABNORMAL = { code: CloseCode.Abnormal, reason: '', wasClean: false } as const;

@@ -61,6 +61,7 @@ export class WebSocketProtocol<Receiver = unknown> {
   #handshake: CloseHandshake | undefined;
   #outgoing: Outgoing | undefined;
   #failure: ProtocolError | undefined;
+  #framesRead = 0;
   readonly #onEvent: (this: Receiver, event: EndpointEvent) => void;
   readonly #receiver: Receiver | undefined;
 
@@ -96,6 +97,19 @@ export class WebSocketProtocol<Receiver = unknown> {
     return this.#handshake === undefined && this.#outgoing === undefined && (this.#parser === undefined || this.#parser.atRest);
   }
 
+  /** Frames completed by the last `receive` (whole frames, control or data). */
+  get framesRead(): number {
+    return this.#framesRead;
+  }
+
+  /**
+   * The data message being read (a number that changes with each message), or 0
+   * between messages: lets a carrier bound how long one message may take.
+   */
+  get messageInProgress(): number {
+    return this.#parser?.messageInProgress ?? 0;
+  }
+
   /** Bytes produced and not taken by the carrier yet. */
   get bufferedBytes(): number {
     return this.#outgoing?.bytes ?? 0;
@@ -109,27 +123,36 @@ export class WebSocketProtocol<Receiver = unknown> {
   // ---- Bytes in ----
 
   /**
-   * Reads bytes from the peer. Takes ownership of `chunk` (masked payloads are
-   * unmasked in place). Bytes after a close frame or a failure are ignored.
+   * Reads bytes from the peer, or only their first `maxFrames` frames, and
+   * returns how many bytes were read: a carrier that bounds the work done per
+   * peer feeds the rest later. Takes ownership of `chunk` (masked payloads are
+   * unmasked in place). Bytes after a close frame or a failure count as read
+   * and are ignored.
    */
-  receive(chunk: Uint8Array): void {
-    if (this.#failure) return;
-    try {
-      (this.#parser ??= new FrameParser({
+  receive(chunk: Uint8Array, maxFrames = Infinity): number {
+    this.#framesRead = 0;
+    if (this.#failure) return chunk.length;
+    let read: number;
+    const parser = (this.#parser ??= new FrameParser({
         role: this.settings.role,
         maxPayload: this.settings.maxPayload,
         maxFragments: this.settings.maxFragments,
         onEvent: onParserEvent,
         receiver: this,
-      })).push(chunk);
+      }));
+    try {
+      read = parser.push(chunk, maxFrames);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.#emit({ type: 'error', error });
       this.#failWith(error);
-      return;
+      return chunk.length;
+    } finally {
+      this.#framesRead = parser.framesRead;
     }
     // Between messages the parser holds nothing a new one would not have.
     if (this.#parser?.atRest) this.#parser = undefined;
+    return read;
   }
 
   /** The parser's events, answered where the RFC says so, then passed on. */

@@ -72,6 +72,11 @@ export class FrameParser {
 
   private state = State.Header;
   private failure: ProtocolError | undefined;
+  /** Frames this push may still complete, of `pushBudget`. */
+  private framesLeft = Infinity;
+  private pushBudget = Infinity;
+  /** Counts the data messages begun, so an owner can tell one slow message from many quick ones. */
+  private messagesBegun = 0;
 
   // An unfinished frame header, made the first time a header arrives split.
   private partialHeader: Uint8Array | undefined;
@@ -122,20 +127,37 @@ export class FrameParser {
     return this.state === State.Header && this.headerFill === 0 && this.messageOpcode === 0 && this.failure === undefined;
   }
 
-  push(chunk: Uint8Array): void {
+  /**
+   * Reads `chunk`, or only its first `maxFrames` frames: returns how many bytes
+   * were read, so an owner can bound the work done for one peer at a time and
+   * push the rest later (a flood of tiny frames must not starve other peers).
+   */
+  /** Frames completed by the last `push`. */
+  get framesRead(): number {
+    return this.pushBudget - this.framesLeft;
+  }
+
+  /** The data message being read, as the count of messages begun so far; 0 between messages. */
+  get messageInProgress(): number {
+    return this.messageOpcode === 0 ? 0 : this.messagesBegun;
+  }
+
+  push(chunk: Uint8Array, maxFrames = Infinity): number {
     if (this.failure) throw this.failure;
+    this.framesLeft = maxFrames;
+    this.pushBudget = maxFrames;
     try {
-      this.consume(chunk);
+      return this.consume(chunk);
     } catch (error) {
       if (error instanceof ProtocolError) this.failure = error;
       throw error;
     }
   }
 
-  private consume(chunk: Uint8Array): void {
+  private consume(chunk: Uint8Array): number {
     const end = chunk.length;
     let at = 0;
-    while (at < end) {
+    while (at < end && this.framesLeft > 0) {
       if (this.state === State.Header) {
         if (this.headerFill === 0 && end - at >= 2) {
           // Fast path: the whole header is inside this chunk.
@@ -150,9 +172,11 @@ export class FrameParser {
       } else if (this.state === State.Payload) {
         at = this.readPayload(chunk, at);
       } else {
-        return;
+        // After a close frame nothing more is read (§5.5.1): the rest counts as taken.
+        return end;
       }
     }
+    return at;
   }
 
   /** Copies header bytes aside until the header is complete. */
@@ -233,6 +257,7 @@ export class FrameParser {
 
   private openDataFrame(rsv: number, length: number): void {
     if (this.opcode !== Opcode.Continuation) {
+      this.messagesBegun++;
       this.messageOpcode = this.opcode;
       this.messageRsv = rsv;
       this.messageSize = 0;
@@ -298,6 +323,7 @@ export class FrameParser {
    */
   private endFrame(payload: Uint8Array | undefined): void {
     this.state = State.Header;
+    this.framesLeft--;
     const opcode = this.opcode;
     if (isControlOpcode(opcode)) {
       this.endControlFrame(opcode, toBuffer(payload!));
