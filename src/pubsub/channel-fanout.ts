@@ -1,36 +1,62 @@
 // One hub subscription per channel per process, shared by every local WebSocket
 // subscriber of the channel: each live message is encoded once into a WebSocket frame
 // and the same bytes are written to every member (no per-recipient encode or copy).
-import { formatMessageId, parseMessageId, type Hub, type HubMessage, type HubPosition, type Subscription, type SubscriptionEvent } from '../protocol/hub/contract.js';
+//
+// It outlives hub outages (see hub-recovery.ts for why the server, not the client,
+// recovers): when the hub ends the subscription with a transient error, the fan-out
+// re-subscribes with `since` = the last id it delivered, and its members get the missed
+// messages (each once, in order) or a `gap`, then live ones again. Only a permanent
+// failure (hub closed) ends the members' subscriptions.
+import { formatMessageId, parseMessageId, type Hub, type HubMessage, type HubPosition, type SubscriptionEvent } from '../protocol/hub/contract.js';
 import { encodeServerMessage } from '../protocol/pubsub/index.js';
 import { Opcode, encodeSharedFrame } from '../protocol/websocket/index.js';
+import type { RecoverySettings } from './hub-recovery.js';
+import { ResilientSubscription, type DeliveryEvent } from './resilient-subscription.js';
+
+export type FanoutGap = Extract<SubscriptionEvent, { type: 'gap' }>;
 
 /** A local subscriber of a shared channel subscription. */
 export interface FanoutMember {
-  /** A live message; `frame` is the whole encoded WebSocket frame, shared by all members. */
+  /** A message (live, or replayed after an outage); `frame` is the whole encoded WebSocket frame, shared by all members. */
   sharedMessage(frame: Buffer, message: HubMessage): void;
-  /** The shared subscription went live (replay-free), at `head`. */
+  /** The shared subscription went live (replay-free at first; again after each outage), at `head`. */
   fanoutLive(fanout: ChannelFanout): void;
-  /** The shared subscription failed or ended; the member is already removed. */
+  /** Re-subscribing after an outage could not get everything after the fan-out's last id. */
+  fanoutGap(gap: FanoutGap): void;
+  /** The shared subscription ended for good; the member is already removed. */
   fanoutFailed(error: Error): void;
 }
 
 export class ChannelFanout {
-  /** Position of the newest message seen by the shared subscription; null until it is live. */
+  /**
+   * Position of the newest message the shared subscription delivered; null until it first
+   * went live. Kept through an outage: it is the `since` of the re-subscribe.
+   */
   head: HubPosition | null = null;
+  /** Whether the hub subscription is live now (false while starting and while recovering). */
+  live = false;
   private readonly members = new Set<FanoutMember>();
-  private subscription: Subscription | undefined;
+  private readonly subscription: ResilientSubscription;
   private ended = false;
 
   constructor(
     readonly channel: string,
-    private readonly hub: Hub,
+    hub: Hub,
     /** Called once when the fan-out ends (no members left, or failed), to forget it. */
     private readonly onEnd: (fanout: ChannelFanout) => void,
-  ) {}
-
-  get live(): boolean {
-    return this.head !== null;
+    recovery: RecoverySettings,
+  ) {
+    // Resumes after the last id delivered; live only until the first `live`.
+    const since = (): string | undefined => (this.head === null ? undefined : this.headId);
+    const listener = {
+      delivered: (event: DeliveryEvent) => this.onHubEvent(event),
+      interrupted: () => {
+        // Members joining now wait for the recovery rather than subscribe to a dead hub.
+        this.live = false;
+      },
+      failed: (error: Error) => this.fail(error),
+    };
+    this.subscription = new ResilientSubscription(hub, channel, since, listener, recovery);
   }
 
   get headId(): string {
@@ -43,39 +69,40 @@ export class ChannelFanout {
     return this.members.size;
   }
 
-  /** Subscribes to the hub; events may arrive before this resolves (MemoryHub delivers at once). */
+  /** Whether the hub subscription is down and a re-subscribe is waiting on its backoff. */
+  get recovering(): boolean {
+    return this.subscription.retrying;
+  }
+
+  /** Subscribes to the hub; events may arrive before the hub answers (MemoryHub delivers at once). */
   start(): void {
-    new Promise<Subscription>((resolve) => resolve(this.hub.subscribe(this.channel, (event) => this.onHubEvent(event)))).then(
-      (subscription) => {
-        if (this.ended) void subscription.unsubscribe().catch(ignore);
-        else this.subscription = subscription;
-      },
-      (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
-    );
+    this.subscription.start();
   }
 
   add(member: FanoutMember): void {
     this.members.add(member);
   }
 
-  /** Removes a member; the last one out ends the hub subscription. */
+  /** Removes a member; the last one out ends the hub subscription and any retry timer. */
   remove(member: FanoutMember): void {
     if (!this.members.delete(member) || this.members.size > 0) return;
     this.end();
-    void this.subscription?.unsubscribe().catch(ignore);
+    this.subscription.stop();
   }
 
-  private onHubEvent(event: SubscriptionEvent): void {
+  private onHubEvent(event: DeliveryEvent): void {
     if (this.ended) return;
     switch (event.type) {
       case 'live': {
         const head = parseMessageId(event.headId);
         if (head === null) return this.fail(new Error(`the hub reported an unparsable head id: ${event.headId}`));
         this.head = head;
+        this.live = true;
         for (const member of this.members) member.fanoutLive(this);
         return;
       }
       case 'message': {
+        // Live messages, and after an outage the replay of those missed, in one sequence.
         const { message } = event;
         this.head = { epoch: message.epoch, offset: message.offset };
         const json = encodeServerMessage({ type: 'message', channel: message.channel, id: message.id, data: message.data, event: message.event });
@@ -83,10 +110,10 @@ export class ChannelFanout {
         for (const member of this.members) member.sharedMessage(frame, message);
         return;
       }
-      case 'error':
-        return this.fail(event.error);
       case 'gap':
-        // A live-only subscription has no `since`, so no gap: nothing to do.
+        // Only a re-subscribe has a `since`: the history after the fan-out's last id is
+        // (partly) gone, e.g. Redis restarted without persistence (epoch-changed).
+        for (const member of this.members) member.fanoutGap(event);
         return;
     }
   }
@@ -94,6 +121,7 @@ export class ChannelFanout {
   private fail(error: Error): void {
     if (this.ended) return;
     this.end();
+    this.subscription.stop();
     const members = [...this.members];
     this.members.clear();
     for (const member of members) member.fanoutFailed(error);
@@ -109,7 +137,10 @@ export class ChannelFanout {
 export class FanoutRegistry {
   private readonly fanouts = new Map<string, ChannelFanout>();
 
-  constructor(private readonly hub: Hub) {}
+  constructor(
+    private readonly hub: Hub,
+    private readonly recovery: RecoverySettings,
+  ) {}
 
   get size(): number {
     return this.fanouts.size;
@@ -117,15 +148,21 @@ export class FanoutRegistry {
 
   /**
    * Adds `member` to the channel's fan-out, starting one if there is none. The member's
-   * `fanoutLive` runs exactly once: now if the fan-out is live already (or goes live while
-   * starting, as with MemoryHub), otherwise when it does.
+   * `fanoutLive` runs now if the fan-out is live already (or goes live while starting, as
+   * with MemoryHub), otherwise when it does: a member that joins while the hub is down
+   * waits for the recovery. It runs again after each later recovery.
    */
   join(channel: string, member: FanoutMember): ChannelFanout {
     let fanout = this.fanouts.get(channel);
     if (fanout === undefined) {
-      fanout = new ChannelFanout(channel, this.hub, (ended) => {
-        if (this.fanouts.get(channel) === ended) this.fanouts.delete(channel);
-      });
+      fanout = new ChannelFanout(
+        channel,
+        this.hub,
+        (ended) => {
+          if (this.fanouts.get(channel) === ended) this.fanouts.delete(channel);
+        },
+        this.recovery,
+      );
       this.fanouts.set(channel, fanout);
       fanout.add(member);
       fanout.start();
@@ -137,6 +174,3 @@ export class FanoutRegistry {
   }
 }
 
-function ignore(): void {
-  // Unsubscribing is best effort: the subscription is being dropped either way.
-}

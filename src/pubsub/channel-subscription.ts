@@ -8,9 +8,15 @@
 //   fan-out is live at a position the client already has (head <= last delivered);
 // - from then on the fan-out delivers every message after its head, and those the client
 //   already got from the own subscription (offset <= last) are skipped.
-import { parseMessageId, type Hub, type HubMessage, type HubPosition, type Subscription, type SubscriptionEvent } from '../protocol/hub/contract.js';
+//
+// Through a hub outage both parts carry on (see hub-recovery.ts): the own subscription
+// and the fan-out each re-subscribe from their last id. A subscribe the hub cannot serve
+// yet is held, unanswered, until it can or until `subscribeTimeoutMs` (`subscribe-failed`).
+import { formatMessageId, parseMessageId, type Hub, type HubMessage, type HubPosition } from '../protocol/hub/contract.js';
 import type { PubSubErrorCode, ServerMessage } from '../protocol/pubsub/index.js';
-import type { ChannelFanout, FanoutMember, FanoutRegistry } from './channel-fanout.js';
+import type { ChannelFanout, FanoutGap, FanoutMember, FanoutRegistry } from './channel-fanout.js';
+import type { RecoverySettings } from './hub-recovery.js';
+import { ResilientSubscription, type DeliveryEvent } from './resilient-subscription.js';
 
 /** Where a subscription writes: the connection, through its session. */
 export interface SubscriptionSink {
@@ -18,7 +24,7 @@ export interface SubscriptionSink {
   send(message: ServerMessage): void;
   /** A frame shared with other clients, written as it is. */
   sendFrame(frame: Buffer): void;
-  /** The subscription ended on its own (hub failure): forget it. */
+  /** The subscription ended on its own (hub closed, subscribe timed out): forget it. */
   ended(subscription: ChannelSubscription): void;
 }
 
@@ -35,38 +41,57 @@ export class ChannelSubscription implements FanoutMember {
   private state: State = 'replaying';
   /** The newest message this client has been sent on the channel. */
   private last: HubPosition | null = null;
-  private replayActive = false;
-  private replay: Subscription | undefined;
+  private replay: ResilientSubscription | undefined;
   private fanout: ChannelFanout | undefined;
   private subscribed = false;
+  /** Answers `subscribe-failed` if the hub cannot serve the subscribe in time. */
+  private deadline: unknown = undefined;
 
   constructor(
     readonly channel: string,
     private readonly hub: Hub,
     private readonly registry: FanoutRegistry,
     private readonly sink: SubscriptionSink,
+    private readonly recovery: RecoverySettings,
   ) {}
 
+  private get replayActive(): boolean {
+    return this.replay !== undefined;
+  }
+
   start(since?: string): void {
+    const timeoutMs = this.recovery.subscribeTimeoutMs;
+    if (timeoutMs !== Infinity) {
+      this.deadline = this.recovery.timers.setTimeout(() => {
+        this.deadline = undefined;
+        this.fail(new Error(`the hub could not serve the subscription within ${timeoutMs} ms`), 'subscribe-failed');
+      }, timeoutMs);
+    }
     if (since === undefined) {
       this.state = 'joining';
       this.fanout = this.registry.join(this.channel, this);
       return;
     }
-    this.replayActive = true;
-    new Promise<Subscription>((resolve) => resolve(this.hub.subscribe(this.channel, (event) => this.onReplayEvent(event), { since }))).then(
-      (subscription) => {
-        if (this.replayActive) this.replay = subscription;
-        else void subscription.unsubscribe().catch(ignore);
+    // A retry resumes after what this client already got (or after a gap's hole).
+    const resumeAfter = (): string => (this.last === null ? since : formatMessageId(this.last.epoch, this.last.offset));
+    this.replay = new ResilientSubscription(
+      this.hub,
+      this.channel,
+      resumeAfter,
+      {
+        delivered: (event) => this.onReplayEvent(event),
+        failed: (error) => this.fail(error, this.subscribed ? 'subscription-ended' : 'subscribe-failed'),
       },
-      (error: unknown) => this.fail(asError(error), 'subscribe-failed'),
+      this.recovery,
     );
+    this.replay.start();
   }
 
   /** Ends delivery (unsubscribe, connection gone); idempotent. */
   stop(): void {
     if (this.state === 'ended') return;
     this.state = 'ended';
+    this.clearDeadline();
     this.endReplay();
     this.fanout?.remove(this);
     this.fanout = undefined;
@@ -74,11 +99,12 @@ export class ChannelSubscription implements FanoutMember {
 
   // ---- The own subscription (replay) ----
 
-  private onReplayEvent(event: SubscriptionEvent): void {
+  private onReplayEvent(event: DeliveryEvent): void {
     if (!this.replayActive) return;
     switch (event.type) {
       case 'gap':
         this.sink.send({ type: 'gap', channel: this.channel, since: event.since, reason: event.reason, firstAvailableId: event.firstAvailableId });
+        this.skipTo(event.firstAvailableId);
         return;
       case 'message':
         this.deliverOwn(event.message);
@@ -86,13 +112,11 @@ export class ChannelSubscription implements FanoutMember {
         return;
       case 'live':
         this.last ??= parseMessageId(event.headId);
-        this.sendSubscribed(event.headId);
+        // Once per subscription: a re-subscribe after an outage goes live again.
+        if (!this.subscribed) this.sendSubscribed(event.headId);
         this.state = 'joining';
         this.fanout ??= this.registry.join(this.channel, this);
         this.tryJoin();
-        return;
-      case 'error':
-        this.fail(event.error, this.subscribed ? 'subscription-ended' : 'subscribe-failed');
         return;
     }
   }
@@ -116,10 +140,10 @@ export class ChannelSubscription implements FanoutMember {
   }
 
   private endReplay(): void {
-    if (!this.replayActive) return;
-    this.replayActive = false;
-    void this.replay?.unsubscribe().catch(ignore);
+    const replay = this.replay;
+    if (replay === undefined) return;
     this.replay = undefined;
+    replay.stop();
   }
 
   // ---- The shared fan-out ----
@@ -140,6 +164,19 @@ export class ChannelSubscription implements FanoutMember {
     this.sink.sendFrame(frame);
   }
 
+  fanoutGap(gap: FanoutGap): void {
+    // Before the switch the own subscription is what this client follows.
+    if (this.state !== 'live') return;
+    const last = this.last;
+    const first = gap.firstAvailableId === null ? null : parseMessageId(gap.firstAvailableId);
+    // The fan-out's last id may be older than this client's (it joined from its own
+    // replay): no gap for a client that lacks nothing.
+    if (last !== null && first !== null && first.epoch === last.epoch && first.offset <= last.offset + 1) return;
+    const since = last === null ? gap.since : formatMessageId(last.epoch, last.offset);
+    this.sink.send({ type: 'gap', channel: this.channel, since, reason: gap.reason, firstAvailableId: gap.firstAvailableId });
+    this.skipTo(gap.firstAvailableId);
+  }
+
   fanoutFailed(error: Error): void {
     this.fanout = undefined;
     this.fail(error, this.subscribed ? 'subscription-ended' : 'subscribe-failed');
@@ -149,6 +186,7 @@ export class ChannelSubscription implements FanoutMember {
 
   private sendSubscribed(headId: string): void {
     this.subscribed = true;
+    this.clearDeadline();
     this.sink.send({ type: 'subscribed', channel: this.channel, headId });
   }
 
@@ -157,18 +195,28 @@ export class ChannelSubscription implements FanoutMember {
     return last !== null && message.epoch === last.epoch && message.offset <= last.offset;
   }
 
+  /**
+   * After a gap, delivery carries on from `firstAvailableId`: count everything before it
+   * as had, so a retry resumes from there instead of reporting the same gap again.
+   */
+  private skipTo(firstAvailableId: string | null): void {
+    const first = firstAvailableId === null ? null : parseMessageId(firstAvailableId);
+    if (first === null || first.offset === 0) return;
+    const last = this.last;
+    if (last !== null && last.epoch === first.epoch && last.offset >= first.offset - 1) return;
+    this.last = { epoch: first.epoch, offset: first.offset - 1 };
+  }
+
+  private clearDeadline(): void {
+    if (this.deadline === undefined) return;
+    this.recovery.timers.clearTimeout(this.deadline);
+    this.deadline = undefined;
+  }
+
   private fail(error: Error, code: PubSubErrorCode): void {
     if (this.state === 'ended') return;
     this.stop();
     this.sink.send({ type: 'error', channel: this.channel, code, message: error.message });
     this.sink.ended(this);
   }
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-function ignore(): void {
-  // Unsubscribing is best effort: the subscription is being dropped either way.
 }

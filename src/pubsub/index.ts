@@ -1,2 +1,3 @@
 export { attachPubSub, createPubSubServer, type CreatePubSubServerOptions, type PubSubOptions, type PubSubServer } from './pubsub-server.js';
 export { type PubSubAction, type PubSubAuthorize } from './pubsub-session.js';
+export { type PubSubRecoveryOptions, type RecoveryTimers } from './hub-recovery.js';

@@ -7,6 +7,7 @@ import { PUBSUB_PROTOCOL, resolvePubSubLimits, type PubSubLimits } from '../prot
 import { CloseCode } from '../protocol/websocket/index.js';
 import { WebSocketServer, type WebSocketConnection, type WebSocketServerOptions } from '../websocket/index.js';
 import { FanoutRegistry } from './channel-fanout.js';
+import { resolveRecovery, type PubSubRecoveryOptions } from './hub-recovery.js';
 import { PubSubSession, type PubSubAuthorize, type SessionSettings } from './pubsub-session.js';
 
 export interface PubSubOptions {
@@ -23,6 +24,11 @@ export interface PubSubOptions {
   readonly maxPendingRequests?: number;
   /** Field limits of client messages (channel, event, ref and id lengths). */
   readonly limits?: Partial<PubSubLimits>;
+  /**
+   * Riding out hub outages: the backoff of a channel's re-subscribe, and how long a
+   * subscribe may wait for the hub (default 60 s). See docs/scaling.md.
+   */
+  readonly recovery?: PubSubRecoveryOptions;
   /** Errors that are nobody's reply: `authorize` throwing, a hub failing unexpectedly. */
   readonly onError?: (error: Error, request: IncomingMessage) => void;
 }
@@ -80,9 +86,11 @@ const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024 + 4096;
 
 function serve(wss: WebSocketServer, options: PubSubOptions, owned: boolean): PubSubServer {
   if (options === null || typeof options !== 'object' || options.hub === undefined) throw new TypeError('pub/sub needs a hub');
+  const recovery = resolveRecovery(options.recovery);
   const settings: SessionSettings = {
     hub: options.hub,
-    registry: new FanoutRegistry(options.hub),
+    registry: new FanoutRegistry(options.hub, recovery),
+    recovery,
     limits: resolvePubSubLimits(options.limits),
     maxSubscriptions: positiveInteger(options.maxSubscriptions ?? 100, 'maxSubscriptions'),
     maxMessageBytes: positiveInteger(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, 'maxMessageBytes'),

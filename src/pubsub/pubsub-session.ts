@@ -16,6 +16,7 @@ import { CloseCode } from '../protocol/websocket/index.js';
 import { OPEN, type WebSocketConnection } from '../websocket/index.js';
 import type { FanoutRegistry } from './channel-fanout.js';
 import { ChannelSubscription, type SubscriptionSink } from './channel-subscription.js';
+import type { RecoverySettings } from './hub-recovery.js';
 
 export type PubSubAction = 'subscribe' | 'publish';
 
@@ -25,6 +26,7 @@ export type PubSubAuthorize = (request: IncomingMessage, channel: string, action
 export interface SessionSettings {
   readonly hub: Hub;
   readonly registry: FanoutRegistry;
+  readonly recovery: RecoverySettings;
   readonly limits: PubSubLimits;
   readonly maxSubscriptions: number;
   readonly maxMessageBytes: number;
@@ -131,7 +133,7 @@ export class PubSubSession implements SubscriptionSink {
     }
     if (!(await this.allowed(channel, 'subscribe'))) return this.sendError('forbidden', 'not allowed to subscribe to this channel', undefined, channel);
     if (this.closed) return;
-    const subscription = new ChannelSubscription(channel, this.settings.hub, this.settings.registry, this);
+    const subscription = new ChannelSubscription(channel, this.settings.hub, this.settings.registry, this, this.settings.recovery);
     this.subscriptions.set(channel, subscription);
     subscription.start(since);
   }

@@ -1,0 +1,70 @@
+// How the pub/sub server rides out a hub outage (a Redis restart): the server recovers,
+// not the client. Each shared channel subscription re-subscribes to the hub by itself,
+// with `since` = the last id it delivered, on a short backoff; a subscribe made during
+// the outage is held until the hub is back. Doing it here, once per channel per process,
+// works for every client (raw WebSockets, browsers, ReconnectingWebSocket) with no client
+// logic, and costs one re-subscribe per channel instead of one per client.
+import { HubClosedError, HubInputError } from '../protocol/hub/contract.js';
+import { resolveBackoffOptions, type BackoffOptions, type RandomSource } from '../protocol/reconnect/backoff.js';
+
+/** Timer functions, injectable so tests can see and drive retries. */
+export interface RecoveryTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface PubSubRecoveryOptions {
+  /**
+   * Delays between re-subscribe attempts after the hub failed, per channel. Default 100 ms
+   * doubling to 5 s, ±20 % jitter (a server retries sooner than a browser: one attempt
+   * per channel per process, not one per client).
+   */
+  readonly backoff?: Partial<BackoffOptions>;
+  /**
+   * How long a subscribe waits for the hub before it is answered `subscribe-failed`, in ms.
+   * Default 60 000; `Infinity` waits as long as it takes. Live subscriptions have no such
+   * limit: they are retried for as long as they have subscribers and the hub is open.
+   */
+  readonly subscribeTimeoutMs?: number;
+  /** Default the global `setTimeout` / `clearTimeout` (timers unref'd: they never hold the process up). */
+  readonly timers?: RecoveryTimers;
+  /** Random source of the jitter. Default `Math.random`. */
+  readonly random?: RandomSource;
+}
+
+export interface RecoverySettings {
+  readonly backoff: BackoffOptions;
+  readonly subscribeTimeoutMs: number;
+  readonly timers: RecoveryTimers;
+  readonly random: RandomSource;
+}
+
+export const DEFAULT_RECOVERY_BACKOFF: Partial<BackoffOptions> = Object.freeze({ initialDelayMs: 100, multiplier: 2, maxDelayMs: 5000, jitter: 0.2 });
+
+const globalTimers: RecoveryTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export function resolveRecovery(options: PubSubRecoveryOptions = {}): RecoverySettings {
+  const subscribeTimeoutMs = options.subscribeTimeoutMs ?? 60_000;
+  // Timers take at most 2^31 - 1 ms; a longer one would fire at once.
+  if (!(subscribeTimeoutMs > 0 && (subscribeTimeoutMs <= 2 ** 31 - 1 || subscribeTimeoutMs === Infinity))) {
+    throw new RangeError(`recovery.subscribeTimeoutMs must be in (0, 2^31 - 1] or Infinity, got ${String(subscribeTimeoutMs)}`);
+  }
+  return {
+    backoff: resolveBackoffOptions({ ...DEFAULT_RECOVERY_BACKOFF, ...options.backoff }),
+    subscribeTimeoutMs,
+    timers: options.timers ?? globalTimers,
+    random: options.random ?? Math.random,
+  };
+}
+
+/**
+ * Whether a hub failure may pass: anything but a closed hub or a refused input (bad
+ * channel name, too many channels), which no retry can fix. A `HubUnavailableError` (Redis
+ * unreachable, the Pub/Sub connection lost, a hole in the live sequence) is the usual one.
+ */
+export function isTransient(error: Error): boolean {
+  return !(error instanceof HubClosedError || error instanceof HubInputError);
+}
