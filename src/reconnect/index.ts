@@ -11,14 +11,10 @@ export {
   type BackoffState,
   type RandomSource,
 } from '../protocol/reconnect/backoff.js';
-export {
-  DEFAULT_STOP_CODES,
-  ReconnectingWebSocket,
-  type ChannelEvent,
-  type ChannelHandler,
-  type ChannelSubscriptionHandle,
-  type ReconnectingWebSocketOptions,
-} from './reconnecting-websocket.js';
+export { ReconnectingWebSocket, type ChannelSubscriptionHandle } from './reconnecting-websocket.js';
+export { DEFAULT_STOP_CODES, type ReconnectingWebSocketOptions } from './reconnect-options.js';
+// The channel handler types live in the pure pub/sub core, shared with other clients.
+export type { ChannelEvent, ChannelHandler } from '../protocol/pubsub/client-channels.js';
 export {
   DropEvent,
   PublishError,

@@ -20,6 +20,11 @@ const LAYERS: Array<[prefix: string, layer: number]> = [
 ];
 /** The only Node modules the pure core may use: no sockets, timers or file system. */
 const CORE_BUILTINS = new Set(['node:buffer', 'node:crypto']);
+/**
+ * Code shared with clients that run in browsers, Bun and Deno (the pub/sub client state):
+ * no `node:` module and no Buffer, neither in these folders nor in anything they import.
+ */
+const BROWSER_SAFE = ['protocol/pubsub/'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
@@ -32,6 +37,25 @@ function layerOf(path: string): number {
   const found = LAYERS.find(([prefix]) => rel.startsWith(prefix));
   if (!found) throw new Error(`${rel} belongs to no layer: add its folder to LAYERS`);
   return found[1];
+}
+
+/** The code without its comments, so that a comment may name what the code must not use. */
+function codeOf(file: string): string {
+  return readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\/\/.*$/gm, '');
+}
+
+/** The `start` files and every source file they import, directly or not. */
+function withImports(start: string[]): string[] {
+  const found = new Set<string>();
+  const visit = (file: string): void => {
+    if (found.has(file)) return;
+    found.add(file);
+    for (const specifier of importsOf(file)) if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
+  };
+  start.forEach(visit);
+  return [...found];
 }
 
 function importsOf(file: string): string[] {
@@ -77,5 +101,16 @@ describe('layers', () => {
         return [...builtins, ...timers].map((what) => `${relative(src, file)} uses ${what}`);
       });
     expect(impure).toEqual([]);
+  });
+
+  it('browser-safe code imports no node: module and does not use Buffer, nor does anything it imports', () => {
+    const roots = files.filter((file) => BROWSER_SAFE.some((prefix) => relative(src, file).split('\\').join('/').startsWith(prefix)));
+    expect(roots.length).toBeGreaterThan(0);
+    const unsafe = withImports(roots).flatMap((file) => {
+      const builtins = importsOf(file).filter((specifier) => specifier.startsWith('node:'));
+      const buffer = /\bBuffer\b/.test(codeOf(file)) ? ['Buffer'] : [];
+      return [...builtins, ...buffer].map((what) => `${relative(src, file)} uses ${what}`);
+    });
+    expect(unsafe).toEqual([]);
   });
 });
