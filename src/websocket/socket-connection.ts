@@ -20,6 +20,10 @@ import {
   sendPing,
   writeBacklog,
 } from './heartbeat.js';
+import { listenerSlots } from './listener-slots.js';
+import { MessageRate } from './message-rate.js';
+import { ReadTurns } from './read-turns.js';
+import { type SendData, toBytes } from './send-data.js';
 import { writeOutgoing } from './socket-writer.js';
 
 export const CONNECTING = 0;
@@ -37,7 +41,6 @@ export type SendResult =
   /** Not sent: the connection is not open, or the buffer limit was reached. */
   | 'dropped';
 
-export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
 
 // Flags of a connection, in one small integer rather than a field each.
 const READING = 1; // inside a read: its end flushes everything at once
@@ -102,9 +105,6 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
 
   constructor() {
     super();
-    // EventEmitter starts every instance with a dictionary-mode listener store
-    // (184 B); a fast object with slots for the usual events takes 56 B. Node's
-    // own streams do the same for their `_events`.
     (this as unknown as { _events: object })._events = listenerSlots();
   }
 
@@ -169,9 +169,8 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
       options = undefined;
     }
     this.#assertStarted();
-    const text = typeof data === 'string';
-    const payload = text ? Buffer.from(data) : toBytes(data);
-    return this.#send(payload, (options?.binary ?? !text) ? Opcode.Binary : Opcode.Text, callback);
+    const binary = options?.binary ?? typeof data !== 'string';
+    return this.#send(toBytes(data), binary ? Opcode.Binary : Opcode.Text, callback);
   }
 
   /** Sends a ping (§5.5.2); the peer answers with a pong carrying the same bytes. */
@@ -199,7 +198,7 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
 
   #sendControl(opcode: SendOpcode, data: SendData, callback?: WriteCallback): SendResult {
     this.#assertStarted();
-    const payload = typeof data === 'string' ? Buffer.from(data) : toBytes(data);
+    const payload = toBytes(data);
     if (payload.length > 125) throw new RangeError('A control frame carries at most 125 bytes');
     return this.#send(payload, opcode, callback);
   }
@@ -249,14 +248,8 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
   resume(): void {
     if (!this.readingPaused) return;
     this.#flags &= ~PAUSED;
-    const held = heldWhilePaused.get(this);
-    if (held) {
-      heldWhilePaused.delete(this);
-      deferred.set(this, held);
-      scheduleTurnEnd();
-    } else {
-      this.#socket?.resume();
-    }
+    // A read deferred while paused goes first; the socket resumes after it.
+    if (!turns.release(this)) this.#socket?.resume();
   }
 
   #endpoint(): WebSocketProtocol<SocketConnection> {
@@ -300,7 +293,7 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
   #receive(chunk: Buffer): void {
     this[lastSeen] = heartbeatClock();
     const settings = this.#settings!;
-    const used = readThisTurn.get(this) ?? 0;
+    const used = turns.framesUsed(this);
     const budget = settings.framesPerTurn - used;
     if (budget <= 0) return this.#defer(chunk);
     this.#flags |= READING;
@@ -312,7 +305,7 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
       this.#flags &= ~READING;
       this.#afterEndpoint(core, true);
     }
-    countRead(this, used + core.framesRead);
+    turns.record(this, used + core.framesRead);
     if (read < chunk.length) this.#defer(chunk.subarray(read));
   }
 
@@ -324,16 +317,15 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
     const socket = this.#socket;
     if (!socket || socket.destroyed) return;
     socket.pause();
-    deferred.set(this, rest);
-    scheduleTurnEnd();
+    turns.defer(this, rest);
   }
 
   #resumeDeferred(rest: Buffer): void {
     if (this.#state === CLOSED) return;
     // The application paused reading meanwhile: the rest waits for its resume().
-    if (this.readingPaused) return void heldWhilePaused.set(this, rest);
+    if (this.readingPaused) return turns.hold(this, rest);
     this.#receive(rest);
-    if (!deferred.has(this)) this.#socket?.resume();
+    if (!turns.isDeferred(this)) this.#socket?.resume();
   }
 
   #onEndpointEvent(event: EndpointEvent): void {
@@ -366,10 +358,7 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
 
   /** Counts the message against `maxMessagesPerSecond`; past it, fails the connection with 1008. */
   #withinRate(): boolean {
-    const now = heartbeatClock();
-    let window = messageRates.get(this);
-    if (!window || now - window.start >= 1000) messageRates.set(this, (window = { start: now, count: 0 }));
-    if (++window.count <= this.#settings!.maxMessagesPerSecond) return true;
+    if (messageRates.allow(this, this.#settings!.maxMessagesPerSecond, heartbeatClock())) return true;
     this.#failLocally(CloseCode.PolicyViolation, 'Message rate limit exceeded');
     return false;
   }
@@ -459,9 +448,8 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
     const settings = this.#settings;
     settings?.heartbeat?.delete(this);
     settings?.tracker?.delete(this);
-    deferred.delete(this);
-    heldWhilePaused.delete(this);
-    messageRates.delete(this);
+    turns.forget(this);
+    messageRates.forget(this);
     const core = this.#core;
     core?.takeOutgoing()?.settle(new Error('WebSocket closed before the data was written'));
     const { code, reason, wasClean } = core?.outcome() ?? ABNORMAL;
@@ -525,62 +513,15 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
 }
 
 
-// Fairness between peers: frames read per connection in this turn of the event loop, and
-// the reads left for the next turn. Only connections that read this turn have an entry.
-const readThisTurn = new Map<SocketConnection, number>();
-const deferred = new Map<SocketConnection, Buffer>();
-/** Deferred reads of connections the application paused meanwhile. */
-const heldWhilePaused = new Map<SocketConnection, Buffer>();
-/** Message counts of the current one-second window, for connections with `maxMessagesPerSecond`. */
-const messageRates = new Map<SocketConnection, { start: number; count: number }>();
-let turnEndScheduled = false;
-
-function countRead(connection: SocketConnection, frames: number): void {
-  readThisTurn.set(connection, frames);
-  scheduleTurnEnd();
-}
-
-function scheduleTurnEnd(): void {
-  if (turnEndScheduled) return;
-  turnEndScheduled = true;
-  // setImmediate runs after this turn's I/O callbacks: every other readable peer was read first.
-  setImmediate(endTurn);
-}
-
-function endTurn(): void {
-  turnEndScheduled = false;
-  readThisTurn.clear();
-  if (deferred.size === 0) return;
-  const waiting = [...deferred];
-  deferred.clear();
-  for (const [connection, rest] of waiting) resumeDeferred(connection, rest);
-}
+const turns = new ReadTurns<SocketConnection>((connection, rest) => resumeDeferred(connection, rest));
+const messageRates = new MessageRate<SocketConnection>();
 
 const EMPTY = Buffer.alloc(0);
 const ABNORMAL = { code: CloseCode.Abnormal, reason: '', wasClean: false } as const;
-
-// The prototype of the listener store: no inherited keys, so `emit('toString')`
-// finds no listener, yet its instances keep fast (in-object) properties.
-const NO_INHERITED_KEYS: object = Object.create(null);
-function listenerSlots(): object {
-  const slots = Object.create(NO_INHERITED_KEYS) as Record<string, undefined>;
-  slots.message = undefined;
-  slots.close = undefined;
-  slots.error = undefined;
-  slots.open = undefined;
-  return slots;
-}
 
 function destroySocket(socket: Socket): void {
   socket.destroy();
 }
 function rethrow(error: unknown): never {
   throw error;
-}
-
-function toBytes(data: Buffer | ArrayBuffer | ArrayBufferView): Uint8Array {
-  if (data instanceof Uint8Array) return data;
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  throw new TypeError('send() takes a string, a Buffer, an ArrayBuffer or a typed array');
 }

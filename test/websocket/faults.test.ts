@@ -13,7 +13,15 @@ import {
   WebSocketServer,
   type WebSocketServerOptions,
 } from '../../src/websocket/index.js';
-import { type HeartbeatPeer, lastSeen, pingSentAt, sendPing, writeBacklog } from '../../src/websocket/heartbeat.js';
+import {
+  type HeartbeatPeer,
+  lastSeen,
+  messageInProgress,
+  messageTimedOut,
+  pingSentAt,
+  sendPing,
+  writeBacklog,
+} from '../../src/websocket/heartbeat.js';
 import { clientFrame, rawFrame } from '../support/raw-frame.js';
 import {
   type RawPeer,
@@ -296,13 +304,18 @@ describe('Heartbeat.check with explicit time', () => {
     [lastSeen]: number;
     [pingSentAt] = 0;
     [writeBacklog] = 0;
+    [messageInProgress] = 0;
     pings = 0;
     terminated = false;
+    timedOut = 0;
     constructor(seen: number) {
       this[lastSeen] = seen;
     }
     [sendPing](): void {
       this.pings++;
+    }
+    [messageTimedOut](): void {
+      this.timedOut++;
     }
     terminate(): void {
       this.terminated = true;
@@ -312,7 +325,7 @@ describe('Heartbeat.check with explicit time', () => {
 
   /** A heartbeat whose own timer is stopped, so only the test's `check` calls drive it. */
   function driven(...peers: FakePeer[]): Heartbeat {
-    const beat = new Heartbeat({ interval: 1000, timeout: 500, writeStallTimeout: 3000 });
+    const beat = new Heartbeat({ interval: 1000, timeout: 500, writeStallTimeout: 3000, messageTimeout: 2000 });
     for (const peer of peers) beat.add(peer);
     beat.stop();
     return beat;
@@ -375,6 +388,30 @@ describe('Heartbeat.check with explicit time', () => {
     expect(stuck.pings + slow.pings).toBe(0);
   });
 
+  it('times out one message that takes longer than messageTimeout, not a run of quick ones', () => {
+    const slow = fakePeer(0);
+    const busy = fakePeer(0);
+    const beat = driven(slow, busy);
+    for (let now = 0; now <= 4000; now += 250) {
+      slow[lastSeen] = now;
+      busy[lastSeen] = now;
+      // The slow peer is inside its message 1 all along; the busy one is always
+      // inside a message too, but a new one at every visit.
+      slow[messageInProgress] = 1;
+      busy[messageInProgress] = now / 250 + 1;
+      beat.check(now);
+      if (now < 2000) expect(slow.timedOut).toBe(0);
+    }
+    expect(slow.timedOut).toBe(1);
+    expect(busy.timedOut).toBe(0);
+    // Between messages nothing is timed.
+    const quiet = fakePeer(0);
+    beat.add(quiet);
+    beat.stop();
+    beat.check(10_000);
+    expect(quiet.timedOut).toBe(0);
+  });
+
   it('starts the stall clock again when the backlog empties or shrinks', () => {
     const peer = fakePeer(0);
     const beat = driven(peer);
@@ -419,6 +456,7 @@ describe('Heartbeat.check with explicit time', () => {
     const beat = new Heartbeat();
     expect([beat.interval, beat.timeout, beat.writeStallTimeout]).toEqual([30_000, 10_000, 30_000]);
     expect(() => new Heartbeat({ writeStallTimeout: 0 })).toThrow(RangeError);
+    expect(() => new Heartbeat({ messageTimeout: -5 })).toThrow(RangeError);
     expect(() => new Heartbeat({ interval: 0 })).toThrow(RangeError);
     expect(() => new Heartbeat({ timeout: -1 })).toThrow(RangeError);
     expect(() => new Heartbeat({ interval: Number.NaN })).toThrow(RangeError);
