@@ -1,7 +1,8 @@
 // One hub subscription per channel per process, shared by every local WebSocket
 // subscriber of the channel: each live message is encoded once into a WebSocket frame
 // and the same bytes are written to every member (no per-recipient encode or copy).
-import { formatMessageId, parseMessageId, type Hub, type HubMessage, type HubPosition, type Subscription, type SubscriptionEvent } from '../protocol/hub/contract.js';
+import { formatMessageId, parseMessageId, type Hub, type HubMessage, type HubPosition, type SubscriptionEvent } from '../protocol/hub/contract.js';
+import { openSubscription, type SubscriptionHandle } from '../protocol/hub/subscription-handle.js';
 import { encodeServerMessage } from '../protocol/pubsub/index.js';
 import { Opcode, encodeSharedFrame } from '../protocol/websocket/index.js';
 
@@ -19,7 +20,7 @@ export class ChannelFanout {
   /** Position of the newest message seen by the shared subscription; null until it is live. */
   head: HubPosition | null = null;
   private readonly members = new Set<FanoutMember>();
-  private subscription: Subscription | undefined;
+  private subscription: SubscriptionHandle | undefined;
   private ended = false;
 
   constructor(
@@ -43,15 +44,9 @@ export class ChannelFanout {
     return this.members.size;
   }
 
-  /** Subscribes to the hub; events may arrive before this resolves (MemoryHub delivers at once). */
+  /** Subscribes to the hub. */
   start(): void {
-    new Promise<Subscription>((resolve) => resolve(this.hub.subscribe(this.channel, (event) => this.onHubEvent(event)))).then(
-      (subscription) => {
-        if (this.ended) void subscription.unsubscribe().catch(ignore);
-        else this.subscription = subscription;
-      },
-      (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
-    );
+    this.subscription = openSubscription(this.hub, this.channel, (event) => this.onHubEvent(event), { onFailure: (error) => this.fail(error) });
   }
 
   add(member: FanoutMember): void {
@@ -62,7 +57,6 @@ export class ChannelFanout {
   remove(member: FanoutMember): void {
     if (!this.members.delete(member) || this.members.size > 0) return;
     this.end();
-    void this.subscription?.unsubscribe().catch(ignore);
   }
 
   private onHubEvent(event: SubscriptionEvent): void {
@@ -101,6 +95,7 @@ export class ChannelFanout {
 
   private end(): void {
     this.ended = true;
+    this.subscription?.stop();
     this.onEnd(this);
   }
 }
@@ -135,8 +130,4 @@ export class FanoutRegistry {
     }
     return fanout;
   }
-}
-
-function ignore(): void {
-  // Unsubscribing is best effort: the subscription is being dropped either way.
 }

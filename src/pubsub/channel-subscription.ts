@@ -8,7 +8,8 @@
 //   fan-out is live at a position the client already has (head <= last delivered);
 // - from then on the fan-out delivers every message after its head, and those the client
 //   already got from the own subscription (offset <= last) are skipped.
-import { parseMessageId, type Hub, type HubMessage, type HubPosition, type Subscription, type SubscriptionEvent } from '../protocol/hub/contract.js';
+import { gapNotice, parseMessageId, type Hub, type HubMessage, type HubPosition, type SubscriptionEvent } from '../protocol/hub/contract.js';
+import { openSubscription, type SubscriptionHandle } from '../protocol/hub/subscription-handle.js';
 import type { PubSubErrorCode, ServerMessage } from '../protocol/pubsub/index.js';
 import type { ChannelFanout, FanoutMember, FanoutRegistry } from './channel-fanout.js';
 
@@ -36,7 +37,7 @@ export class ChannelSubscription implements FanoutMember {
   /** The newest message this client has been sent on the channel. */
   private last: HubPosition | null = null;
   private replayActive = false;
-  private replay: Subscription | undefined;
+  private replay: SubscriptionHandle | undefined;
   private fanout: ChannelFanout | undefined;
   private subscribed = false;
 
@@ -54,13 +55,10 @@ export class ChannelSubscription implements FanoutMember {
       return;
     }
     this.replayActive = true;
-    new Promise<Subscription>((resolve) => resolve(this.hub.subscribe(this.channel, (event) => this.onReplayEvent(event), { since }))).then(
-      (subscription) => {
-        if (this.replayActive) this.replay = subscription;
-        else void subscription.unsubscribe().catch(ignore);
-      },
-      (error: unknown) => this.fail(asError(error), 'subscribe-failed'),
-    );
+    this.replay = openSubscription(this.hub, this.channel, (event) => this.onReplayEvent(event), {
+      since,
+      onFailure: (error) => this.fail(error, 'subscribe-failed'),
+    });
   }
 
   /** Ends delivery (unsubscribe, connection gone); idempotent. */
@@ -78,7 +76,7 @@ export class ChannelSubscription implements FanoutMember {
     if (!this.replayActive) return;
     switch (event.type) {
       case 'gap':
-        this.sink.send({ type: 'gap', channel: this.channel, since: event.since, reason: event.reason, firstAvailableId: event.firstAvailableId });
+        this.sink.send({ type: 'gap', channel: this.channel, ...gapNotice(event) });
         return;
       case 'message':
         this.deliverOwn(event.message);
@@ -118,7 +116,7 @@ export class ChannelSubscription implements FanoutMember {
   private endReplay(): void {
     if (!this.replayActive) return;
     this.replayActive = false;
-    void this.replay?.unsubscribe().catch(ignore);
+    this.replay?.stop();
     this.replay = undefined;
   }
 
@@ -163,12 +161,4 @@ export class ChannelSubscription implements FanoutMember {
     this.sink.send({ type: 'error', channel: this.channel, code, message: error.message });
     this.sink.ended(this);
   }
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-function ignore(): void {
-  // Unsubscribing is best effort: the subscription is being dropped either way.
 }

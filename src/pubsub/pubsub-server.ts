@@ -3,6 +3,7 @@
 // subscription per channel (see channel-fanout.ts).
 import type { IncomingMessage } from 'node:http';
 import type { Hub } from '../protocol/hub/contract.js';
+import { nonNegativeInteger, positiveInteger } from '../protocol/integer-option.js';
 import { PUBSUB_PROTOCOL, resolvePubSubLimits, type PubSubLimits } from '../protocol/pubsub/index.js';
 import { CloseCode } from '../protocol/websocket/index.js';
 import { WebSocketServer, type WebSocketConnection, type WebSocketServerOptions } from '../websocket/index.js';
@@ -86,7 +87,7 @@ function serve(wss: WebSocketServer, options: PubSubOptions, owned: boolean): Pu
     limits: resolvePubSubLimits(options.limits),
     maxSubscriptions: positiveInteger(options.maxSubscriptions ?? 100, 'maxSubscriptions'),
     maxMessageBytes: positiveInteger(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, 'maxMessageBytes'),
-    maxInvalidMessages: positiveInteger(options.maxInvalidMessages ?? 10, 'maxInvalidMessages', true),
+    maxInvalidMessages: nonNegativeInteger(options.maxInvalidMessages ?? 10, 'maxInvalidMessages'),
     maxPendingRequests: positiveInteger(options.maxPendingRequests ?? 32, 'maxPendingRequests'),
     authorize: options.authorize,
     onError: options.onError,
@@ -134,11 +135,4 @@ function serve(wss: WebSocketServer, options: PubSubOptions, owned: boolean): Pu
       await Promise.all(waits);
     },
   };
-}
-
-function positiveInteger(value: number, name: string, allowZero = false): number {
-  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new RangeError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
-  }
-  return value;
 }
