@@ -2,6 +2,7 @@
 // Its history dies with the process, so every instance starts a new epoch.
 import { randomBytes } from 'node:crypto';
 import {
+  DEFAULT_MAX_DATA_LENGTH,
   HubClosedError,
   HubInputError,
   formatMessageId,
@@ -56,7 +57,7 @@ export class MemoryHub implements Hub {
   constructor(options: MemoryHubOptions = {}) {
     this.maxHistory = nonNegativeInteger(options.maxHistory ?? 1000, 'maxHistory');
     this.maxHistoryAgeMs = positiveInteger(options.maxHistoryAgeMs ?? 10 * 60_000, 'maxHistoryAgeMs');
-    this.maxDataLength = positiveInteger(options.maxDataLength ?? 1024 * 1024, 'maxDataLength');
+    this.maxDataLength = positiveInteger(options.maxDataLength ?? DEFAULT_MAX_DATA_LENGTH, 'maxDataLength');
     this.maxChannels = positiveInteger(options.maxChannels ?? 10_000, 'maxChannels');
     this.epoch = options.epoch ?? randomBytes(6).toString('hex');
     if (!isValidEpoch(this.epoch)) throw new HubInputError('epoch must be 1 to 64 characters of [0-9A-Za-z_]');

@@ -5,6 +5,7 @@
 // for the two atomic steps everything rests on.
 import { randomBytes } from 'node:crypto';
 import {
+  DEFAULT_MAX_DATA_LENGTH,
   HubClosedError,
   HubInputError,
   formatMessageId,
@@ -110,7 +111,7 @@ export class RedisHub implements Hub {
     if (typeof this.keyPrefix !== 'string' || this.keyPrefix.length > 256) throw new HubInputError('keyPrefix must be a string of at most 256 characters');
     this.maxHistory = nonNegativeInteger(options.maxHistory ?? 1000, 'maxHistory');
     this.maxHistoryAgeMs = positiveInteger(options.maxHistoryAgeMs ?? 10 * 60_000, 'maxHistoryAgeMs');
-    this.maxDataLength = positiveInteger(options.maxDataLength ?? 1024 * 1024, 'maxDataLength');
+    this.maxDataLength = positiveInteger(options.maxDataLength ?? DEFAULT_MAX_DATA_LENGTH, 'maxDataLength');
     this.maxChannels = positiveInteger(options.maxChannels ?? 10_000, 'maxChannels');
     this.maxPendingLive = positiveInteger(options.maxPendingLive ?? 10_000, 'maxPendingLive');
     this.commandTimeoutMs = positiveInteger(options.commandTimeoutMs ?? 5000, 'commandTimeoutMs');

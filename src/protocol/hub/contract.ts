@@ -100,6 +100,18 @@ export class HubInputError extends RangeError {
 
 export const MAX_CHANNEL_NAME_LENGTH = 256;
 
+/** Longest `data` a hub accepts unless told otherwise (`maxDataLength`), in UTF-16 code units. */
+export const DEFAULT_MAX_DATA_LENGTH = 1024 * 1024;
+
+/**
+ * Default send-buffer limit of a stream fed by a hub (SSE, pub/sub over WebSocket), in
+ * bytes: eight messages of the largest default size, so a client's pace trips it rather than
+ * one large message (a 1 MiB event on a fresh TCP connection is mostly still queued when
+ * written). Past it the stream ends and the client resumes from its last id; see
+ * docs/limits.md for every transport's limit.
+ */
+export const HUB_STREAM_MAX_BUFFERED_AMOUNT = 8 * DEFAULT_MAX_DATA_LENGTH;
+
 /**
  * Longest resume position (SSE `Last-Event-ID`, long-poll `cursor`) a transport takes from
  * a client, checked before it answers. Ids of this format are at most 81 characters; a
