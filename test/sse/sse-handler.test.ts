@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryHub } from '../../src/hub/index.js';
 import { DEFAULT_MAX_DATA_LENGTH } from '../../src/protocol/hub/contract.js';
+import { serializeEvent } from '../../src/protocol/sse/index.js';
 import { createSseHandler, SSE_DEFAULTS, SseStream, type SseCloseReason, type SseHandlerOptions, type SseStreamOptions } from '../../src/sse/index.js';
 import { eventsOf, listen, readStream, shut, waitFor } from '../support/sse/net.js';
 
@@ -161,6 +162,10 @@ describe('SSE handler over node:http', () => {
     expect(closes).toEqual([]);
     expect(eventsOf(reader.items).map((event) => event[1] === data)).toEqual([true, true, true]);
     expect(SSE_DEFAULTS.maxBufferedAmount).toBe(8 * DEFAULT_MAX_DATA_LENGTH);
+    // Even the worst-case single event fits: data of newlines costs 7 bytes a character on the wire.
+    const worst = serializeEvent({ data: '\n'.repeat(DEFAULT_MAX_DATA_LENGTH) });
+    expect(worst.length).toBeGreaterThan(7 * DEFAULT_MAX_DATA_LENGTH);
+    expect(worst.length).toBeLessThan(SSE_DEFAULTS.maxBufferedAmount);
     reader.close();
   });
 
