@@ -5,6 +5,7 @@ import {
   formatMessageId,
   gapNotice,
   isCursorTooLong,
+  parseMessageId,
   validatePublishInput,
   type GapEvent,
 } from '../../../src/protocol/hub/contract.js';
@@ -51,5 +52,12 @@ describe('gapNotice', () => {
     const event: GapEvent = { type: 'gap', channel: 'c', since: 'e-3', reason: 'expired', firstAvailableId: 'e-7' };
     expect(gapNotice(event)).toStrictEqual({ reason: 'expired', since: 'e-3', firstAvailableId: 'e-7' });
     expect(gapNotice({ ...event, reason: 'unknown-id', firstAvailableId: null })).toStrictEqual({ reason: 'unknown-id', since: 'e-3', firstAvailableId: null });
+  });
+});
+
+describe('parseMessageId', () => {
+  it('refuses an offset past Number.MAX_SAFE_INTEGER, which the 16-digit pattern lets through', () => {
+    expect(parseMessageId(`e-${Number.MAX_SAFE_INTEGER}`)).toEqual({ epoch: 'e', offset: Number.MAX_SAFE_INTEGER });
+    expect(parseMessageId('e-9999999999999999')).toBeNull();
   });
 });
