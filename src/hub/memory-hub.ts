@@ -2,12 +2,14 @@
 // Its history dies with the process, so every instance starts a new epoch.
 import { randomBytes } from 'node:crypto';
 import {
+  DEFAULT_MAX_DATA_LENGTH,
   HubClosedError,
   HubInputError,
   formatMessageId,
   isValidEpoch,
   parseMessageId,
   validateChannelName,
+  validatePublishInput,
   type GapReason,
   type Hub,
   type HubMessage,
@@ -17,6 +19,7 @@ import {
   type SubscriptionEvent,
   type SubscriptionListener,
 } from '../protocol/hub/contract.js';
+import { nonNegativeInteger, positiveInteger } from '../protocol/integer-option.js';
 
 export interface MemoryHubOptions {
   /** Messages kept per channel for replay. Default 1 000. */
@@ -52,10 +55,10 @@ export class MemoryHub implements Hub {
   private closed = false;
 
   constructor(options: MemoryHubOptions = {}) {
-    this.maxHistory = positiveInteger(options.maxHistory ?? 1000, 'maxHistory', true);
-    this.maxHistoryAgeMs = positiveInteger(options.maxHistoryAgeMs ?? 10 * 60_000, 'maxHistoryAgeMs', false);
-    this.maxDataLength = positiveInteger(options.maxDataLength ?? 1024 * 1024, 'maxDataLength', false);
-    this.maxChannels = positiveInteger(options.maxChannels ?? 10_000, 'maxChannels', false);
+    this.maxHistory = nonNegativeInteger(options.maxHistory ?? 1000, 'maxHistory');
+    this.maxHistoryAgeMs = positiveInteger(options.maxHistoryAgeMs ?? 10 * 60_000, 'maxHistoryAgeMs');
+    this.maxDataLength = positiveInteger(options.maxDataLength ?? DEFAULT_MAX_DATA_LENGTH, 'maxDataLength');
+    this.maxChannels = positiveInteger(options.maxChannels ?? 10_000, 'maxChannels');
     this.epoch = options.epoch ?? randomBytes(6).toString('hex');
     if (!isValidEpoch(this.epoch)) throw new HubInputError('epoch must be 1 to 64 characters of [0-9A-Za-z_]');
     this.now = options.now ?? Date.now;
@@ -63,10 +66,7 @@ export class MemoryHub implements Hub {
 
   async publish(channel: string, message: PublishInput): Promise<string> {
     this.assertOpen();
-    validateChannelName(channel);
-    if (typeof message?.data !== 'string') throw new HubInputError('message.data must be a string');
-    if (message.data.length > this.maxDataLength) throw new HubInputError(`message.data exceeds maxDataLength (${this.maxDataLength})`);
-    if (message.event !== undefined && typeof message.event !== 'string') throw new HubInputError('message.event must be a string');
+    validatePublishInput(channel, message, this.maxDataLength);
     const state = this.channel(channel);
     const now = this.now();
     const offset = state.lastOffset + 1;
@@ -197,11 +197,4 @@ export class MemoryHub implements Hub {
   private assertOpen(): void {
     if (this.closed) throw new HubClosedError('hub closed');
   }
-}
-
-function positiveInteger(value: number, name: string, allowZero: boolean): number {
-  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new HubInputError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer`);
-  }
-  return value;
 }

@@ -2,6 +2,7 @@
 // RedisSubscriber. Written against duck types, so neither package is imported here and
 // the hub keeps zero runtime dependencies.
 import type { EventEmitter } from 'node:events';
+import { asError } from '../protocol/errors.js';
 import type { RedisCommander, RedisMessageListener, RedisSubscriber } from './redis-client.js';
 
 type EventListener = Parameters<EventEmitter['on']>[1];
@@ -62,7 +63,7 @@ export function nodeRedisSubscriber(client: NodeRedisSubscriberLike): RedisSubsc
     onConnectionLost: (listener) => {
       // node-redis emits 'error' when the socket fails (then reconnects and resubscribes on
       // its own) and 'end' when it is closed for good.
-      const onError = (error: unknown): void => listener(error instanceof Error ? error : new Error(String(error)));
+      const onError = (error: unknown): void => listener(asError(error));
       const onEnd = (): void => listener(new Error('Redis subscriber connection ended'));
       client.on('error', onError);
       client.on('end', onEnd);

@@ -5,12 +5,14 @@
 // for the two atomic steps everything rests on.
 import { randomBytes } from 'node:crypto';
 import {
+  DEFAULT_MAX_DATA_LENGTH,
   HubClosedError,
   HubInputError,
   formatMessageId,
   isValidEpoch,
   parseMessageId,
   validateChannelName,
+  validatePublishInput,
   type GapReason,
   type Hub,
   type HubMessage,
@@ -20,6 +22,8 @@ import {
   type SubscriptionEvent,
   type SubscriptionListener,
 } from '../protocol/hub/contract.js';
+import { asError } from '../protocol/errors.js';
+import { nonNegativeInteger, positiveInteger } from '../protocol/integer-option.js';
 import { HubUnavailableError } from './hub-unavailable-error.js';
 import type { RedisCommander, RedisSubscriber } from './redis-client.js';
 import { decodeLivePayload, decodeStreamEntry, encodeBody } from './redis-message-codec.js';
@@ -105,22 +109,19 @@ export class RedisHub implements Hub {
     this.subscriber = subscriber;
     this.keyPrefix = options.keyPrefix ?? 'switchboard:';
     if (typeof this.keyPrefix !== 'string' || this.keyPrefix.length > 256) throw new HubInputError('keyPrefix must be a string of at most 256 characters');
-    this.maxHistory = positiveInteger(options.maxHistory ?? 1000, 'maxHistory', true);
-    this.maxHistoryAgeMs = positiveInteger(options.maxHistoryAgeMs ?? 10 * 60_000, 'maxHistoryAgeMs', false);
-    this.maxDataLength = positiveInteger(options.maxDataLength ?? 1024 * 1024, 'maxDataLength', false);
-    this.maxChannels = positiveInteger(options.maxChannels ?? 10_000, 'maxChannels', false);
-    this.maxPendingLive = positiveInteger(options.maxPendingLive ?? 10_000, 'maxPendingLive', false);
-    this.commandTimeoutMs = positiveInteger(options.commandTimeoutMs ?? 5000, 'commandTimeoutMs', false);
+    this.maxHistory = nonNegativeInteger(options.maxHistory ?? 1000, 'maxHistory');
+    this.maxHistoryAgeMs = positiveInteger(options.maxHistoryAgeMs ?? 10 * 60_000, 'maxHistoryAgeMs');
+    this.maxDataLength = positiveInteger(options.maxDataLength ?? DEFAULT_MAX_DATA_LENGTH, 'maxDataLength');
+    this.maxChannels = positiveInteger(options.maxChannels ?? 10_000, 'maxChannels');
+    this.maxPendingLive = positiveInteger(options.maxPendingLive ?? 10_000, 'maxPendingLive');
+    this.commandTimeoutMs = positiveInteger(options.commandTimeoutMs ?? 5000, 'commandTimeoutMs');
     this.now = options.now ?? Date.now;
     this.stopWatching = subscriber.onConnectionLost((error) => this.connectionLost(error));
   }
 
   async publish(channel: string, message: PublishInput): Promise<string> {
     this.assertOpen();
-    validateChannelName(channel);
-    if (typeof message?.data !== 'string') throw new HubInputError('message.data must be a string');
-    if (message.data.length > this.maxDataLength) throw new HubInputError(`message.data exceeds maxDataLength (${this.maxDataLength})`);
-    if (message.event !== undefined && typeof message.event !== 'string') throw new HubInputError('message.event must be a string');
+    validatePublishInput(channel, message, this.maxDataLength);
     const reply = await this.run('publish', PUBLISH, channel, [
       newEpoch(),
       String(this.now()),
@@ -352,13 +353,5 @@ function newEpoch(): string {
 
 function unavailable(what: string, error: unknown): Error {
   if (error instanceof HubUnavailableError || error instanceof HubClosedError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new HubUnavailableError(`Redis ${what} failed: ${message}`, { cause: error });
-}
-
-function positiveInteger(value: number, name: string, allowZero: boolean): number {
-  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new HubInputError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer`);
-  }
-  return value;
+  return new HubUnavailableError(`Redis ${what} failed: ${asError(error).message}`, { cause: error });
 }

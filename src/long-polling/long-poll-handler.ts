@@ -3,13 +3,17 @@
 // `POST ?channel=` carries a client → server message. The cursor is a hub message id, so
 // consecutive polls neither lose nor repeat a message.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HubInputError, validateChannelName, type Hub, type PublishInput, type Subscription, type SubscriptionEvent } from '../protocol/hub/contract.js';
+import { asError } from '../protocol/errors.js';
+import { HubInputError, gapNotice, isCursorTooLong, type Hub, type PublishInput, type SubscriptionEvent } from '../protocol/hub/contract.js';
+import { channelOfRequest, type ChannelPicker } from '../protocol/hub/request-channel.js';
+import { openSubscription, type SubscriptionHandle } from '../protocol/hub/subscription-handle.js';
+import { positiveInteger } from '../protocol/integer-option.js';
 import { isLongPollPost, type LongPollGap, type LongPollMessage, type LongPollResponse } from './wire.js';
 
 export interface LongPollHandlerOptions {
   readonly hub: Hub;
   /** Picks the channel; null/undefined answers 400. Default: the `channel` query parameter. */
-  readonly channel?: (request: IncomingMessage, url: URL) => string | null | undefined;
+  readonly channel?: ChannelPicker<IncomingMessage>;
   /** Longest a poll is held before an empty answer, in ms. Default 30 000. */
   readonly holdMs?: number;
   /** Most messages in one answer; the rest come with the next poll. Default 100. */
@@ -34,7 +38,6 @@ export type LongPollHandler = ((request: IncomingMessage, response: ServerRespon
 };
 
 const MAX_CLIENT_ID_LENGTH = 128;
-const MAX_CURSOR_LENGTH = 1024;
 
 interface Poll {
   finish(): void;
@@ -43,37 +46,29 @@ interface Poll {
 export function createLongPollHandler(options: LongPollHandlerOptions): LongPollHandler {
   const { hub } = options;
   const holdMs = options.holdMs ?? 30_000;
-  const maxMessages = options.maxMessagesPerPoll ?? 100;
-  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+  const maxMessages = positiveInteger(options.maxMessagesPerPoll ?? 100, 'maxMessagesPerPoll');
+  const maxBodyBytes = positiveInteger(options.maxBodyBytes ?? 64 * 1024, 'maxBodyBytes');
   const maxHeldPolls = options.maxHeldPolls ?? 10_000;
   if (!(holdMs >= 0) || !Number.isFinite(holdMs)) throw new RangeError('holdMs must be >= 0');
-  if (!Number.isSafeInteger(maxMessages) || maxMessages < 1) throw new RangeError('maxMessagesPerPoll must be a positive integer');
-  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) throw new RangeError('maxBodyBytes must be a positive integer');
-  const pickChannel = options.channel ?? ((_request: IncomingMessage, url: URL) => url.searchParams.get('channel'));
   const publish = options.onPost ?? ((message: PublishInput, channel: string) => hub.publish(channel, message));
   const held = new Set<Poll>();
   const byClient = new Map<string, Poll>();
 
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    let channel: string | null | undefined;
-    try {
-      channel = pickChannel(request, url);
-      if (channel === null || channel === undefined || channel === '') throw new HubInputError('missing channel');
-      validateChannelName(channel);
-    } catch (error) {
-      sendJson(response, 400, { error: (error as Error).message });
+    const choice = channelOfRequest(request, options.channel);
+    if (!choice.ok) {
+      sendJson(response, 400, { error: choice.reason });
       return;
     }
-    if (request.method === 'GET') poll(request, response, url, channel);
-    else if (request.method === 'POST') post(request, response, channel);
+    if (request.method === 'GET') poll(request, response, choice.url, choice.channel);
+    else if (request.method === 'POST') post(request, response, choice.channel);
     else sendJson(response, 405, { error: 'use GET to poll and POST to send' }, { allow: 'GET, POST' });
   };
 
   const poll = (request: IncomingMessage, response: ServerResponse, url: URL, channel: string): void => {
     const cursor = url.searchParams.get('cursor') ?? undefined;
     const clientId = url.searchParams.get('client') ?? undefined;
-    if ((cursor?.length ?? 0) > MAX_CURSOR_LENGTH || (clientId?.length ?? 0) > MAX_CLIENT_ID_LENGTH) {
+    if (isCursorTooLong(cursor) || (clientId?.length ?? 0) > MAX_CLIENT_ID_LENGTH) {
       sendJson(response, 400, { error: 'cursor or client id too long' });
       return;
     }
@@ -90,7 +85,7 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
     let headId: string | undefined;
     let live = false;
     let done = false;
-    let subscription: Subscription | undefined;
+    let subscription: SubscriptionHandle | undefined;
     let timer: NodeJS.Timeout | undefined;
     let flush: NodeJS.Immediate | undefined;
 
@@ -104,7 +99,7 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
       held.delete(current);
       if (clientId !== undefined && byClient.get(clientId) === current) byClient.delete(clientId);
       response.off('close', cleanUp);
-      void subscription?.unsubscribe();
+      subscription?.stop();
     };
     const answer = (status: number, error?: Error): void => {
       if (done) return;
@@ -125,7 +120,7 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
       if (done) return;
       switch (event.type) {
         case 'gap':
-          gap = { reason: event.reason, since: event.since, firstAvailableId: event.firstAvailableId };
+          gap = gapNotice(event);
           return;
         case 'message': {
           const { id, event: name, data } = event.message;
@@ -151,17 +146,13 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
     held.add(current);
     if (clientId !== undefined) byClient.set(clientId, current);
     response.on('close', cleanUp);
-    hub.subscribe(channel, listener, cursor === undefined ? {} : { since: cursor }).then(
-      (sub) => {
-        subscription = sub;
-        if (done) void sub.unsubscribe();
-      },
-      (error: unknown) => {
-        const failure = error instanceof Error ? error : new Error(String(error));
+    subscription = openSubscription(hub, channel, listener, {
+      since: cursor,
+      onFailure: (failure) => {
         options.onError?.(failure, request);
         answer(failure instanceof HubInputError ? 400 : 503, failure);
       },
-    );
+    });
   };
 
   const post = (request: IncomingMessage, response: ServerResponse, channel: string): void => {
@@ -199,7 +190,7 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
         .then(
           (id) => sendJson(response, 200, typeof id === 'string' ? { id } : {}),
           (error: unknown) => {
-            const failure = error instanceof Error ? error : new Error(String(error));
+            const failure = asError(error);
             if (failure instanceof HubInputError) {
               sendJson(response, 400, { error: failure.message });
               return;

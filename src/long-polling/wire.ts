@@ -1,5 +1,5 @@
 // The JSON bodies of the long-polling protocol, shared by the handler and the client.
-import type { GapReason } from '../protocol/hub/contract.js';
+import type { GapNotice } from '../protocol/hub/contract.js';
 
 export interface LongPollMessage {
   readonly id: string;
@@ -7,11 +7,8 @@ export interface LongPollMessage {
   readonly data: string;
 }
 
-export interface LongPollGap {
-  readonly reason: GapReason;
-  readonly since: string;
-  readonly firstAvailableId: string | null;
-}
+/** The hub's gap notice, as every transport sends it. */
+export type LongPollGap = GapNotice;
 
 /** `GET` answer: what came after the cursor (possibly nothing) and the cursor to send next. */
 export interface LongPollResponse {

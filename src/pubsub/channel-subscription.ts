@@ -12,7 +12,7 @@
 // Through a hub outage both parts carry on (see hub-recovery.ts): the own subscription
 // and the fan-out each re-subscribe from their last id. A subscribe the hub cannot serve
 // yet is held, unanswered, until it can or until `subscribeTimeoutMs` (`subscribe-failed`).
-import { formatMessageId, parseMessageId, type Hub, type HubMessage, type HubPosition } from '../protocol/hub/contract.js';
+import { formatMessageId, gapNotice, parseMessageId, type Hub, type HubMessage, type HubPosition } from '../protocol/hub/contract.js';
 import type { PubSubErrorCode, ServerMessage } from '../protocol/pubsub/index.js';
 import type { ChannelFanout, FanoutGap, FanoutMember, FanoutRegistry } from './channel-fanout.js';
 import type { RecoverySettings } from './hub-recovery.js';
@@ -103,7 +103,7 @@ export class ChannelSubscription implements FanoutMember {
     if (!this.replayActive) return;
     switch (event.type) {
       case 'gap':
-        this.sink.send({ type: 'gap', channel: this.channel, since: event.since, reason: event.reason, firstAvailableId: event.firstAvailableId });
+        this.sink.send({ type: 'gap', channel: this.channel, ...gapNotice(event) });
         this.skipTo(event.firstAvailableId);
         return;
       case 'message':
@@ -173,7 +173,7 @@ export class ChannelSubscription implements FanoutMember {
     // replay): no gap for a client that lacks nothing.
     if (last !== null && first !== null && first.epoch === last.epoch && first.offset <= last.offset + 1) return;
     const since = last === null ? gap.since : formatMessageId(last.epoch, last.offset);
-    this.sink.send({ type: 'gap', channel: this.channel, since, reason: gap.reason, firstAvailableId: gap.firstAvailableId });
+    this.sink.send({ type: 'gap', channel: this.channel, ...gapNotice(gap), since });
     this.skipTo(gap.firstAvailableId);
   }
 

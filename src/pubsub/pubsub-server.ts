@@ -2,7 +2,8 @@
 // negotiated the subprotocol gets a session; live messages go through one shared hub
 // subscription per channel (see channel-fanout.ts).
 import type { IncomingMessage } from 'node:http';
-import type { Hub } from '../protocol/hub/contract.js';
+import { HUB_STREAM_MAX_BUFFERED_AMOUNT, type Hub } from '../protocol/hub/contract.js';
+import { nonNegativeInteger, positiveInteger } from '../protocol/integer-option.js';
 import { PUBSUB_PROTOCOL, resolvePubSubLimits, type PubSubLimits } from '../protocol/pubsub/index.js';
 import { CloseCode } from '../protocol/websocket/index.js';
 import { WebSocketServer, type WebSocketConnection, type WebSocketServerOptions } from '../websocket/index.js';
@@ -59,11 +60,17 @@ export interface CreatePubSubServerOptions extends PubSubOptions {
    * A WebSocketServer to attach to, or the options of one to create. Default `{ noServer:
    * true }` (route upgrades with `wss.handleUpgrade`). A created server selects
    * `switchboard.v1`, closes connections that did not offer it with 1002, takes frames of
-   * at most `maxMessageBytes` (larger: 1009), and defaults to `onBufferLimit: 'drop'` with
-   * `maxBufferedAmount` 8 MiB, so that a slow subscriber is closed with 1013 (come back
-   * and resume) rather than 1008 (do not come back).
+   * at most `maxMessageBytes` (larger: 1009), and defaults to `onBufferLimit: 'drop'`, so
+   * that a slow subscriber is closed with 1013 (come back and resume) rather than 1008 (do
+   * not come back).
    */
   readonly server?: WebSocketServer | WebSocketServerOptions;
+  /**
+   * Most bytes a subscriber may leave unsent on a created server before it is closed with
+   * 1013; it resumes from its last id. Default 8 MiB, as SSE (docs/limits.md). Also read
+   * from `server.maxBufferedAmount`; ignored when `server` is an existing WebSocketServer.
+   */
+  readonly maxBufferedAmount?: number;
 }
 
 export function createPubSubServer(options: CreatePubSubServerOptions): PubSubServer {
@@ -75,8 +82,8 @@ export function createPubSubServer(options: CreatePubSubServerOptions): PubSubSe
   const wss = new WebSocketServer({
     maxPayload: maxMessageBytes,
     onBufferLimit: 'drop',
-    maxBufferedAmount: 8 * 1024 * 1024,
     ...serverOptions,
+    maxBufferedAmount: positiveInteger(options.maxBufferedAmount ?? serverOptions.maxBufferedAmount ?? HUB_STREAM_MAX_BUFFERED_AMOUNT, 'maxBufferedAmount'),
     handleProtocols: (protocols, request) => (protocols.includes(PUBSUB_PROTOCOL) ? PUBSUB_PROTOCOL : chooser?.(protocols, request)),
   });
   return serve(wss, options, true);
@@ -94,7 +101,7 @@ function serve(wss: WebSocketServer, options: PubSubOptions, owned: boolean): Pu
     limits: resolvePubSubLimits(options.limits),
     maxSubscriptions: positiveInteger(options.maxSubscriptions ?? 100, 'maxSubscriptions'),
     maxMessageBytes: positiveInteger(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, 'maxMessageBytes'),
-    maxInvalidMessages: positiveInteger(options.maxInvalidMessages ?? 10, 'maxInvalidMessages', true),
+    maxInvalidMessages: nonNegativeInteger(options.maxInvalidMessages ?? 10, 'maxInvalidMessages'),
     maxPendingRequests: positiveInteger(options.maxPendingRequests ?? 32, 'maxPendingRequests'),
     authorize: options.authorize,
     onError: options.onError,
@@ -142,11 +149,4 @@ function serve(wss: WebSocketServer, options: PubSubOptions, owned: boolean): Pu
       await Promise.all(waits);
     },
   };
-}
-
-function positiveInteger(value: number, name: string, allowZero = false): number {
-  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new RangeError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
-  }
-  return value;
 }

@@ -1,6 +1,7 @@
 // One `switchboard.v1` connection: reads client frames, runs them in order, and keeps
 // the connection's channel subscriptions.
 import type { IncomingMessage } from 'node:http';
+import { asError } from '../protocol/errors.js';
 import type { Hub } from '../protocol/hub/contract.js';
 import {
   encodeServerMessage,
@@ -144,7 +145,7 @@ export class PubSubSession implements SubscriptionSink {
     try {
       id = await this.settings.hub.publish(channel, event === undefined ? { data } : { data, event });
     } catch (error) {
-      return this.sendError('publish-failed', error instanceof Error ? error.message : String(error), ref, channel);
+      return this.sendError('publish-failed', asError(error).message, ref, channel);
     }
     if (ref !== undefined) this.send({ type: 'published', ref, id });
   }
@@ -201,6 +202,6 @@ export class PubSubSession implements SubscriptionSink {
   }
 
   private report(error: unknown): void {
-    this.settings.onError?.(error instanceof Error ? error : new Error(String(error)), this.request);
+    this.settings.onError?.(asError(error), this.request);
   }
 }

@@ -4,7 +4,8 @@
 // replays what was missed, or reports a `gap`. Only a permanent failure (hub closed,
 // refused input) is passed on, and nothing follows it.
 import { jitteredDelay } from '../protocol/reconnect/backoff.js';
-import type { Hub, Subscription, SubscriptionEvent } from '../protocol/hub/contract.js';
+import type { Hub, SubscriptionEvent } from '../protocol/hub/contract.js';
+import { openSubscription, type SubscriptionHandle } from '../protocol/hub/subscription-handle.js';
 import { isTransient, type RecoverySettings } from './hub-recovery.js';
 
 /** Every event but `error`: those are handled here. */
@@ -24,7 +25,7 @@ export class ResilientSubscription {
   private attemptId = 0;
   /** Consecutive failed attempts since the last one that went live. */
   private failures = 0;
-  private current: Subscription | undefined;
+  private current: SubscriptionHandle | undefined;
   private timer: unknown = undefined;
   private stopped = false;
 
@@ -45,16 +46,10 @@ export class ResilientSubscription {
   start(): void {
     if (this.stopped) return;
     const id = ++this.attemptId;
-    const since = this.since();
-    new Promise<Subscription>((resolve) =>
-      resolve(this.hub.subscribe(this.channel, (event) => this.onEvent(id, event), since === undefined ? {} : { since })),
-    ).then(
-      (subscription) => {
-        if (id === this.attemptId) this.current = subscription;
-        else void subscription.unsubscribe().catch(ignore);
-      },
-      (error: unknown) => this.onFailure(id, asError(error)),
-    );
+    this.current = openSubscription(this.hub, this.channel, (event) => this.onEvent(id, event), {
+      since: this.since(),
+      onFailure: (error) => this.onFailure(id, error),
+    });
   }
 
   /** Ends delivery and any pending retry; idempotent. */
@@ -63,7 +58,7 @@ export class ResilientSubscription {
     this.stopped = true;
     this.attemptId++;
     this.cancelTimer();
-    void this.current?.unsubscribe().catch(ignore);
+    this.current?.stop();
     this.current = undefined;
   }
 
@@ -78,6 +73,7 @@ export class ResilientSubscription {
     if (id !== this.attemptId) return;
     // This attempt is over: whatever it still sends is ignored.
     this.attemptId++;
+    this.current?.stop();
     this.current = undefined;
     if (!isTransient(error)) {
       this.stopped = true;
@@ -97,12 +93,4 @@ export class ResilientSubscription {
     this.settings.timers.clearTimeout(this.timer);
     this.timer = undefined;
   }
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-function ignore(): void {
-  // Unsubscribing is best effort: the subscription is being dropped either way.
 }

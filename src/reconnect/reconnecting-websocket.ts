@@ -9,6 +9,7 @@
 // (publish-tracker.ts), and the channels' positions and the routing of server messages,
 // pure and shared with other clients (src/protocol/pubsub/client-channels.ts).
 // backoff.ts stays pure and is shared with the long-poll client.
+import { asError } from '../protocol/errors.js';
 import { ClientChannels, type ChannelEvent, type ChannelHandler, type ClientChannelEffect } from '../protocol/pubsub/client-channels.js';
 import { PUBSUB_PROTOCOL, encodeClientMessage, parseServerMessage } from '../protocol/pubsub/index.js';
 import type { SendData, SendResult, WebSocket } from '../websocket/index.js';
@@ -182,7 +183,7 @@ export class ReconnectingWebSocket extends EventTarget {
         handler(event);
       } catch (error) {
         // A throwing handler must not stop the others, nor the socket's reading.
-        this.dispatchEvent(new ReconnectingErrorEvent(error instanceof Error ? error : new Error(String(error))));
+        this.dispatchEvent(new ReconnectingErrorEvent(asError(error)));
       }
     }
   }

@@ -2,13 +2,15 @@
 // node:http (and so Express) and the node:http2 compatibility API alike.
 import type { ServerResponse } from 'node:http';
 import { serializeEvent } from '../protocol/sse/index.js';
-import { validateChannelName, type Hub, type HubMessage, type Subscription, type SubscriptionEvent } from '../protocol/hub/contract.js';
+import { gapNotice, isCursorTooLong, type Hub, type HubMessage, type SubscriptionEvent } from '../protocol/hub/contract.js';
+import { channelOfRequest, type ChannelPicker } from '../protocol/hub/request-channel.js';
+import { openSubscription } from '../protocol/hub/subscription-handle.js';
 import { SseStream, type SseCloseReason, type SseRequest, type SseResponse, type SseStreamOptions } from './sse-stream.js';
 
 export interface SseHandlerOptions extends SseStreamOptions {
   readonly hub: Hub;
   /** Picks the channel for a request; null/undefined answers 400. Default: the `channel` query parameter. */
-  readonly channel?: (request: SseRequest, url: URL) => string | null | undefined;
+  readonly channel?: ChannelPicker<SseRequest>;
   /**
    * Query parameter read when the `Last-Event-ID` header is absent, for clients that
    * cannot set headers (a browser's first EventSource connection). Default `lastEventId`.
@@ -24,14 +26,10 @@ export interface SseHandlerOptions extends SseStreamOptions {
 
 export type SseHandler = (request: SseRequest, response: SseResponse) => void;
 
-// Longest Last-Event-ID taken from a client; longer ones are not ids this server issued.
-const MAX_LAST_EVENT_ID_LENGTH = 1024;
-
 export function createSseHandler(options: SseHandlerOptions): SseHandler {
   const { hub } = options;
   const lastEventIdParam = options.lastEventIdParam ?? 'lastEventId';
   const gapEvent = options.gapEvent ?? 'gap';
-  const pickChannel = options.channel ?? ((_request: SseRequest, url: URL) => url.searchParams.get('channel'));
   // One serialization per message, however many streams it goes to.
   const wire = new WeakMap<HubMessage, string>();
   const serialize = (message: HubMessage): string => {
@@ -48,34 +46,21 @@ export function createSseHandler(options: SseHandlerOptions): SseHandler {
       reject(response, 405, 'event streams are read with GET', { allow: 'GET' });
       return;
     }
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    let channel: string | null | undefined;
-    try {
-      channel = pickChannel(request, url);
-    } catch (error) {
-      reject(response, 400, error instanceof Error ? error.message : 'bad channel');
+    // Checked before the 200: a stream that fails later only makes the client retry forever.
+    const choice = channelOfRequest(request, options.channel);
+    if (!choice.ok) {
+      reject(response, 400, choice.reason);
       return;
     }
-    if (channel === null || channel === undefined || channel === '') {
-      reject(response, 400, 'missing channel');
-      return;
-    }
-    try {
-      // Checked before the 200: a stream that fails later only makes the client retry forever.
-      validateChannelName(channel);
-    } catch (error) {
-      reject(response, 400, (error as Error).message);
-      return;
-    }
+    const { channel, url } = choice;
     const header = request.headers['last-event-id'];
     const since = (typeof header === 'string' ? header : undefined) ?? url.searchParams.get(lastEventIdParam) ?? undefined;
-    if (since !== undefined && since.length > MAX_LAST_EVENT_ID_LENGTH) {
+    if (isCursorTooLong(since)) {
       reject(response, 400, 'Last-Event-ID too long');
       return;
     }
 
     const stream = new SseStream(response, options);
-    let subscription: Subscription | undefined;
     const listener = (event: SubscriptionEvent): void => {
       switch (event.type) {
         case 'message':
@@ -83,10 +68,7 @@ export function createSseHandler(options: SseHandlerOptions): SseHandler {
           return;
         case 'gap':
           // No id: the client's Last-Event-ID must stay on the last message it really got.
-          stream.send({
-            event: gapEvent,
-            data: JSON.stringify({ reason: event.reason, since: event.since, firstAvailableId: event.firstAvailableId }),
-          });
+          stream.send({ event: gapEvent, data: JSON.stringify(gapNotice(event)) });
           return;
         case 'live':
           return;
@@ -96,20 +78,17 @@ export function createSseHandler(options: SseHandlerOptions): SseHandler {
           return;
       }
     };
-    stream.onClose((reason) => {
-      void subscription?.unsubscribe();
-      options.onStreamClose?.(reason, request);
-    });
-    hub.subscribe(channel, listener, since === undefined ? {} : { since }).then(
-      (sub) => {
-        subscription = sub;
-        if (stream.closed) void sub.unsubscribe();
-      },
-      (error: unknown) => {
-        options.onError?.(error instanceof Error ? error : new Error(String(error)), request);
+    const subscription = openSubscription(hub, channel, listener, {
+      since,
+      onFailure: (error) => {
+        options.onError?.(error, request);
         stream.close();
       },
-    );
+    });
+    stream.onClose((reason) => {
+      subscription.stop();
+      options.onStreamClose?.(reason, request);
+    });
   };
 }
 

@@ -4,6 +4,8 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Http2ServerResponse, constants as h2, type Http2ServerRequest } from 'node:http2';
+import { HUB_STREAM_MAX_BUFFERED_AMOUNT } from '../protocol/hub/contract.js';
+import { positiveInteger } from '../protocol/integer-option.js';
 import { serializeComment, serializeEvent, serializeRetry, type SseEventInit } from '../protocol/sse/index.js';
 
 export type SseRequest = IncomingMessage | Http2ServerRequest;
@@ -15,9 +17,12 @@ export interface SseStreamOptions {
   /** Interval of keep-alive comments, in ms, so proxies and NATs keep the idle connection; 0 disables. Default 15 000. */
   readonly keepAliveMs?: number;
   /**
-   * Most bytes a client may leave unsent before it is disconnected. A client that cannot
-   * keep up resumes later with Last-Event-ID instead of growing server memory. Default 1 MiB.
+   * Most bytes a client may leave unsent before its stream is dropped (close reason
+   * `slow-client`). A client that cannot keep up resumes later with Last-Event-ID instead
+   * of growing server memory. Default 8 MiB, as pub/sub (docs/limits.md).
    */
+  readonly maxBufferedAmount?: number;
+  /** @deprecated The former name of `maxBufferedAmount`, honoured when that is absent. */
   readonly maxBufferedBytes?: number;
   /** Extra response headers (e.g. CORS). */
   readonly headers?: OutgoingHttpHeaders;
@@ -34,14 +39,20 @@ export interface SseStreamOptions {
 /** Why a stream ended. */
 export type SseCloseReason = 'client-gone' | 'closed' | 'slow-client';
 
-export const SSE_DEFAULTS = Object.freeze({ retryMs: 3000, keepAliveMs: 15_000, maxBufferedBytes: 1024 * 1024 });
+export const SSE_DEFAULTS = Object.freeze({
+  retryMs: 3000,
+  keepAliveMs: 15_000,
+  maxBufferedAmount: HUB_STREAM_MAX_BUFFERED_AMOUNT,
+  /** @deprecated The former name of `maxBufferedAmount`. */
+  maxBufferedBytes: HUB_STREAM_MAX_BUFFERED_AMOUNT,
+});
 
 export class SseStream {
   private keepAlive: NodeJS.Timeout | undefined;
   private wroteSinceTick = false;
   private reason: SseCloseReason | null = null;
   private readonly closeListeners = new Set<(reason: SseCloseReason) => void>();
-  private readonly maxBufferedBytes: number;
+  private readonly maxBufferedAmount: number;
   // HTTP/1.1 socket corked until the end of the tick, so a burst of events is one write.
   private corkable: Socket | null = null;
   private corked = false;
@@ -52,9 +63,8 @@ export class SseStream {
   ) {
     const retryMs = options.retryMs === undefined ? SSE_DEFAULTS.retryMs : options.retryMs;
     const keepAliveMs = options.keepAliveMs ?? SSE_DEFAULTS.keepAliveMs;
-    this.maxBufferedBytes = options.maxBufferedBytes ?? SSE_DEFAULTS.maxBufferedBytes;
+    this.maxBufferedAmount = positiveInteger(options.maxBufferedAmount ?? options.maxBufferedBytes ?? SSE_DEFAULTS.maxBufferedAmount, 'maxBufferedAmount');
     if (!Number.isFinite(keepAliveMs) || keepAliveMs < 0) throw new RangeError('keepAliveMs must be >= 0');
-    if (!Number.isSafeInteger(this.maxBufferedBytes) || this.maxBufferedBytes < 1) throw new RangeError('maxBufferedBytes must be a positive integer');
 
     res.on('close', this.onResponseClose);
     if (!(res instanceof Http2ServerResponse) && (options.http1Framing ?? 'close') === 'close') {
@@ -113,7 +123,7 @@ export class SseStream {
     }
     if (this.res instanceof Http2ServerResponse) this.res.write(text);
     else this.res.write(text);
-    if (this.bufferedBytes > this.maxBufferedBytes) {
+    if (this.bufferedBytes > this.maxBufferedAmount) {
       this.finish('slow-client');
       return false;
     }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WsClient from 'ws';
 import { MemoryHub } from '../../src/hub/index.js';
+import { HUB_STREAM_MAX_BUFFERED_AMOUNT } from '../../src/protocol/hub/contract.js';
 import { attachPubSub, createPubSubServer } from '../../src/pubsub/index.js';
 import { WebSocketServer, type WebSocketConnection } from '../../src/websocket/index.js';
 import { JsonClient, startPubSub, type Json } from '../support/pubsub/json-client.js';
@@ -224,6 +225,25 @@ describe('switchboard.v1 server: requests and replies', () => {
     const created = createPubSubServer({ hub });
     expect(created.wss.options.noServer).toBe(true);
     return created.close();
+  });
+
+  it('a created server buffers at most maxBufferedAmount for a subscriber (8 MiB, as SSE), then drops to close with 1013', async () => {
+    const hub = new MemoryHub();
+    const servers = [
+      createPubSubServer({ hub }),
+      createPubSubServer({ hub, maxBufferedAmount: 1000 }),
+      createPubSubServer({ hub, server: { noServer: true, maxBufferedAmount: 2000 } }),
+      createPubSubServer({ hub, maxBufferedAmount: 3000, server: { noServer: true, maxBufferedAmount: 2000 } }),
+    ];
+    expect(servers.map(({ wss }) => [wss.options.maxBufferedAmount, wss.options.onBufferLimit])).toEqual([
+      [HUB_STREAM_MAX_BUFFERED_AMOUNT, 'drop'],
+      [1000, 'drop'],
+      [2000, 'drop'],
+      [3000, 'drop'],
+    ]);
+    expect(HUB_STREAM_MAX_BUFFERED_AMOUNT).toBe(8 * 1024 * 1024);
+    expect(() => createPubSubServer({ hub, maxBufferedAmount: 0 })).toThrow('maxBufferedAmount must be a positive integer, got 0');
+    await Promise.all(servers.map((server) => server.close()));
   });
 
   it('works on an http.Server through createPubSubServer({ server: { server } }) and handleUpgrade', async () => {

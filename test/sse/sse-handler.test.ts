@@ -2,7 +2,9 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryHub } from '../../src/hub/index.js';
-import { createSseHandler, SseStream, type SseCloseReason, type SseHandlerOptions } from '../../src/sse/index.js';
+import { DEFAULT_MAX_DATA_LENGTH } from '../../src/protocol/hub/contract.js';
+import { serializeEvent } from '../../src/protocol/sse/index.js';
+import { createSseHandler, SSE_DEFAULTS, SseStream, type SseCloseReason, type SseHandlerOptions, type SseStreamOptions } from '../../src/sse/index.js';
 import { eventsOf, listen, readStream, shut, waitFor } from '../support/sse/net.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -131,7 +133,7 @@ describe('SSE handler over node:http', () => {
   });
 
   it('disconnects a client that does not read instead of buffering without bound', async () => {
-    const { hub, base, closes } = await start({ maxBufferedBytes: 64 * 1024 });
+    const { hub, base, closes } = await start({ maxBufferedAmount: 64 * 1024 });
     const { port } = new URL(base);
     const socket = connect(Number(port), '127.0.0.1');
     cleanups.push(() => void socket.destroy());
@@ -145,6 +147,26 @@ describe('SSE handler over node:http', () => {
     }
     expect(closes).toEqual(['slow-client']);
     expect(hub.subscriberCount('slow')).toBe(0);
+  });
+
+  it('keeps a reading client through messages of the largest size the hub accepts by default (the buffer limit holds several)', async () => {
+    // With a limit of one message's size (the former 1 MiB default) this client was dropped
+    // as too slow on the first such message: most of it is still queued right after the write.
+    const { hub, base, closes } = await start();
+    const reader = await readStream(`${base}/?channel=big`);
+    await waitFor(() => hub.subscriberCount('big') === 1, 'subscription');
+    // One code unit short of the hub's limit: the client parser's maxEventSize (1 MiB) counts the final newline too.
+    const data = 'x'.repeat(DEFAULT_MAX_DATA_LENGTH - 1);
+    for (let i = 0; i < 3; i++) await hub.publish('big', { data });
+    await waitFor(() => eventsOf(reader.items).length === 3 || closes.length > 0, 'three large events', 10_000);
+    expect(closes).toEqual([]);
+    expect(eventsOf(reader.items).map((event) => event[1] === data)).toEqual([true, true, true]);
+    expect(SSE_DEFAULTS.maxBufferedAmount).toBe(8 * DEFAULT_MAX_DATA_LENGTH);
+    // Even the worst-case single event fits: data of newlines costs 7 bytes a character on the wire.
+    const worst = serializeEvent({ data: '\n'.repeat(DEFAULT_MAX_DATA_LENGTH) });
+    expect(worst.length).toBeGreaterThan(7 * DEFAULT_MAX_DATA_LENGTH);
+    expect(worst.length).toBeLessThan(SSE_DEFAULTS.maxBufferedAmount);
+    reader.close();
   });
 
   it('rejects requests it cannot serve', async () => {
@@ -203,10 +225,17 @@ describe('SseStream', () => {
     expect(closed).toEqual(['closed', 'closed']);
   });
 
-  it('rejects bad options', async () => {
+  it.each<[SseStreamOptions, string]>([
+    [{ keepAliveMs: -1 }, 'keepAliveMs must be >= 0'],
+    [{ maxBufferedAmount: 0 }, 'maxBufferedAmount must be a positive integer, got 0'],
+    // The former name is still read, and the new one wins over it.
+    [{ maxBufferedBytes: 1.5 }, 'maxBufferedAmount must be a positive integer, got 1.5'],
+    [{ maxBufferedAmount: -1, maxBufferedBytes: 1024 }, 'maxBufferedAmount must be a positive integer, got -1'],
+    [{ maxBufferedAmount: 1024, maxBufferedBytes: -1 }, 'no error'],
+  ])('checks its options: %j', async (options, message) => {
     server = createServer((_req, res) => {
       try {
-        new SseStream(res, { keepAliveMs: -1 });
+        new SseStream(res, { keepAliveMs: 0, ...options });
       } catch (error) {
         res.end((error as Error).message);
         return;
@@ -216,6 +245,6 @@ describe('SseStream', () => {
     const base = await listen(server);
     const reader = await readStream(base);
     await waitFor(() => reader.ended, 'end');
-    expect(reader.text).toBe('keepAliveMs must be >= 0');
+    expect(reader.text.endsWith(message)).toBe(true);
   });
 });

@@ -42,19 +42,21 @@ export type GapReason =
   /** `since` is not an id this hub could have issued for the channel. */
   | 'unknown-id';
 
+/**
+ * Some messages after `since` are gone. Delivery carries on from `firstAvailableId`
+ * (null when nothing is held) so the client can resynchronise, e.g. refetch state.
+ */
+export interface GapEvent {
+  readonly type: 'gap';
+  readonly channel: string;
+  readonly since: string;
+  readonly reason: GapReason;
+  readonly firstAvailableId: string | null;
+}
+
 export type SubscriptionEvent =
   | { readonly type: 'message'; readonly message: HubMessage }
-  /**
-   * Some messages after `since` are gone. Delivery carries on from `firstAvailableId`
-   * (null when nothing is held) so the client can resynchronise, e.g. refetch state.
-   */
-  | {
-      readonly type: 'gap';
-      readonly channel: string;
-      readonly since: string;
-      readonly reason: GapReason;
-      readonly firstAvailableId: string | null;
-    }
+  | GapEvent
   /** Replay is over; what follows is live. `headId` is the id of the newest message (offset 0 if none). */
   | { readonly type: 'live'; readonly channel: string; readonly headId: string }
   /** The subscription ended because of an error (hub closed, store unreachable). Nothing follows. */
@@ -98,6 +100,26 @@ export class HubInputError extends RangeError {
 
 export const MAX_CHANNEL_NAME_LENGTH = 256;
 
+/** Longest `data` a hub accepts unless told otherwise (`maxDataLength`), in UTF-16 code units. */
+export const DEFAULT_MAX_DATA_LENGTH = 1024 * 1024;
+
+/**
+ * Default send-buffer limit of a stream fed by a hub (SSE, pub/sub over WebSocket), in
+ * bytes: eight messages of the largest default size, so a client's pace trips it rather than
+ * one large message (a 1 MiB event on a fresh TCP connection is mostly still queued when
+ * written). Past it the stream ends and the client resumes from its last id; see
+ * docs/limits.md for every transport's limit.
+ */
+export const HUB_STREAM_MAX_BUFFERED_AMOUNT = 8 * DEFAULT_MAX_DATA_LENGTH;
+
+/**
+ * Longest resume position (SSE `Last-Event-ID`, long-poll `cursor`) a transport takes from
+ * a client, checked before it answers. Ids of this format are at most 81 characters; a
+ * longer one is not an id this server issued, and the cap keeps a client from making the
+ * server parse or echo (in a gap notice) an arbitrarily long string.
+ */
+export const MAX_CURSOR_LENGTH = 1024;
+
 // Ids are `<epoch>-<offset>`: short, ordered within an epoch, and safe as an SSE id.
 const ID_PATTERN = /^([0-9A-Za-z_]{1,64})-(0|[1-9][0-9]{0,15})$/;
 
@@ -123,4 +145,38 @@ export function validateChannelName(channel: unknown): asserts channel is string
   if (typeof channel !== 'string' || channel.length === 0 || channel.length > MAX_CHANNEL_NAME_LENGTH) {
     throw new HubInputError(`channel must be a string of 1 to ${MAX_CHANNEL_NAME_LENGTH} characters`);
   }
+}
+
+/** True when a client's resume position is longer than `MAX_CURSOR_LENGTH`: answer 400. */
+export function isCursorTooLong(cursor: string | undefined): boolean {
+  return cursor !== undefined && cursor.length > MAX_CURSOR_LENGTH;
+}
+
+/**
+ * The rules of `Hub.publish`, shared by every implementation so they refuse the same input
+ * with the same HubInputError: a valid channel name, `data` a string of at most
+ * `maxDataLength` UTF-16 code units, `event` absent or a string.
+ */
+export function validatePublishInput(channel: unknown, message: unknown, maxDataLength: number): asserts message is PublishInput {
+  validateChannelName(channel);
+  const input = (typeof message === 'object' && message !== null ? message : {}) as Record<string, unknown>;
+  if (typeof input.data !== 'string') throw new HubInputError('message.data must be a string');
+  if (input.data.length > maxDataLength) throw new HubInputError(`message.data exceeds maxDataLength (${maxDataLength})`);
+  if (input.event !== undefined && typeof input.event !== 'string') throw new HubInputError('message.event must be a string');
+}
+
+/**
+ * What a client is told about a gap, the same three fields on every wire: the SSE `gap`
+ * event's JSON data, the long-poll answer's `gap`, the pub/sub `gap` message (plus its
+ * channel). No id goes with it: the client's resume position must stay on the last
+ * message it really got.
+ */
+export interface GapNotice {
+  readonly reason: GapReason;
+  readonly since: string;
+  readonly firstAvailableId: string | null;
+}
+
+export function gapNotice(event: GapEvent): GapNotice {
+  return { reason: event.reason, since: event.since, firstAvailableId: event.firstAvailableId };
 }

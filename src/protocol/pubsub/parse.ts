@@ -2,6 +2,7 @@
 // typed message or a reason (plus the `ref` and `channel` when they could be read, so
 // the server's error reply can say which request failed). Unknown fields are ignored,
 // so later versions can add optional ones.
+import { positiveInteger } from '../integer-option.js';
 import {
   DEFAULT_PUBSUB_LIMITS,
   ERROR_CODES,
@@ -20,9 +21,7 @@ export type ParseResult<T> =
 /** Fills in defaults; every limit must be a positive safe integer. */
 export function resolvePubSubLimits(limits: Partial<PubSubLimits> = {}): PubSubLimits {
   const resolved: PubSubLimits = { ...DEFAULT_PUBSUB_LIMITS, ...limits };
-  for (const [name, value] of Object.entries(resolved)) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
-  }
+  for (const [name, value] of Object.entries(resolved)) positiveInteger(value, name);
   return resolved;
 }
 
