@@ -1,22 +1,110 @@
-// Public entry point of the `switchboard` package.
+// Public entry point of the `switchboard` package: what an application uses — servers,
+// clients, handlers, hubs, their events, errors and option types.
+// The pure protocol cores have their own entry, `switchboard/protocol` (src/protocol/index.ts).
 // Layers point one way: protocol core <- transports <- hub <- apps.
+// The list is explicit, so that every change to the surface is deliberate
+// (test/architecture/public-surface.test.ts pins it).
 
-// --- Protocol core: WebSocket (RFC 6455), pure, sans-I/O ---
-export * from './protocol/websocket/index.js';
+// --- WebSocket (RFC 6455) over node:http / node:net / node:tls ---
+export {
+  type BinaryType,
+  type ConnectionOptions,
+  type SendData,
+  type SendResult,
+  WebSocketConnection,
+  type Rejection,
+  type VerifyResult,
+  WebSocketServer,
+  type WebSocketServerOptions,
+  WebSocket,
+  type WebSocketClientOptions,
+  DEFAULT_HEARTBEAT_INTERVAL,
+  DEFAULT_HEARTBEAT_TIMEOUT,
+  Heartbeat,
+  type HeartbeatOptions,
+  type HeartbeatPeer,
+  heartbeatClock,
+  type IncomingMessage,
+  // The ready-state numbers stay static fields (`WebSocket.OPEN`…): as bare names they
+  // would clash with `EventSource.CLOSED === 2`. The event classes are not the WHATWG
+  // `Event`s that EventSource, LongPollClient and ReconnectingWebSocket dispatch, so they
+  // do not take the global names.
+  WebSocketEvent,
+  MessageEvent as WebSocketMessageEvent,
+  CloseEvent as WebSocketCloseEvent,
+  ErrorEvent as WebSocketErrorEvent,
+} from './websocket/index.js';
+// What an application meets from the core: close codes to close with, and the error
+// a protocol violation is reported with.
+export { CloseCode, ProtocolError } from './protocol/websocket/index.js';
 
-// --- Protocol core: Server-Sent Events ---
-export * from './protocol/sse/index.js';
+// --- Server-Sent Events ---
+export {
+  SSE_DEFAULTS,
+  SseStream,
+  type SseCloseReason,
+  type SseRequest,
+  type SseResponse,
+  type SseStreamOptions,
+  createSseHandler,
+  type SseHandler,
+  type SseHandlerOptions,
+  EventSource,
+  type EventSourceInit,
+} from './sse/index.js';
+export { SseSerializeError, type SseEventInit } from './protocol/sse/index.js';
 
-// --- Protocol core: pub/sub over WebSocket (switchboard.v1) ---
-export * from './protocol/pubsub/index.js';
-
-// --- Transports ---
-export * from './websocket/index.js';
-export * from './sse/index.js';
+// --- Long polling ---
 export * from './long-polling/index.js';
 
-// --- Hub and reconnection ---
-export * from './hub/index.js';
-export * from './pubsub/index.js';
-export * from './reconnect/index.js';
+// --- Hubs: one contract, in memory or shared through Redis ---
+export {
+  HubClosedError,
+  HubInputError,
+  type GapReason,
+  type Hub,
+  type HubMessage,
+  type HubPosition,
+  type PublishInput,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionEvent,
+  type SubscriptionListener,
+  MemoryHub,
+  type MemoryHubOptions,
+  HubUnavailableError,
+  RedisHub,
+  type RedisHubOptions,
+  type RedisCommander,
+  type RedisMessageListener,
+  type RedisSubscriber,
+  ioredisCommander,
+  ioredisSubscriber,
+  nodeRedisCommander,
+  nodeRedisSubscriber,
+  type IoRedisClientLike,
+  type IoRedisSubscriberLike,
+  type NodeRedisClientLike,
+  type NodeRedisSubscriberLike,
+} from './hub/index.js';
 
+// --- Pub/sub over WebSocket (switchboard.v1): the server and the reconnecting client ---
+export * from './pubsub/index.js';
+export { type PubSubLimits } from './protocol/pubsub/index.js';
+export {
+  DEFAULT_STOP_CODES,
+  ReconnectingWebSocket,
+  type ChannelEvent,
+  type ChannelHandler,
+  type ChannelSubscriptionHandle,
+  type ReconnectingWebSocketOptions,
+  DropEvent,
+  PublishError,
+  ReconnectEvent,
+  ReconnectingCloseEvent,
+  ReconnectingErrorEvent,
+  ResumeEvent,
+  ServerErrorEvent,
+  type DropReason,
+  type BackoffOptions,
+} from './reconnect/index.js';

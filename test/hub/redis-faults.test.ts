@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis as IoRedis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   HubUnavailableError,
   RedisHub,
@@ -12,7 +12,8 @@ import {
   type SubscriptionEvent,
 } from '../../src/hub/index.js';
 import { waitFor } from '../support/sse/net.js';
-import { connectPair, redisHub, uniquePrefix, type RedisPair } from '../support/redis.js';
+import { IN_CI } from '../support/ci.js';
+import { connectPair, redisHub, redisSubscriberCount, uniquePrefix, type RedisPair } from '../support/redis.js';
 import { RedisServerProcess, freePort, redisServerOnPath } from '../support/redis-server.js';
 
 function recorder(): { events: SubscriptionEvent[]; listener: (event: SubscriptionEvent) => void } {
@@ -38,6 +39,15 @@ async function onceBack<T>(attempt: () => Promise<T>, timeoutMs = 10_000): Promi
   }
 }
 
+/** Polls an asynchronous condition, such as a question to Redis, until it holds. */
+async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 function publishOnceBack(hub: RedisHub, channel: string, data: string): Promise<string> {
   return onceBack(() => hub.publish(channel, { data }));
 }
@@ -47,18 +57,33 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function ownRedis(extraArgs?: readonly string[]): Promise<{ server: RedisServerProcess; pair: RedisPair; hub: RedisHub }> {
+async function ownRedis(
+  extraArgs?: readonly string[],
+  commandTimeoutMs = 1000,
+): Promise<{ server: RedisServerProcess; pair: RedisPair; hub: RedisHub; keyPrefix: string }> {
   const server = new RedisServerProcess(await freePort(), extraArgs);
   await server.start();
   cleanups.push(() => server.kill());
   const pair = await connectPair(server.url, 25);
   cleanups.push(() => pair.close());
-  const hub = redisHub(pair, { keyPrefix: uniquePrefix('faults'), commandTimeoutMs: 1000 });
+  const keyPrefix = uniquePrefix('faults');
+  const hub = redisHub(pair, { keyPrefix, commandTimeoutMs });
   cleanups.push(() => hub.close());
-  return { server, pair, hub };
+  return { server, pair, hub, keyPrefix };
 }
 
-describe.skipIf(!redisServerOnPath)('RedisHub when Redis fails (own redis-server)', () => {
+/** These tests need a redis-server of their own: skipped on a machine without one, but never in CI. */
+const describeOwnRedis = describe.skipIf(!redisServerOnPath && !IN_CI);
+
+function requireRedisServer(): void {
+  beforeAll(() => {
+    if (!redisServerOnPath) throw new Error('redis-server is not on PATH: the Redis fault tests cannot run (CI must install it, see .ci/run)');
+  });
+}
+
+describeOwnRedis('RedisHub when Redis fails (own redis-server)', () => {
+  requireRedisServer();
+
   it('Redis killed mid-stream: errors, not hangs; after the restart publishing works and clients resume with an epoch-changed gap', async () => {
     const { server, hub } = await ownRedis();
     const live = recorder();
@@ -174,34 +199,62 @@ describe.skipIf(!redisServerOnPath)('RedisHub when Redis fails (own redis-server
   });
 });
 
-describe('RedisHub when Redis does not answer', () => {
-  it('publish, subscribe and close each give up after commandTimeoutMs with a clear error', async () => {
-    const subscribed: Array<() => void> = [];
-    const unsubscribed: RedisMessageListener[] = [];
-    const hub = new RedisHub({
-      commander: { sendCommand: () => new Promise(() => {}) },
-      subscriber: {
-        subscribe: () => new Promise<void>((resolve) => subscribed.push(resolve)),
-        unsubscribe: async (_channel, listener) => {
-          unsubscribed.push(listener);
-        },
-        onConnectionLost: () => () => {},
-      },
-      commandTimeoutMs: 50,
-    });
-    await expect(hub.publish('c', { data: 'x' })).rejects.toThrow(/Redis did not answer publish within 50 ms/);
-    await expect(hub.subscribe('c', () => {})).rejects.toThrow(/Redis did not answer SUBSCRIBE within 50 ms/);
+describeOwnRedis('RedisHub when Redis does not answer (own redis-server, stopped or paused)', () => {
+  requireRedisServer();
+  const TIMEOUT_MS = 200;
+
+  it('stopped (SIGSTOP): publish, SUBSCRIBE and close each give up after commandTimeoutMs; a SUBSCRIBE answered late is undone', async () => {
+    const { server, pair, hub, keyPrefix } = await ownRedis(undefined, TIMEOUT_MS);
+    server.stop();
+    await expect(hub.publish('c', { data: 'x' })).rejects.toThrow(new RegExp(`Redis did not answer publish within ${TIMEOUT_MS} ms`));
+    const late = recorder();
+    const refused = await hub.subscribe('c', late.listener).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(HubUnavailableError);
+    expect(String(refused)).toMatch(new RegExp(`Redis did not answer SUBSCRIBE within ${TIMEOUT_MS} ms`));
     expect(hub.channelCount).toBe(0);
-    // A SUBSCRIBE confirmed after its deadline is undone, so no listener is left behind.
-    subscribed[0]();
-    await waitFor(() => unsubscribed.length === 1, 'the late UNSUBSCRIBE');
-    // SUBSCRIBE answered but the replay read does not.
-    const second = hub.subscribe('c', () => {});
-    subscribed[1]();
-    await expect(second).rejects.toThrow(/Redis did not answer subscribe within 50 ms/);
+
+    // Redis now answers the SUBSCRIBE it held: the hub unsubscribes, nothing is left behind.
+    server.resume();
+    await eventually(async () => (await redisSubscriberCount(pair.client, keyPrefix, 'c')) === 0, 'the late SUBSCRIBE undone');
+    const live = recorder();
+    await onceBack(() => hub.subscribe('c', live.listener));
+    const id = await hub.publish('c', { data: 'after' });
+    await waitFor(() => ids(live.events).length === 1, 'live delivery after Redis answers again');
+    expect(ids(live.events)).toEqual([id]);
+    expect(late.events).toEqual([]);
+
+    // close() does not wait for a Redis that does not answer its UNSUBSCRIBE.
+    server.stop();
     await hub.close();
+    const end = live.events.at(-1);
+    expect(end?.type === 'error' && end.error.message).toBe('hub closed');
+    server.resume();
   });
 
+  it('paused (CLIENT PAUSE WRITE): SUBSCRIBE is answered but the replay script is not, and subscribe gives up after commandTimeoutMs', async () => {
+    const { server, hub, keyPrefix } = await ownRedis(undefined, TIMEOUT_MS);
+    // Another connection pauses writes and scripts (EVALSHA) for everyone; SUBSCRIBE still runs.
+    const admin = await connectPair(server.url, 25);
+    cleanups.push(() => admin.close());
+    await admin.client.sendCommand(['CLIENT', 'PAUSE', '10000', 'WRITE']);
+    cleanups.push(async () => void (await admin.client.sendCommand(['CLIENT', 'UNPAUSE'])));
+    const refused = await hub.subscribe('c', () => {}).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(HubUnavailableError);
+    expect(String(refused)).toMatch(new RegExp(`Redis did not answer subscribe within ${TIMEOUT_MS} ms`));
+    expect(hub.channelCount).toBe(0);
+    await expect(hub.publish('c', { data: 'x' })).rejects.toThrow(new RegExp(`Redis did not answer publish within ${TIMEOUT_MS} ms`));
+
+    await admin.client.sendCommand(['CLIENT', 'UNPAUSE']);
+    await eventually(async () => (await redisSubscriberCount(admin.client, keyPrefix, 'c')) === 0, 'the abandoned subscription undone');
+    const live = recorder();
+    await onceBack(() => hub.subscribe('c', live.listener));
+    const id = await hub.publish('c', { data: 'after' });
+    await waitFor(() => ids(live.events).length === 1, 'live delivery after the pause');
+    expect(ids(live.events)).toEqual([id]);
+  });
+});
+
+describe('RedisHub with a client that fails (fake clients)', () => {
   it('errors from the client become HubUnavailableError with the cause kept', async () => {
     const cause = new Error('connection refused');
     const hub = new RedisHub({

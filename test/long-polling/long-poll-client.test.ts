@@ -110,6 +110,7 @@ describe('LongPollClient', () => {
       c.close();
     };
     await waitFor(() => data.length === 1, 'recovery');
+    expect(data).toEqual(['ok']);
     expect(errors).toBe(4);
     expect(urls.every((url) => url.includes(`client=${c.clientId}`))).toBe(true);
     expect(c.readyState).toBe(LongPollClient.CLOSED);

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryHub, type Hub, type SubscriptionEvent } from '../../src/hub/index.js';
 import type { WebSocketConnection } from '../../src/websocket/index.js';
 import { JsonClient, startPubSub, type Json } from '../support/pubsub/json-client.js';
+import { FrameLog } from '../support/raw-peer.js';
 import { waitFor } from '../support/sse/net.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -132,7 +133,7 @@ describe('switchboard.v1 server: broadcast', () => {
     });
   }
 
-  it('closes a subscriber that stops reading once its bounded buffer is full (1013); the others get everything', async () => {
+  it('closes a subscriber that stops reading once its bounded buffer is full; the others get everything', async () => {
     const hub = new MemoryHub({ epoch: 's', maxHistory: 10 });
     const limit = 256 * 1024;
     const { pubsub, port, url } = await startPubSub({ hub, server: { maxBufferedAmount: limit, closeTimeout: 200 } });
@@ -161,11 +162,50 @@ describe('switchboard.v1 server: broadcast', () => {
     expect(stalled.readyState).not.toBe(stalled.OPEN);
     // The kernel's buffers took their share; ours never went past the limit.
     expect(maxBuffered).toBeLessThanOrEqual(limit);
-    await closed;
+    // The server sent 1013 (what the client reads: next test), but a client that never
+    // reads never answers it: on the server's side the close ends uncleanly after closeTimeout.
+    expect(await closed).toBe(1006);
     await waitFor(() => pubsub.sessionCount === 1, 'slow session gone');
     await waitFor(() => offsets(fast).length === published, 'fast subscriber got everything', 10_000);
     expect(offsets(fast)).toEqual(range(1, published));
     expect(hub.subscriberCount('c')).toBe(1);
+  });
+});
+
+describe('switchboard.v1 server: a subscriber too slow for its channel', () => {
+  it('is closed with 1013 Try Again Later, which the client reads once it reads again, after every message it was sent', async () => {
+    const hub = new MemoryHub({ epoch: 't', maxHistory: 10 });
+    const { pubsub, port } = await startPubSub({ hub, server: { maxBufferedAmount: 64 * 1024 } });
+    cleanups.push(() => hub.close(), () => pubsub.close());
+    const serverSide: WebSocketConnection[] = [];
+    pubsub.wss.on('connection', (connection: WebSocketConnection) => serverSide.push(connection));
+    const slow = await stalledSubscriber(port, 'c');
+    cleanups.push(() => void slow.destroy());
+    await waitFor(() => hub.subscriberCount('c') === 1 && serverSide.length === 1, 'subscribed');
+    const stalled = serverSide[0];
+
+    const data = 'y'.repeat(8 * 1024);
+    let published = 0;
+    while (stalled.readyState === stalled.OPEN && published < 10_000) {
+      await hub.publish('c', { data });
+      published++;
+      if (published % 8 === 0) await tick();
+    }
+    expect(stalled.readyState).not.toBe(stalled.OPEN);
+
+    // The client reads again: what was queued before the limit, then the close frame.
+    const frames = new FrameLog();
+    slow.on('data', (chunk: Buffer) => frames.push(chunk));
+    slow.resume();
+    await waitFor(() => frames.of('close').length === 1, 'the close frame', 10_000);
+    expect(frames.error).toBeUndefined();
+    expect(frames.of('close')).toEqual([{ type: 'close', code: 1013, reason: 'Too slow: send buffer limit reached' }]);
+    const received = frames.of('message').map((message) => JSON.parse(message.data.toString()) as Json);
+    expect(received[0]).toMatchObject({ type: 'subscribed', channel: 'c' });
+    // In order and without holes: the message that did not fit ended the stream instead.
+    const got = received.slice(1).map((message) => Number(String(message.id).split('-')[1]));
+    expect(got).toEqual(range(1, got.length));
+    expect(got.length).toBeLessThan(published);
   });
 });
 

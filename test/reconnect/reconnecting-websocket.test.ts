@@ -310,6 +310,7 @@ describe('ReconnectingWebSocket: pub/sub with resume', () => {
     first.unsubscribe();
     await hub.publish('c', { data: 'still b' });
     await waitFor(() => b.length === 4, 'b keeps going');
+    expect(b.slice(2).map((e) => (e.type === 'message' ? e.data : e.type))).toEqual(['from rws', 'still b']);
     expect(a.filter((e) => e.type === 'message')).toHaveLength(2);
     second.unsubscribe();
     await waitFor(() => hub.subscriberCount('c') === 1, 'only the browser left');

@@ -10,11 +10,11 @@
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventSource, LongPollClient, ReconnectingWebSocket } from '../../src/index.js';
+import { IN_CI } from '../support/ci.js';
 import { compileExamples, findNginx, httpGet, startClusterNode, startNginx, type ClusterNode, type Nginx } from '../support/cluster.js';
 import { REDIS_URL, connectPair, deleteKeys, uniquePrefix, type RedisPair } from '../support/redis.js';
 
 const NGINX = findNginx();
-const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 const NODE_IDS = ['n0', 'n1', 'n2'] as const;
 type NodeId = (typeof NODE_IDS)[number];
 const PUBLISHER: NodeId = 'n0';

@@ -135,6 +135,7 @@ describe('EventSource', () => {
     const data: string[] = [];
     source.onmessage = (event) => data.push(event.data as string);
     await waitFor(() => data.length === 1, 'event');
+    expect(data).toEqual(['ok']);
   });
 
   it('follows redirects, up to maxRedirects', async () => {
@@ -150,6 +151,7 @@ describe('EventSource', () => {
     const data: string[] = [];
     source.onmessage = (event) => data.push(event.data as string);
     await waitFor(() => data.length === 1, 'event after redirect');
+    expect(data).toEqual(['moved']);
     expect(requests.map((r) => r.url)).toEqual(['/old', '/new']);
 
     const looping = open(`${base}/loop`, { maxRedirects: 3 });
@@ -173,6 +175,7 @@ describe('EventSource', () => {
     source.onmessage = (event) => data.push(event.data as string);
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     await waitFor(() => data.length === 1, 'recovery', 10_000);
+    expect(data).toEqual(['up']);
     expect(source.readyState).toBe(EventSource.OPEN);
   });
 

@@ -51,6 +51,20 @@ export class RedisServerProcess {
     }
   }
 
+  /** SIGSTOP: the process keeps its connections open but answers nothing, as a hung server. */
+  stop(): void {
+    this.signal('SIGSTOP');
+  }
+
+  /** SIGCONT: answers again, starting with whatever arrived while it was stopped. */
+  resume(): void {
+    this.signal('SIGCONT');
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    if (this.child === null || !this.child.kill(signal)) throw new Error(`cannot send ${signal}: redis-server is not running`);
+  }
+
   /** SIGKILL: no shutdown, no save, connections cut as a crash would cut them. */
   async kill(): Promise<void> {
     const child = this.child;

@@ -341,7 +341,9 @@ describe('our WebSocketServer with a ws client', () => {
       expect((await theirMessage(theirs)).data.toString()).toBe(textOf(10_000));
     });
     it("our server's heartbeat pings ws, which answers and stays connected; once ws stops reading, it is dropped with 1006", async () => {
-      const beating = new WebSocketServer({ port: 0, host: '127.0.0.1', heartbeat: { interval: 40, timeout: 40 } });
+      // A short interval makes pings come quickly; the long timeout means a loaded machine,
+      // slow to pong, cannot be mistaken for a dead peer (only the paused ws is).
+      const beating = new WebSocketServer({ port: 0, host: '127.0.0.1', heartbeat: { interval: 30, timeout: 1500 } });
       const accepted = once(beating, 'connection') as Promise<[WebSocketConnection]>;
       await once(beating, 'listening');
       const theirs = new WS(`ws://127.0.0.1:${(beating.address() as AddressInfo).port}/`);
@@ -622,7 +624,8 @@ describe('our WebSocket client with a ws server', () => {
 
   describe('heartbeat', () => {
     it("our client's heartbeat pings the ws server, which answers; once it stops reading, our client drops it with 1006", async () => {
-      const ours = new WebSocket(url, undefined, { heartbeat: { interval: 40, timeout: 40 } });
+      // Short interval, long timeout: only the paused ws server can miss a pong.
+      const ours = new WebSocket(url, undefined, { heartbeat: { interval: 30, timeout: 1500 } });
       opened.push(ours);
       const [{ connection: theirs }] = await Promise.all([arrivals.next(), once(ours, 'open')]);
       let pongs = 0;

@@ -85,16 +85,28 @@ describe('parser robustness', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 8 }), fc.integer({ min: 1, max: 128 }), (chunks, maxEventSize) => {
         const parser = new EventStreamParser({ maxEventSize });
+        const decoder = new TextDecoder();
+        const items: SseParseItem[] = [];
+        let fed = '';
+        let failure: unknown = null;
         try {
           for (const part of chunks) {
-            for (const item of parser.push(part)) {
-              if (item.type === 'event') expect(item.data.length).toBeLessThanOrEqual(maxEventSize);
-              if (item.type === 'retry') expect(Number.isInteger(item.retry)).toBe(true);
-            }
+            fed += decoder.decode(part, { stream: true });
+            items.push(...parser.push(part));
           }
           parser.end();
         } catch (error) {
-          expect(error).toBeInstanceOf(SseParseError);
+          failure = error;
+        }
+        // Asserted outside the try, so that a failed expectation is never taken for the parser's error.
+        if (failure !== null) {
+          expect(failure).toBeInstanceOf(SseParseError);
+          // It was thrown for a reason: some event (the text since a blank line) grew past the limit.
+          expect(longestEvent(fed)).toBeGreaterThan(maxEventSize);
+        }
+        for (const item of items) {
+          if (item.type === 'event') expect(item.data.length).toBeLessThanOrEqual(maxEventSize);
+          if (item.type === 'retry') expect(Number.isInteger(item.retry)).toBe(true);
         }
       }),
       { numRuns: 1000 },
@@ -112,3 +124,27 @@ describe('parser robustness', () => {
     );
   });
 });
+
+/**
+ * The most code units an event ever spanned in `text`: from the end of a blank line (or
+ * the start) to any later point, its line breaks (CR, LF or CRLF) counted as one. The
+ * parser's unfinished line plus its data buffer can never be longer, so an error for
+ * exceeding `maxEventSize` is only right when this is larger.
+ */
+function longestEvent(text: string): number {
+  let line = 0;
+  let event = 0;
+  let longest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n' && text[i - 1] === '\r') continue;
+    if (c === '\r' || c === '\n') {
+      event = line === 0 ? 0 : event + line + 1;
+      line = 0;
+    } else {
+      line++;
+    }
+    longest = Math.max(longest, event + line);
+  }
+  return longest;
+}

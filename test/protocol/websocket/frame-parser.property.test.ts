@@ -9,6 +9,7 @@ import {
   encodeMessage,
 } from '../../../src/protocol/websocket/index.js';
 import { parseAll, splitAt } from '../../support/collect.js';
+import { frameStreamArb } from '../../support/frame-stream-arb.js';
 import { rawFrame } from '../../support/raw-frame.js';
 
 type Msg = { binary: boolean; data: Buffer };
@@ -79,13 +80,16 @@ describe('frame parser properties', () => {
   });
 
   it('arbitrary bytes never throw anything but a ProtocolError', () => {
+    // Mostly near-valid frame streams, so the runs reach payloads, UTF-8, fragments and
+    // limits instead of failing on the first header byte; one in twenty is pure noise.
+    const roleAndStream = fc
+      .constantFrom('server' as const, 'client' as const)
+      .chain((role) => fc.tuple(fc.constant(role), frameStreamArb(role)));
     fc.assert(
       fc.property(
-        fc.uint8Array({ maxLength: 400 }),
-        fc.constantFrom('server' as const, 'client' as const),
+        roleAndStream,
         fc.array(fc.nat(), { maxLength: 10 }),
-        (bytes, role, cuts) => {
-          const stream = Buffer.from(bytes);
+        ([role, stream], cuts) => {
           const parser = new FrameParser({ role, maxPayload: 256, maxFragments: 8, onEvent: () => {} });
           for (const chunk of splitAt(stream, cuts.map((cut) => cut % (stream.length + 1)))) {
             try {
@@ -98,7 +102,7 @@ describe('frame parser properties', () => {
           }
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 
