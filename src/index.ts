@@ -12,6 +12,8 @@ export {
   type SendData,
   type SendResult,
   WebSocketConnection,
+  type SocketConnection,
+  type ReadyState,
   type Rejection,
   type VerifyResult,
   WebSocketServer,
@@ -22,7 +24,6 @@ export {
   DEFAULT_HEARTBEAT_TIMEOUT,
   Heartbeat,
   type HeartbeatOptions,
-  type HeartbeatPeer,
   heartbeatClock,
   type IncomingMessage,
   // The ready-state numbers stay static fields (`WebSocket.OPEN`…): as bare names they
@@ -30,9 +31,9 @@ export {
   // `Event`s that EventSource, LongPollClient and ReconnectingWebSocket dispatch, so they
   // do not take the global names.
   WebSocketEvent,
-  MessageEvent as WebSocketMessageEvent,
-  CloseEvent as WebSocketCloseEvent,
-  ErrorEvent as WebSocketErrorEvent,
+  WebSocketMessageEvent,
+  WebSocketCloseEvent,
+  WebSocketErrorEvent,
 } from './websocket/index.js';
 // What an application meets from the core: close codes to close with, and the error
 // a protocol violation is reported with.

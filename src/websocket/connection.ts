@@ -1,4 +1,4 @@
-import { CloseEvent, ErrorEvent, MessageEvent, type MessageData, WebSocketEvent } from './events.js';
+import { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent, type MessageData, WebSocketEvent } from './events.js';
 import { type IncomingMessage, messageIterator } from './message-iterator.js';
 import { CLOSED, CLOSING, CONNECTING, OPEN, SocketConnection } from './socket-connection.js';
 
@@ -124,14 +124,14 @@ export class WebSocketConnection extends SocketConnection implements AsyncIterab
         break;
       case 'message':
         wrapped = (data: Buffer, isBinary: boolean) =>
-          call.call(this, new MessageEvent(this, isBinary ? convertBinary(data, this.binaryType) : data.toString('utf8')));
+          call.call(this, new WebSocketMessageEvent(this, isBinary ? convertBinary(data, this.binaryType) : data.toString('utf8')));
         break;
       case 'close':
         wrapped = (code: number, reason: string, wasClean: boolean) =>
-          call.call(this, new CloseEvent(this, code, reason, wasClean));
+          call.call(this, new WebSocketCloseEvent(this, code, reason, wasClean));
         break;
       case 'error':
-        wrapped = (error: Error) => call.call(this, new ErrorEvent(this, error));
+        wrapped = (error: Error) => call.call(this, new WebSocketErrorEvent(this, error));
         break;
       default:
         return undefined;

@@ -11,7 +11,7 @@ export class WebSocketEvent {
 
 export type MessageData = string | Buffer | ArrayBuffer | Blob | Buffer[];
 
-export class MessageEvent extends WebSocketEvent {
+export class WebSocketMessageEvent extends WebSocketEvent {
   constructor(
     target: unknown,
     readonly data: MessageData,
@@ -20,7 +20,7 @@ export class MessageEvent extends WebSocketEvent {
   }
 }
 
-export class CloseEvent extends WebSocketEvent {
+export class WebSocketCloseEvent extends WebSocketEvent {
   constructor(
     target: unknown,
     readonly code: number,
@@ -31,7 +31,7 @@ export class CloseEvent extends WebSocketEvent {
   }
 }
 
-export class ErrorEvent extends WebSocketEvent {
+export class WebSocketErrorEvent extends WebSocketEvent {
   readonly message: string;
   constructor(
     target: unknown,

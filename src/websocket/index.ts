@@ -12,4 +12,4 @@ export {
   heartbeatClock,
 } from './heartbeat.js';
 export { type IncomingMessage } from './message-iterator.js';
-export { CloseEvent, ErrorEvent, MessageEvent, WebSocketEvent } from './events.js';
+export { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent, WebSocketEvent } from './events.js';

@@ -1,5 +1,5 @@
 // The `switchboard.v1` pub/sub subprotocol over WebSocket: message types, validators and
-// encoders. Pure: no sockets, no timers, no hub.
+// encoders, and the client's channel state. Pure: no sockets, no timers, no hub.
 export {
   DEFAULT_PUBSUB_LIMITS,
   ERROR_CODES,
@@ -22,3 +22,9 @@ export {
 } from './messages.js';
 export { parseClientMessage, parseServerMessage, resolvePubSubLimits, type ParseResult } from './parse.js';
 export { encodeClientMessage, encodeServerMessage } from './encode.js';
+export {
+  ClientChannels,
+  type ChannelEvent,
+  type ChannelHandler,
+  type ClientChannelEffect,
+} from './client-channels.js';
