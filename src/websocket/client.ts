@@ -12,7 +12,8 @@ import {
 } from '../protocol/websocket/index.js';
 import { type ConnectionOptions, resolveSettings } from './connection-settings.js';
 import { WebSocketConnection } from './connection.js';
-import { CLOSED, CLOSING, CONNECTING, attachSocket } from './socket-connection.js';
+import { CLOSED, CLOSING, CONNECTING } from './ready-state.js';
+import { attachSocket } from './socket-adapter.js';
 import { type HeartbeatOptions, createWatch } from './heartbeat.js';
 
 export interface WebSocketClientOptions extends ConnectionOptions {

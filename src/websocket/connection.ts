@@ -1,6 +1,7 @@
 import { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent, type MessageData, WebSocketEvent } from './events.js';
 import { type IncomingMessage, messageIterator } from './message-iterator.js';
-import { CLOSED, CLOSING, CONNECTING, OPEN, SocketConnection } from './socket-connection.js';
+import { CLOSED, CLOSING, CONNECTING, OPEN } from './ready-state.js';
+import { SocketConnection } from './socket-connection.js';
 
 export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'blob' | 'fragments';
 const BINARY_TYPES: readonly string[] = ['nodebuffer', 'arraybuffer', 'blob', 'fragments'];

@@ -6,6 +6,7 @@ export const writeBacklog = Symbol('switchboard.heartbeat.writeBacklog');
 export const sendPing = Symbol('switchboard.heartbeat.sendPing');
 export const messageInProgress = Symbol('switchboard.heartbeat.messageInProgress');
 export const messageTimedOut = Symbol('switchboard.heartbeat.messageTimedOut');
+export const giveUp = Symbol('switchboard.heartbeat.giveUp');
 
 /** What the heartbeat needs from a connection. */
 export interface HeartbeatPeer {
@@ -21,7 +22,7 @@ export interface HeartbeatPeer {
   /** One message took longer than `messageTimeout`: the peer is told why (1008) and dropped. */
   [messageTimedOut](): void;
   /** Gives up on a peer: no close handshake, it is presumed gone or not reading. */
-  terminate(): void;
+  [giveUp](): void;
 }
 
 export interface HeartbeatOptions {
@@ -148,7 +149,7 @@ export class Heartbeat {
       if (peer[pingSentAt] !== 0) {
         if (peer[lastSeen] >= peer[pingSentAt]) peer[pingSentAt] = 0;
         else if (now - peer[pingSentAt] >= this.timeout) {
-          peer.terminate();
+          peer[giveUp]();
           continue;
         }
       } else if (now - peer[lastSeen] >= this.interval) {
@@ -182,7 +183,7 @@ export class Heartbeat {
       // New bytes waiting, or the socket took some since last time: the clock starts again.
       this.stalls.set(peer, { since: now, backlog });
     } else if (now - stall.since >= this.writeStallTimeout) {
-      peer.terminate();
+      peer[giveUp]();
     } else {
       stall.backlog = backlog;
     }

@@ -1,6 +1,8 @@
 export { type BinaryType, WebSocketConnection } from './connection.js';
 export { type ConnectionOptions } from './connection-settings.js';
-export { type ReadyState, type SendResult, CLOSED, CLOSING, CONNECTING, OPEN, SocketConnection } from './socket-connection.js';
+export { type ReadyState, type SendResult, CLOSED, CLOSING, CONNECTING, OPEN } from './ready-state.js';
+export { SocketAdapter } from './socket-adapter.js';
+export { SocketConnection } from './socket-connection.js';
 export { type SendData } from './send-data.js';
 export { type Rejection, type VerifyResult, WebSocketServer, type WebSocketServerOptions } from './server.js';
 export { WebSocket, type WebSocketClientOptions } from './client.js';

@@ -12,7 +12,7 @@ import {
 } from '../protocol/websocket/index.js';
 import { type ConnectionOptions, type ConnectionSettings, resolveSettings } from './connection-settings.js';
 import { WebSocketConnection } from './connection.js';
-import { attachSocket } from './socket-connection.js';
+import { attachSocket } from './socket-adapter.js';
 import { type Heartbeat, type HeartbeatOptions, createWatch } from './heartbeat.js';
 
 /** A refusal from the `verify` hook: any HTTP status, a reason for the body, extra headers. */

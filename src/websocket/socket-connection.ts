@@ -1,164 +1,23 @@
-import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
-import {
-  CloseCode,
-  type EndpointEvent,
-  Opcode,
-  type SendOpcode,
-  WebSocketProtocol,
-  type WriteCallback,
-  frameHeaderSize,
-} from '../protocol/websocket/index.js';
-import type { ConnectionSettings } from './connection-settings.js';
-import {
-  type HeartbeatPeer,
-  heartbeatClock,
-  lastSeen,
-  messageInProgress,
-  messageTimedOut,
-  pingSentAt,
-  sendPing,
-  writeBacklog,
-} from './heartbeat.js';
-import { listenerSlots } from './listener-slots.js';
-import { MessageRate } from './message-rate.js';
-import { ReadTurns } from './read-turns.js';
+import { Opcode, type SendOpcode, type WriteCallback, frameHeaderSize } from '../protocol/websocket/index.js';
 import { type SendData, toBytes } from './send-data.js';
-import { writeOutgoing } from './socket-writer.js';
-
-export const CONNECTING = 0;
-export const OPEN = 1;
-export const CLOSING = 2;
-export const CLOSED = 3;
-export type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSING | typeof CLOSED;
-
-/** What `send` did with the data (after uWebSockets): */
-export type SendResult =
-  /** Accepted; nothing much is waiting ahead of it. */
-  | 'sent'
-  /** Accepted, but waiting behind unwritten data: slow down until 'drain'. */
-  | 'queued'
-  /** Not sent: the connection is not open, or the buffer limit was reached. */
-  | 'dropped';
-
-
-// Flags of a connection, in one small integer rather than a field each.
-const READING = 1; // inside a read: its end flushes everything at once
-const FLUSH_SCHEDULED = 2;
-const NEED_DRAIN = 4; // a sender was told 'queued' and waits for 'drain'
-const PAUSED = 8;
-
-/** How long a connection failed for a local limit gets for its close frame to leave (ms). */
-const FAIL_GRACE = 1000;
-
-const kSocket = Symbol('switchboard.socket');
-type AttachedSocket = Socket & { [kSocket]: SocketConnection };
-
-// Functions defined in the class's static block, where they may reach its private
-// members: listeners shared by every connection, and the server's and client's way in.
-type SocketListener = (this: AttachedSocket) => void;
-let onSocketData: (this: AttachedSocket, chunk: Buffer) => void;
-let onSocketEnd: SocketListener;
-let onSocketClose: SocketListener;
-let onSocketError: (this: AttachedSocket, error: Error) => void;
-let onSocketDrain: SocketListener;
-let onEndpointEvent: (this: SocketConnection, event: EndpointEvent) => void;
-let flushConnection: (connection: SocketConnection) => void;
-let resumeDeferred: (connection: SocketConnection, rest: Buffer) => void;
-let drainConnection: (connection: SocketConnection) => void;
-
-/** Starts a connection on a socket whose opening handshake is complete (for the server and the client). */
-export let attachSocket: (connection: SocketConnection, socket: Socket, head: Buffer, settings: ConnectionSettings) => void;
+import { CONNECTING, type SendResult } from './ready-state.js';
+import {
+  SocketAdapter,
+  enqueue,
+  pauseReading,
+  resumeReading,
+  startClose,
+  terminateSocket,
+} from './socket-adapter.js';
 
 /**
- * The adapter between a TCP (or TLS) socket and the sans-I/O endpoint
- * (`WebSocketProtocol`): it feeds the socket's bytes to the endpoint, writes
- * what the endpoint produces, turns the endpoint's signals into socket calls
- * (end, destroy, a timer bounding the closing handshake), and keeps the send
- * buffer bounded. It is also the Node-style face: an EventEmitter with
- * 'message' (data, isBinary), 'ping', 'pong', 'drain', 'close' (code, reason,
- * wasClean) and 'error'.
- *
- * The endpoint lives only while it holds something (a message half read, a
- * close begun, frames not yet written): the many connections of a server that
- * are quiet most of the time keep none.
+ * The Node-style face of a connection, as `ws` has it: `send`, `ping`, `pong`,
+ * `close`, `terminate`, `pause`, `resume`, and the events of `SocketAdapter`
+ * ('message' (data, isBinary), 'ping', 'pong', 'drain', 'close' (code, reason,
+ * wasClean), 'error'). Every call goes to the adapter, which holds the socket
+ * and the sans-I/O endpoint.
  */
-export class SocketConnection extends EventEmitter implements HeartbeatPeer {
-  /** The subprotocol agreed in the handshake, or ''. */
-  protocol = '';
-  /** The extensions agreed in the handshake, as a header value, or ''. */
-  extensions = '';
-
-  /** @internal `heartbeatClock()` time; small integers, so no number box per connection. */
-  [lastSeen] = 0;
-  /** @internal */
-  [pingSentAt] = 0;
-
-  #state: ReadyState = CONNECTING;
-  #flags = 0;
-  #socket: AttachedSocket | undefined;
-  #settings: ConnectionSettings | undefined;
-  #core: WebSocketProtocol<SocketConnection> | undefined;
-  #closeTimer: NodeJS.Timeout | undefined;
-  /** Pongs answered while the socket was not taking our bytes. */
-  #unsentPongs = 0;
-
-  constructor() {
-    super();
-    (this as unknown as { _events: object })._events = listenerSlots();
-  }
-
-  /** The names of events that have listeners (the empty slots above are not events). */
-  override eventNames(): (string | symbol)[] {
-    return super.eventNames().filter((name) => this.listenerCount(name) > 0);
-  }
-
-  get readyState(): ReadyState {
-    return this.#state;
-  }
-
-  /** @internal For the client's handshake, which ends before any socket is attached. */
-  protected setReadyState(state: ReadyState): void {
-    this.#state = state;
-  }
-
-  /** Bytes of frames sent but not yet handed to the kernel (the endpoint's and the socket's). */
-  get bufferedAmount(): number {
-    return (this.#core?.bufferedBytes ?? 0) + (this.#socket?.writableLength ?? 0);
-  }
-
-  /** True while `pause()` holds reading. */
-  get readingPaused(): boolean {
-    return (this.#flags & PAUSED) !== 0;
-  }
-
-  #attach(socket: Socket, head: Buffer, settings: ConnectionSettings): void {
-    const attached = socket as AttachedSocket;
-    attached[kSocket] = this;
-    this.#socket = attached;
-    this.#settings = settings;
-    socket.setNoDelay(true);
-    socket.setTimeout(0);
-    // Bytes that came with the handshake are the first frames; read them after 'open'.
-    // Unshifted before the 'data' listener, they wait for the stream to resume on the
-    // next tick: once a listener is there, a flowing socket would deliver them at once,
-    // while the connection still counts as connecting, and they would be dropped.
-    if (head.length > 0) socket.unshift(head);
-    socket.on('data', onSocketData);
-    socket.on('end', onSocketEnd);
-    socket.on('close', onSocketClose);
-    socket.on('error', onSocketError);
-    socket.on('drain', onSocketDrain);
-    // A pause() made while connecting holds once the socket is there.
-    if (this.readingPaused) socket.pause();
-    this.#state = OPEN;
-    this[lastSeen] = heartbeatClock();
-    settings.heartbeat?.add(this);
-    settings.tracker?.add(this);
-  }
-
-  // ---- Sending ----
-
+export class SocketConnection extends SocketAdapter {
   /**
    * Sends a message: text for a string, binary for bytes (unless `binary:
    * false`). Returns what happened to it; `callback` runs once it is written.
@@ -190,10 +49,29 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
    * since a client's frames must each be masked with a fresh key.
    */
   sendFrame(frame: Uint8Array, callback?: WriteCallback): SendResult {
-    if (this.#settings?.mask) throw new TypeError('sendFrame is for server-side connections: client frames must be masked');
-    if (!this.#roomFor(frame.length, callback)) return 'dropped';
-    this.#endpoint().sendFrame(frame, callback);
-    return this.#queued();
+    return enqueue(this, frame.length, callback, (core) => core.sendFrame(frame, callback));
+  }
+
+  /** Pauses reading from the peer (TCP pushes back on it) until `resume()`. */
+  pause(): void {
+    pauseReading(this);
+  }
+
+  resume(): void {
+    resumeReading(this);
+  }
+
+  /**
+   * Starts the closing handshake (§7.1.2). Without arguments the close frame
+   * carries no code (the peer sees 1005). Throws for codes that may not be sent.
+   */
+  close(code?: number, reason?: string): void {
+    startClose(this, code, reason);
+  }
+
+  /** Destroys the socket at once, with no closing handshake. */
+  terminate(): void {
+    terminateSocket(this);
   }
 
   #sendControl(opcode: SendOpcode, data: SendData, callback?: WriteCallback): SendResult {
@@ -203,325 +81,17 @@ export class SocketConnection extends EventEmitter implements HeartbeatPeer {
     return this.#send(payload, opcode, callback);
   }
 
+  #send(payload: Uint8Array, opcode: SendOpcode, callback?: WriteCallback): SendResult {
+    // The frame's size, for the buffer limit: a header, a masking key from a client, the payload.
+    const size = frameHeaderSize(payload.length, this.masksFrames) + payload.length;
+    return enqueue(this, size, callback, (core) => core.send(payload, opcode, callback));
+  }
+
   #assertStarted(): void {
-    if (this.#state === CONNECTING) {
+    if (this.readyState === CONNECTING) {
       throw new DOMException('WebSocket is not open: readyState 0 (CONNECTING)', 'InvalidStateError');
     }
   }
-
-  #send(payload: Uint8Array, opcode: SendOpcode, callback?: WriteCallback): SendResult {
-    const size = frameHeaderSize(payload.length, this.#settings?.mask !== undefined) + payload.length;
-    if (!this.#roomFor(size, callback)) return 'dropped';
-    this.#endpoint().send(payload, opcode, callback);
-    return this.#queued();
-  }
-
-  /** Whether a frame of `size` bytes may be queued now; if not, says why to the sender and applies the buffer policy. */
-  #roomFor(size: number, callback?: WriteCallback): boolean {
-    const settings = this.#settings;
-    if (this.#state !== OPEN || !settings || this.#core?.state === 'closing' || this.#core?.failed) {
-      callback?.(new Error('WebSocket is not open'));
-      return false;
-    }
-    if (this.bufferedAmount + size > settings.maxBufferedAmount) {
-      callback?.(new Error('Send buffer limit reached'));
-      if (settings.onBufferLimit === 'close') this.#failLocally(CloseCode.PolicyViolation, 'Send buffer limit reached');
-      return false;
-    }
-    return true;
-  }
-
-  #queued(): SendResult {
-    this.#scheduleFlush();
-    if (this.bufferedAmount <= this.#socket!.writableHighWaterMark) return 'sent';
-    this.#flags |= NEED_DRAIN;
-    return 'queued';
-  }
-
-  /** Pauses reading from the peer, so TCP pushes back on it. */
-  pause(): void {
-    if (this.readingPaused) return;
-    this.#flags |= PAUSED;
-    this.#socket?.pause();
-  }
-
-  resume(): void {
-    if (!this.readingPaused) return;
-    this.#flags &= ~PAUSED;
-    // A read deferred while paused goes first; the socket resumes after it.
-    if (!turns.release(this)) this.#socket?.resume();
-  }
-
-  #endpoint(): WebSocketProtocol<SocketConnection> {
-    return (this.#core ??= new WebSocketProtocol<SocketConnection>(this.#settings!, onEndpointEvent, this));
-  }
-
-  #scheduleFlush(): void {
-    // During a read, the flush at its end takes everything: one write answers a whole read.
-    if ((this.#flags & (READING | FLUSH_SCHEDULED)) !== 0) return;
-    this.#flags |= FLUSH_SCHEDULED;
-    process.nextTick(flushConnection, this);
-  }
-
-  /** Writes what the endpoint has produced, then lets a quiet endpoint go. */
-  #flush(): void {
-    this.#flags &= ~FLUSH_SCHEDULED;
-    const core = this.#core;
-    const socket = this.#socket;
-    if (!core || !socket || socket.destroyed) return;
-    const outgoing = core.takeOutgoing();
-    if (core.atRest) this.#core = undefined;
-    if (!outgoing) return;
-    // A socket that takes it all without asking to wait (the kernel took the bytes at
-    // once) emits no 'drain' of its own, yet a sender told 'queued' waits for ours.
-    if (writeOutgoing(socket, outgoing) && (this.#flags & NEED_DRAIN) !== 0) process.nextTick(drainConnection, this);
-  }
-
-  /** Emits 'drain' once what waits is back under the socket's high-water mark, as 'sent' means. */
-  #onDrain(): void {
-    const socket = this.#socket;
-    if (!socket || socket.writableLength > socket.writableHighWaterMark) return;
-    this.#unsentPongs = 0;
-    if ((this.#flags & NEED_DRAIN) !== 0 && (this.#core?.bufferedBytes ?? 0) === 0) {
-      this.#flags &= ~NEED_DRAIN;
-      this.emit('drain');
-    }
-  }
-
-  // ---- Receiving ----
-
-  #receive(chunk: Buffer): void {
-    this[lastSeen] = heartbeatClock();
-    const settings = this.#settings!;
-    const used = turns.framesUsed(this);
-    const budget = settings.framesPerTurn - used;
-    if (budget <= 0) return this.#defer(chunk);
-    this.#flags |= READING;
-    const core = this.#endpoint();
-    let read = chunk.length;
-    try {
-      read = core.receive(chunk, budget);
-    } finally {
-      this.#flags &= ~READING;
-      this.#afterEndpoint(core, true);
-    }
-    turns.record(this, used + core.framesRead);
-    if (read < chunk.length) this.#defer(chunk.subarray(read));
-  }
-
-  /**
-   * Leaves the rest of a read for a later turn of the event loop: reading pauses
-   * (so TCP pushes back) and resumes once every other peer had its turn.
-   */
-  #defer(rest: Buffer): void {
-    const socket = this.#socket;
-    if (!socket || socket.destroyed) return;
-    socket.pause();
-    turns.defer(this, rest);
-  }
-
-  #resumeDeferred(rest: Buffer): void {
-    if (this.#state === CLOSED) return;
-    // The application paused reading meanwhile: the rest waits for its resume().
-    if (this.readingPaused) return turns.hold(this, rest);
-    this.#receive(rest);
-    if (!turns.isDeferred(this)) this.#socket?.resume();
-  }
-
-  #onEndpointEvent(event: EndpointEvent): void {
-    try {
-      switch (event.type) {
-        case 'message':
-          if (this.#state !== OPEN) return;
-          if (this.#settings!.maxMessagesPerSecond !== Infinity && !this.#withinRate()) return;
-          this.emit('message', event.data, event.binary);
-          return;
-        case 'ping':
-          this.#countPong();
-          this.emit('ping', event.data);
-          return;
-        case 'pong':
-          this.emit('pong', event.data);
-          return;
-        case 'close':
-          return;
-        case 'error':
-          if (this.listenerCount('error') > 0) this.emit('error', event.error);
-          return;
-      }
-    } catch (error) {
-      // An exception from an application listener must not leave the parser
-      // half-way through a chunk: rethrow it on its own, as an uncaught error.
-      process.nextTick(rethrow, error);
-    }
-  }
-
-  /** Counts the message against `maxMessagesPerSecond`; past it, fails the connection with 1008. */
-  #withinRate(): boolean {
-    if (messageRates.allow(this, this.#settings!.maxMessagesPerSecond, heartbeatClock())) return true;
-    this.#failLocally(CloseCode.PolicyViolation, 'Message rate limit exceeded');
-    return false;
-  }
-
-  /** A peer that floods pings and never reads its pongs would make us buffer pongs without end. */
-  #countPong(): void {
-    const socket = this.#socket;
-    if (!socket || socket.writableLength === 0) return;
-    if (++this.#unsentPongs > this.#settings!.maxUnsentPongs) {
-      this.#failLocally(CloseCode.PolicyViolation, 'Too many pongs owed to a peer that does not read');
-    }
-  }
-
-  /** Turns the endpoint's state into socket calls after it was driven (a read, a close). */
-  #afterEndpoint(core: WebSocketProtocol<SocketConnection>, flushNow: boolean): void {
-    if (core.state !== 'open' || core.failed) {
-      if (this.#state === OPEN) this.#state = CLOSING;
-      if (core.closeTransport) {
-        // §7.1.1 / §7.1.7: the server closes TCP first, and a failed connection is over.
-        this.#flush();
-        this.#socket?.end();
-      }
-      this.#armCloseTimer(this.#settings?.closeTimeout ?? 30_000);
-    }
-    if (flushNow) this.#flush();
-    else this.#scheduleFlush();
-  }
-
-  // ---- Closing ----
-
-  /**
-   * Starts the closing handshake (§7.1.2). Without arguments the close frame
-   * carries no code (the peer sees 1005). Throws for codes that may not be sent.
-   */
-  close(code?: number, reason?: string): void {
-    if (this.#state === CLOSED || !this.#settings) return;
-    const core = this.#endpoint();
-    if (!core.close(code, reason)) return;
-    this.#afterEndpoint(core, false);
-  }
-
-  /** Destroys the socket at once, with no closing handshake. */
-  terminate(): void {
-    if (this.#state === CLOSED) return;
-    this.#state = CLOSING;
-    this.#socket?.destroy();
-  }
-
-  /**
-   * Fails the connection for a local limit (§7.1.7): a close frame if one can
-   * still go, nothing more read, and the socket destroyed soon rather than after
-   * a closing handshake the peer, which is not reading, would never complete.
-   */
-  #failLocally(code: number, reason: string): void {
-    const core = this.#endpoint();
-    if (core.failed) return;
-    core.fail(code, reason);
-    this.#socket?.pause();
-    this.#afterEndpoint(core, true);
-    this.#armCloseTimer(Math.min(FAIL_GRACE, this.#settings?.closeTimeout ?? FAIL_GRACE), true);
-  }
-
-  #armCloseTimer(delay: number, replace = false): void {
-    if (!this.#socket || (this.#closeTimer && !replace)) return;
-    clearTimeout(this.#closeTimer);
-    this.#closeTimer = setTimeout(destroySocket, delay, this.#socket);
-    this.#closeTimer.unref();
-  }
-
-  /**
-   * The peer closed its half of TCP: nothing more will arrive (§7.1.5: without a
-   * close frame, the code is 1006). An http.Server's sockets allow half-open
-   * connections, so end ours too, after what is queued; otherwise the socket
-   * would linger in CLOSE_WAIT until the heartbeat, or forever without one.
-   */
-  #onSocketEnd(): void {
-    if (this.#state === OPEN) this.#state = CLOSING;
-    this.#flush();
-    this.#socket?.end();
-    // A peer that stopped reading never takes our unwritten bytes: bound the wait.
-    this.#armCloseTimer(this.#settings?.closeTimeout ?? 30_000);
-  }
-
-  #onSocketClose(): void {
-    this.#state = CLOSED;
-    clearTimeout(this.#closeTimer);
-    const settings = this.#settings;
-    settings?.heartbeat?.delete(this);
-    settings?.tracker?.delete(this);
-    turns.forget(this);
-    messageRates.forget(this);
-    const core = this.#core;
-    core?.takeOutgoing()?.settle(new Error('WebSocket closed before the data was written'));
-    const { code, reason, wasClean } = core?.outcome() ?? ABNORMAL;
-    this.#core = undefined;
-    this.emit('close', code, reason, wasClean);
-  }
-
-  #onSocketError(error: Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
-    this.#socket?.destroy();
-  }
-
-  // ---- The heartbeat's view ----
-
-  /** @internal */
-  get [writeBacklog](): number {
-    return this.bufferedAmount;
-  }
-
-  /** @internal */
-  get [messageInProgress](): number {
-    return this.#core?.messageInProgress ?? 0;
-  }
-
-  /** @internal */
-  [messageTimedOut](): void {
-    this.#failLocally(CloseCode.PolicyViolation, 'Message took too long to arrive');
-  }
-
-  /** @internal */
-  [sendPing](): void {
-    if (this.#state === OPEN) this.#send(EMPTY, Opcode.Ping);
-  }
-
-  static {
-    // Listeners shared by every connection: `this` is the socket, which points back to
-    // its connection, so no closure is made per connection (as `ws` does).
-    onSocketData = function (this: AttachedSocket, chunk: Buffer) {
-      this[kSocket].#receive(chunk);
-    };
-    onSocketEnd = function (this: AttachedSocket) {
-      this[kSocket].#onSocketEnd();
-    };
-    onSocketClose = function (this: AttachedSocket) {
-      this[kSocket].#onSocketClose();
-    };
-    onSocketError = function (this: AttachedSocket, error: Error) {
-      this[kSocket].#onSocketError(error);
-    };
-    onSocketDrain = function (this: AttachedSocket) {
-      this[kSocket].#onDrain();
-    };
-    resumeDeferred = (connection, rest) => connection.#resumeDeferred(rest);
-    onEndpointEvent = function (this: SocketConnection, event: EndpointEvent) {
-      this.#onEndpointEvent(event);
-    };
-    attachSocket = (connection, socket, head, settings) => connection.#attach(socket, head, settings);
-    flushConnection = (connection) => connection.#flush();
-    drainConnection = (connection) => connection.#onDrain();
-  }
 }
-
-
-const turns = new ReadTurns<SocketConnection>((connection, rest) => resumeDeferred(connection, rest));
-const messageRates = new MessageRate<SocketConnection>();
 
 const EMPTY = Buffer.alloc(0);
-const ABNORMAL = { code: CloseCode.Abnormal, reason: '', wasClean: false } as const;
-
-function destroySocket(socket: Socket): void {
-  socket.destroy();
-}
-function rethrow(error: unknown): never {
-  throw error;
-}

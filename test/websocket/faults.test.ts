@@ -14,6 +14,7 @@ import {
   type WebSocketServerOptions,
 } from '../../src/websocket/index.js';
 import {
+  giveUp,
   type HeartbeatPeer,
   lastSeen,
   messageInProgress,
@@ -319,7 +320,7 @@ describe('Heartbeat.check with explicit time', () => {
     [messageTimedOut](): void {
       this.timedOut++;
     }
-    terminate(): void {
+    [giveUp](): void {
       this.terminated = true;
     }
   }

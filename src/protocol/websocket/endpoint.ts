@@ -144,6 +144,8 @@ export class WebSocketProtocol<Receiver = unknown> {
       read = parser.push(chunk, maxFrames);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
+      // Failed already (by `fail` during this read): the rest of the bytes do not count.
+      if (this.#failure) return chunk.length;
       this.#emit({ type: 'error', error });
       this.#failWith(error);
       return chunk.length;
@@ -212,7 +214,7 @@ export class WebSocketProtocol<Receiver = unknown> {
    * already. Throws, changing nothing, on a code or reason that may not be sent.
    */
   close(code?: number, reason?: string): boolean {
-    const payload = (this.#handshake ??= new CloseHandshake()).close(code, reason);
+    const payload = this.#startClose(code, reason);
     if (payload === undefined) return false;
     this.#queueClose(payload);
     return true;
@@ -235,12 +237,21 @@ export class WebSocketProtocol<Receiver = unknown> {
   }
 
   #failWith(error: ProtocolError): void {
-    this.#failure = error;
-    this.#parser = undefined;
     // A close reason is at most 123 bytes (§5.5); a longer message goes without one.
     const reason = Buffer.byteLength(error.message) <= 123 ? error.message : '';
-    const payload = (this.#handshake ??= new CloseHandshake()).close(error.closeCode, reason);
+    // Checked first: a code that may not be sent throws before anything changes.
+    const payload = this.#startClose(error.closeCode, reason);
+    this.#failure = error;
+    this.#parser = undefined;
     if (payload !== undefined) this.#queueClose(payload);
+  }
+
+  /** Our side of the closing handshake; a code or reason that may not be sent throws and leaves nothing behind. */
+  #startClose(code: number | undefined, reason: string | undefined): Buffer | undefined {
+    const handshake = this.#handshake ?? new CloseHandshake();
+    const payload = handshake.close(code, reason);
+    this.#handshake = handshake;
+    return payload;
   }
 
   #queueClose(payload: Uint8Array): void {
