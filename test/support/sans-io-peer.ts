@@ -94,7 +94,9 @@ export class SansIoServerPeer implements WebSocketTestPeer {
   }
 
   async until(condition: () => boolean): Promise<void> {
-    if (!condition()) throw new Error(`Not so, and nothing more will arrive; events: ${this.events.map((event) => event.type).join(', ') || 'none'}`);
+    if (condition()) return;
+    const events = this.events.map((event) => event.type).join(', ') || 'none';
+    throw new Error(`Not so, and nothing more will arrive; events so far: ${events}`);
   }
 
   untilClosed(): Promise<void> {
