@@ -6,13 +6,19 @@ import { WebSocket, WebSocketServer } from '../../src/websocket/index.js';
 import { clientFrame, hex, rawFrame } from '../support/raw-frame.js';
 import { type RawWebSocketPeer, connectRawClient } from '../support/raw-websocket-client.js';
 import { RawWebSocketServer } from '../support/raw-websocket-server.js';
+import { SansIoServerPeer, type WebSocketTestPeer } from '../support/sans-io-peer.js';
 
-// Conformance over real TCP, modeled on the Autobahn|Testsuite case groups
-// (1 framing, 2 pings/pongs, 3 reserved bits, 4 opcodes, 5 fragmentation,
-// 6 UTF-8, 7 closing, 9 limits, 10 misc). A raw client writes the exact frames
-// each case describes to our echo server and checks the exact bytes that come
-// back; then a raw server does the same to our client. Case numbers in the
-// test names follow Autobahn's where a case has a counterpart there.
+// Conformance, modeled on the Autobahn|Testsuite case groups (1 framing,
+// 2 pings/pongs, 3 reserved bits, 4 opcodes, 5 fragmentation, 6 UTF-8,
+// 7 closing, 9 limits, 10 misc). A raw client writes the exact frames each case
+// describes to our echo server and checks the exact bytes that come back; then a
+// raw server does the same to our client. Case numbers in the test names follow
+// Autobahn's where a case has a counterpart there.
+//
+// Every server case runs twice: over real TCP against a WebSocketServer, and
+// sans-I/O against the bare endpoint (WebSocketProtocol), bytes in and bytes out
+// (test/support/sans-io-peer.ts). The same bytes must come back from both. Cases
+// about TCP itself (bytes in the same write as the handshake) run over TCP only.
 
 // ---- Frames ----
 
@@ -88,7 +94,19 @@ afterAll(async () => {
   await new Promise<void>((resolve) => echoServer.close(() => resolve()));
 });
 
-async function deliver(client: RawWebSocketPeer, frames: Buffer[], how: Delivery): Promise<void> {
+/** How a server case reaches our echo server: over TCP, or straight into the endpoint. */
+interface ServerCarrier {
+  name: string;
+  tcp: boolean;
+  connect: () => Promise<WebSocketTestPeer>;
+}
+
+const SERVER_CARRIERS: [string, ServerCarrier][] = [
+  { name: 'over TCP', tcp: true, connect: () => connectRawClient(port) },
+  { name: 'sans-I/O', tcp: false, connect: async () => new SansIoServerPeer() },
+].map((carrier) => [carrier.name, carrier]);
+
+async function deliver(client: WebSocketTestPeer, frames: Buffer[], how: Delivery): Promise<void> {
   if (how === 'whole') client.send(...frames);
   else if (how === 'frame-wise') for (const each of frames) await client.sendInChops(each, each.length);
   else await client.sendInChops(Buffer.concat(frames), how === 'octet-wise' ? 1 : how);
@@ -104,32 +122,38 @@ function expectBytes(actual: Buffer, expected: Buffer): void {
   }
 }
 
-/**
- * Autobahn's usual case: the frames go in, and exactly `expected` comes back;
- * then a close 1000, which the server echoes before closing the TCP connection.
- */
-async function expectEcho(frames: Buffer[], expected: Buffer[], how: Delivery = 'whole'): Promise<RawWebSocketPeer> {
-  const client = await connectRawClient(port);
-  await deliver(client, frames, how);
-  client.send(close(1000));
-  await client.untilClosed();
-  expect(client.parseError).toBeUndefined();
-  expectBytes(client.received, Buffer.concat([...expected, CLOSE_ECHO_1000]));
-  return client;
+/** The two usual shapes of a server case, for the sessions `connect` opens. */
+function serverSessions(connect: () => Promise<WebSocketTestPeer>) {
+  return {
+    /**
+     * Autobahn's usual case: the frames go in, and exactly `expected` comes back;
+     * then a close 1000, which the server echoes before closing the TCP connection
+     * (sans-I/O: before `closeTransport` turns true).
+     */
+    async expectEcho(frames: Buffer[], expected: Buffer[], how: Delivery = 'whole'): Promise<WebSocketTestPeer> {
+      const client = await connect();
+      await deliver(client, frames, how);
+      client.send(close(1000));
+      await client.untilClosed();
+      expect(client.parseError).toBeUndefined();
+      expectBytes(client.received, Buffer.concat([...expected, CLOSE_ECHO_1000]));
+      return client;
+    },
+
+    /**
+     * The server must fail the connection (§7.1.7): exactly `before` (echoes of what
+     * was valid), then one close frame with `code`, then the end of the TCP connection.
+     */
+    async expectFailure(frames: Buffer[], code: number, before: Buffer[] = [], how: Delivery = 'whole'): Promise<void> {
+      const client = await connect();
+      await deliver(client, frames, how);
+      await client.untilClosed();
+      expectFailureBytes(client, code, before);
+    },
+  };
 }
 
-/**
- * The server must fail the connection (§7.1.7): exactly `before` (echoes of what
- * was valid), then one close frame with `code`, then the end of the TCP connection.
- */
-async function expectFailure(frames: Buffer[], code: number, before: Buffer[] = [], how: Delivery = 'whole'): Promise<void> {
-  const client = await connectRawClient(port);
-  await deliver(client, frames, how);
-  await client.untilClosed();
-  expectFailureBytes(client, code, before);
-}
-
-function expectFailureBytes(client: RawWebSocketPeer, code: number, before: Buffer[] = []): void {
+function expectFailureBytes(client: WebSocketTestPeer, code: number, before: Buffer[] = []): void {
   expect(client.parseError).toBeUndefined();
   const received = client.received;
   const prefix = Buffer.concat(before);
@@ -200,7 +224,9 @@ const UTF8_SEQUENCES: [string, boolean, Buffer[]][] = [
 
 // ---- Our server ----
 
-describe('our server, against a raw client', () => {
+describe.each(SERVER_CARRIERS)('our server %s, against a raw client', (_, { tcp, connect }) => {
+  const { expectEcho, expectFailure } = serverSessions(connect);
+
   describe('1 Framing', () => {
     const sizes = [0, 125, 126, 127, 128, 65535, 65536];
     sizes.forEach((size, index) => {
@@ -223,12 +249,23 @@ describe('our server, against a raw client', () => {
       const padded = clientFrame({ opcode: Opcode.Text, payload: 'Hello', lengthForm: 64 });
       await expectEcho([padded], [echoText('Hello')]);
     });
-    it('frames sent in the same write as the handshake request are read once the connection is open', async () => {
-      const client = await connectRawClient(port, { early: Buffer.concat([text('early'), ping('p')]) });
-      client.send(close(1000));
-      await client.untilClosed();
-      expectBytes(client.received, Buffer.concat([echoText('early'), serverPong('p'), CLOSE_ECHO_1000]));
-    });
+    if (tcp) {
+      it('frames sent in the same write as the handshake request are read once the connection is open', async () => {
+        const client = await connectRawClient(port, { early: Buffer.concat([text('early'), ping('p')]) });
+        client.send(close(1000));
+        await client.untilClosed();
+        expectBytes(client.received, Buffer.concat([echoText('early'), serverPong('p'), CLOSE_ECHO_1000]));
+      });
+    } else {
+      it('the carrier lets the endpoint go whenever it is at rest, and a new one reads on: nothing is lost', async () => {
+        const client = new SansIoServerPeer();
+        // Split mid-frame, so one endpoint must carry the half-read frame over.
+        await client.sendInChops(Buffer.concat([text('one'), ping('p'), binary(bytesOf(3)), close(1000)]), 5);
+        expectBytes(client.received, Buffer.concat([echoText('one'), serverPong('p'), echoBinary(bytesOf(3)), CLOSE_ECHO_1000]));
+        expect(client.isOpen).toBe(false);
+        expect(client.endpointsMade).toBeGreaterThan(1);
+      });
+    }
     it('an unmasked client frame fails the connection with 1002 (§5.1)', async () => {
       await expectFailure([rawFrame({ opcode: Opcode.Text, payload: 'Hello' })], 1002);
     });
@@ -379,7 +416,7 @@ describe('our server, against a raw client', () => {
     });
     for (const [name, how] of [['5.19', 'frame-wise'], ['5.20', 'octet-wise']] as const) {
       it(`${name} a text message in 5 fragments with 2 pings in between (${how}): each pong comes while the message is still open`, async () => {
-        const client = await connectRawClient(port);
+        const client = await connect();
         await deliver(client, [text('fragment1', false), continuation('fragment2', false), ping('pongme 1!')], how);
         await client.until(() => client.events.length === 1);
         await deliver(client, [continuation('fragment3', false), ping('pongme 2!'), continuation('fragment4', false)], how);
@@ -437,14 +474,14 @@ describe('our server, against a raw client', () => {
 
     describe('6.4 fail fast: the connection fails where the text stops being UTF-8, without waiting for the rest', () => {
       it('6.4.1 a valid first fragment, then a fragment of a code point past U+10FFFF; no third fragment', async () => {
-        const client = await connectRawClient(port);
+        const client = await connect();
         client.send(text(KOSME, false));
         client.send(continuation(hex('f4 90 80 80'), false));
         await client.untilClosed();
         expectFailureBytes(client, 1007);
       });
       it('6.4.2 the bad code point split across the fragments (f4 | 90); no third fragment', async () => {
-        const client = await connectRawClient(port);
+        const client = await connect();
         client.send(text(Buffer.concat([KOSME, hex('f4')]), false));
         client.send(continuation(hex('90'), false));
         await client.untilClosed();
@@ -454,7 +491,7 @@ describe('our server, against a raw client', () => {
         const payload = Buffer.concat([KOSME, hex('f4 90 80 80'), Buffer.from('edited')]);
         const whole = text(payload);
         const headerSize = 6;
-        const client = await connectRawClient(port);
+        const client = await connect();
         await client.sendInChops(whole.subarray(0, headerSize + KOSME.length), 1024);
         await client.sendInChops(whole.subarray(headerSize + KOSME.length, headerSize + KOSME.length + 4), 1024);
         await client.untilClosed();
@@ -464,14 +501,14 @@ describe('our server, against a raw client', () => {
         const payload = Buffer.concat([KOSME, hex('f4 90 80 80'), Buffer.from('edited')]);
         const whole = text(payload);
         const headerSize = 6;
-        const client = await connectRawClient(port);
+        const client = await connect();
         await client.sendInChops(whole.subarray(0, headerSize + KOSME.length + 1), 1024);
         await client.sendInChops(whole.subarray(headerSize + KOSME.length + 1, headerSize + KOSME.length + 2), 1024);
         await client.untilClosed();
         expectFailureBytes(client, 1007);
       });
       it('a first fragment that is already invalid (overlong "/") fails at once', async () => {
-        const client = await connectRawClient(port);
+        const client = await connect();
         client.send(text(hex('c0 af'), false));
         await client.untilClosed();
         expectFailureBytes(client, 1007);
@@ -510,25 +547,25 @@ describe('our server, against a raw client', () => {
       await expectEcho([text('Hello World!')], [echoText('Hello World!')]);
     });
     it('7.1.2 a second close frame is ignored', async () => {
-      const client = await connectRawClient(port);
+      const client = await connect();
       client.send(close(1000), close(1000));
       await client.untilClosed();
       expectBytes(client.received, CLOSE_ECHO_1000);
     });
     it('7.1.3 a ping after the close gets no pong', async () => {
-      const client = await connectRawClient(port);
+      const client = await connect();
       client.send(close(1000), ping('Hello World!'));
       await client.untilClosed();
       expectBytes(client.received, CLOSE_ECHO_1000);
     });
     it('7.1.4 a text message after the close is not echoed', async () => {
-      const client = await connectRawClient(port);
+      const client = await connect();
       client.send(close(1000), text('Hello World!'));
       await client.untilClosed();
       expectBytes(client.received, CLOSE_ECHO_1000);
     });
     it('7.1.5 a close between two fragments: the message is never delivered', async () => {
-      const client = await connectRawClient(port);
+      const client = await connect();
       client.send(text('fragment1', false), close(1000), continuation('fragment2'));
       await client.untilClosed();
       expectBytes(client.received, CLOSE_ECHO_1000);
@@ -538,7 +575,7 @@ describe('our server, against a raw client', () => {
       await expectEcho([text(big), text('Hello World!')], [echoText(big), echoText('Hello World!')]);
     });
     it('7.3.1 a close without payload is echoed without payload (1005 is never sent, §7.4.1)', async () => {
-      const client = await connectRawClient(port);
+      const client = await connect();
       client.send(close());
       await client.untilClosed();
       expectBytes(client.received, hex('88 00'));
@@ -550,13 +587,13 @@ describe('our server, against a raw client', () => {
       await expectEcho([], []);
     });
     it('7.3.4 a close with code 1000 and a reason: the code is echoed', async () => {
-      const client = await connectRawClient(port);
+      const client = await connect();
       client.send(close(1000, 'Hello World!'));
       await client.untilClosed();
       expectBytes(client.received, CLOSE_ECHO_1000);
     });
     it('7.3.5 a close with a 123-byte reason (the largest that fits)', async () => {
-      const client = await connectRawClient(port);
+      const client = await connect();
       client.send(close(1000, ascii(123)));
       await client.untilClosed();
       expectBytes(client.received, CLOSE_ECHO_1000);
@@ -569,7 +606,7 @@ describe('our server, against a raw client', () => {
     });
     for (const code of VALID_CLOSE_CODES) {
       it(`7.7 close code ${code} is echoed`, async () => {
-        const client = await connectRawClient(port);
+        const client = await connect();
         client.send(close(code, 'reason'));
         await client.untilClosed();
         expectBytes(client.received, Buffer.concat([hex('88 02'), u16(code)]));
@@ -611,7 +648,7 @@ describe('our server, against a raw client', () => {
     });
     for (const [name, binaryData, size] of [['9.7', false, 16], ['9.8', true, 256]] as const) {
       it(`${name} 1000 ${binaryData ? 'binary' : 'text'} messages of ${size} bytes, each waiting for its echo`, async () => {
-        const client = await connectRawClient(port);
+        const client = await connect();
         const payloadOf = (i: number): Buffer => {
           const payload = binaryData ? bytesOf(size) : ascii(size);
           payload.write(String(i).padStart(4, '0'));
@@ -638,21 +675,22 @@ describe('our server, against a raw client', () => {
 
 // ---- Limits below the defaults ----
 
-describe('our server with small limits (maxPayload 1024, maxFragments 4)', () => {
+describe.each(SERVER_CARRIERS)('our server %s with small limits (maxPayload 1024, maxFragments 4)', (_, { tcp }) => {
   let limitedPort = 0;
-  let limited: WebSocketServer;
+  let limited: WebSocketServer | undefined;
   beforeAll(async () => {
+    if (!tcp) return;
     limited = new WebSocketServer({ port: 0, host: '127.0.0.1', heartbeat: false, maxPayload: 1024, maxFragments: 4 });
     limited.on('connection', (ws) => ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary })));
     await once(limited, 'listening');
     limitedPort = (limited.address() as AddressInfo).port;
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => limited.close(() => resolve()));
+    await new Promise<void>((resolve) => (limited ? limited.close(() => resolve()) : resolve()));
   });
 
-  async function session(frames: Buffer[]): Promise<RawWebSocketPeer> {
-    const client = await connectRawClient(limitedPort);
+  async function session(frames: Buffer[]): Promise<WebSocketTestPeer> {
+    const client = tcp ? await connectRawClient(limitedPort) : new SansIoServerPeer({ maxPayload: 1024, maxFragments: 4 });
     client.send(...frames);
     return client;
   }
