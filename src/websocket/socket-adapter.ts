@@ -173,9 +173,7 @@ export class SocketAdapter extends EventEmitter implements HeartbeatPeer {
       callback?.(new Error('WebSocket is not open'));
       return false;
     }
-    // An empty buffer takes any one message: the limit bounds what piles up behind a slow reader.
-    const buffered = this.bufferedAmount;
-    if (buffered > 0 && buffered + size > settings.maxBufferedAmount) {
+    if (this.bufferedAmount + size > settings.maxBufferedAmount) {
       callback?.(new Error('Send buffer limit reached'));
       if (settings.onBufferLimit === 'close') this.#failLocally(CloseCode.PolicyViolation, 'Send buffer limit reached');
       return false;

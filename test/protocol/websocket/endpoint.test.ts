@@ -325,10 +325,7 @@ describe('WebSocketProtocol: the closing handshake (§5.5.1, §7.1.2–§7.1.6)'
     expect(ep.close(1000)).toBe(true);
   });
 
-  // BUG (reported to the lead): `close` makes the CloseHandshake (`??=`) before it
-  // validates the code, so a close() that throws leaves one behind and the endpoint
-  // is never at rest again, though its doc says it throws "changing nothing".
-  it.fails('close() that throws leaves the endpoint at rest', () => {
+  it('close() that throws leaves the endpoint at rest', () => {
     const { endpoint: ep } = server();
     expect(() => ep.close(1006)).toThrow(RangeError);
     expect(ep.atRest).toBe(true);
@@ -542,11 +539,7 @@ describe('WebSocketProtocol: failing the connection (§7.1.7)', () => {
     expect(ep.failed).toBe(true);
   });
 
-  // BUG (reported to the lead): after `fail` from inside an event, the parser
-  // keeps reading the rest of that chunk; a violation further on is caught by
-  // `receive`, which emits an 'error' event and replaces the failure, though
-  // "bytes after a failure are ignored".
-  it.fails('fail() from inside an event: a violation later in the same chunk raises no error event', () => {
+  it('fail() from inside an event: a violation later in the same chunk raises no error event', () => {
     const { endpoint: ep, events } = server({
       onEvent: (event, self) => {
         if (event.type === 'message') self.fail(1008, 'policy');
@@ -556,10 +549,7 @@ describe('WebSocketProtocol: failing the connection (§7.1.7)', () => {
     expect(events.map((event) => event.type)).toEqual(['message']);
   });
 
-  // BUG (reported to the lead): `fail` records the failure before the close
-  // payload is validated, so a code that may not be sent (1005, 1006, 1015…)
-  // throws RangeError yet leaves the endpoint failed, with no close frame queued.
-  it.fails('fail() with a code that may not be sent throws and changes nothing', () => {
+  it('fail() with a code that may not be sent throws and changes nothing', () => {
     const { endpoint: ep, out } = server();
     expect(() => ep.fail(1006, 'x')).toThrow(RangeError);
     expect(ep.failed).toBe(false);
