@@ -4,6 +4,7 @@
 // consecutive polls neither lose nor repeat a message.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HubInputError, validateChannelName, type Hub, type PublishInput, type Subscription, type SubscriptionEvent } from '../protocol/hub/contract.js';
+import { reasonPhrase } from '../protocol/http-status.js';
 import { isLongPollPost, type LongPollGap, type LongPollMessage, type LongPollResponse } from './wire.js';
 
 export interface LongPollHandlerOptions {
@@ -225,7 +226,7 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (response.headersSent || response.destroyed) return;
   const text = JSON.stringify(body);
-  response.writeHead(status, {
+  response.writeHead(status, reasonPhrase(status), {
     ...headers,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),

@@ -5,6 +5,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Socket } from 'node:net';
 import { Http2ServerResponse, constants as h2, type Http2ServerRequest } from 'node:http2';
 import { serializeComment, serializeEvent, serializeRetry, type SseEventInit } from '../protocol/sse/index.js';
+import { writeHead } from './write-head.js';
 
 export type SseRequest = IncomingMessage | Http2ServerRequest;
 export type SseResponse = ServerResponse | Http2ServerResponse;
@@ -63,7 +64,7 @@ export class SseStream {
       res.shouldKeepAlive = false;
       this.corkable = res.socket;
     }
-    res.writeHead(200, {
+    writeHead(res, 200, {
       ...options.headers,
       'content-type': 'text/event-stream; charset=utf-8',
       // no-transform: proxies must not compress or re-chunk, which would delay events.
