@@ -27,6 +27,8 @@ interface Finding {
   target: string;
   seed: number;
   runs: number;
+  /** Inputs the batch had begun when it failed, hung or crashed. */
+  started: number;
   error: string;
   counterexample?: string;
   path?: string;
@@ -72,12 +74,12 @@ function runBatch(target: string, seed: number, runs: number): Promise<BatchResu
         lastChange = Date.now();
       } else if (Date.now() - lastChange > stallMs) {
         void worker.terminate();
-        finish({ kind: 'hang', target, seed, runs, error: `no progress for ${stallMs / 1000} s at run ${now} of the batch`, replay });
+        finish({ kind: 'hang', target, seed, runs, started: now, error: `no progress for ${stallMs / 1000} s at run ${now} of the batch`, replay });
       }
     }, 1000);
     worker.once('message', (result: BatchResult) => finish(result));
-    worker.once('error', (error: Error & { code?: string }) => finish({ kind: 'crash', target, seed, runs, error: `${error.code ?? error.name}: ${error.message}`, replay }));
-    worker.once('exit', (code) => finish({ kind: 'crash', target, seed, runs, error: `worker exited with code ${code} before reporting`, replay }));
+    worker.once('error', (error: Error & { code?: string }) => finish({ kind: 'crash', target, seed, runs, started: Atomics.load(counter, 0), error: `${error.code ?? error.name}: ${error.message}`, replay }));
+    worker.once('exit', (code) => finish({ kind: 'crash', target, seed, runs, started: Atomics.load(counter, 0), error: `worker exited with code ${code} before reporting`, replay }));
   });
 }
 
@@ -126,13 +128,13 @@ async function main(): Promise<void> {
         report.slowestRunMs = Math.max(report.slowestRunMs, outcome.slowestRunMs);
         report.peakHeapMb = Math.max(report.peakHeapMb, outcome.heapUsed / 2 ** 20);
         if (outcome.failed) {
-          const finding: Finding = { kind: 'failure', target: target.name, seed: s, runs, error: outcome.error ?? '', counterexample: outcome.counterexample, path: outcome.path, replay: `npm run fuzz -- --replay ${target.name}:${s}:${runs}` };
+          const finding: Finding = { kind: 'failure', target: target.name, seed: s, runs, started: outcome.runs, error: outcome.error ?? '', counterexample: outcome.counterexample, path: outcome.path, replay: `npm run fuzz -- --replay ${target.name}:${s}:${runs}` };
           findings.push(finding);
           report.findings++;
           console.log(`  FINDING in ${target.name}: ${finding.error}\n    input: ${finding.counterexample?.slice(0, 300)}\n    replay: ${finding.replay}`);
         }
       } else {
-        report.runs += runs;
+        report.runs += outcome.started;
         findings.push(outcome);
         report.findings++;
         console.log(`  ${outcome.kind.toUpperCase()} in ${target.name}: ${outcome.error}\n    replay: ${outcome.replay}`);

@@ -27,15 +27,15 @@ export const serverHandshake: FuzzTarget = defineTarget(
   },
   fc.tuple(fc.oneof(fc.constantFrom('GET', 'POST', 'get'), fc.string({ maxLength: 8 })), fc.oneof(fc.constantFrom('1.1', '1.0', '2.0', '1.10'), fc.string({ maxLength: 6 })), headers),
   ([method, httpVersion, h]) => {
-      const result = validateUpgradeRequest({ method, httpVersion, headers: h });
-      if (result.ok) {
-        check(isValidKey(result.key), `accepted an invalid key ${JSON.stringify(result.key)}`);
-        check(result.protocols.every(isToken), 'accepted a subprotocol that is not a token');
-        check(result.extensions.every((e) => isToken(e.name)), 'accepted an extension name that is not a token');
-      } else {
-        check([400, 405, 426].includes(result.status), `rejected with status ${result.status}`);
-        check(result.reason.length > 0, 'rejected without a reason');
-      }
+    const result = validateUpgradeRequest({ method, httpVersion, headers: h });
+    if (result.ok) {
+      check(isValidKey(result.key), `accepted an invalid key ${JSON.stringify(result.key)}`);
+      check(result.protocols.every(isToken), 'accepted a subprotocol that is not a token');
+      check(result.extensions.every((e) => isToken(e.name)), 'accepted an extension name that is not a token');
+    } else {
+      check([400, 405, 426].includes(result.status), `rejected with status ${result.status}`);
+      check(result.reason.length > 0, 'rejected without a reason');
+    }
   },
 );
 
@@ -46,27 +46,27 @@ export const clientHandshake: FuzzTarget = defineTarget(
     description: 'validateUpgradeResponse on any status and headers, for any offer: ok only for a matching accept, else a reason',
     weight: 1,
   },
-    fc.tuple(
-      fc.oneof(fc.constant(101), fc.integer({ min: -1, max: 999 })),
-      headers,
-      fc.boolean(),
-      fc.array(fc.constantFrom('chat', 'switchboard.v1', 'a'), { maxLength: 3 }),
-      fc.array(fc.constantFrom('permessage-deflate', 'x-ext'), { maxLength: 2 }),
-    ),
-      ([statusCode, h, rightAccept, protocols, extensionNames]) => {
-        const withAccept = rightAccept ? { ...h, 'sec-websocket-accept': computeAccept(KEY) } : h;
-        const result = validateUpgradeResponse(
-          { statusCode, headers: withAccept },
-          { key: KEY, protocols: [...new Set(protocols)], extensions: [...new Set(extensionNames)].map((name) => ({ name, params: [] })) },
-        );
-        if (result.ok) {
-          check(statusCode === 101, `accepted status ${statusCode}`);
-          check(headerValue(withAccept, 'sec-websocket-accept')?.trim() === computeAccept(KEY), 'accepted a wrong Sec-WebSocket-Accept');
-          check(result.protocol === '' || (protocols as readonly string[]).includes(result.protocol), 'accepted an unoffered subprotocol');
-        } else {
-          check(result.reason.length > 0, 'failed without a reason');
-        }
-      },
+  fc.tuple(
+    fc.oneof(fc.constant(101), fc.integer({ min: -1, max: 999 })),
+    headers,
+    fc.boolean(),
+    fc.array(fc.constantFrom('chat', 'switchboard.v1', 'a'), { maxLength: 3 }),
+    fc.array(fc.constantFrom('permessage-deflate', 'x-ext'), { maxLength: 2 }),
+  ),
+  ([statusCode, h, rightAccept, protocols, extensionNames]) => {
+    const withAccept = rightAccept ? { ...h, 'sec-websocket-accept': computeAccept(KEY) } : h;
+    const result = validateUpgradeResponse(
+      { statusCode, headers: withAccept },
+      { key: KEY, protocols: [...new Set(protocols)], extensions: [...new Set(extensionNames)].map((name) => ({ name, params: [] })) },
+    );
+    if (result.ok) {
+      check(statusCode === 101, `accepted status ${statusCode}`);
+      check(headerValue(withAccept, 'sec-websocket-accept')?.trim() === computeAccept(KEY), 'accepted a wrong Sec-WebSocket-Accept');
+      check(result.protocol === '' || (protocols as readonly string[]).includes(result.protocol), 'accepted an unoffered subprotocol');
+    } else {
+      check(result.reason.length > 0, 'failed without a reason');
+    }
+  },
 );
 
 const token = fc.string({ unit: fc.constantFrom(..."!#$%&'*+-.^_`|~abcXYZ019".split('')), minLength: 1, maxLength: 8 });
@@ -80,16 +80,16 @@ export const headerGrammar: FuzzTarget = defineTarget(
   },
   fc.tuple(headerText, fc.array(offer, { minLength: 1, maxLength: 4 })),
   ([text, offers]) => {
-      const list = parseTokenList(text);
-      if (list !== undefined) check(list.every(isToken), `parseTokenList gave a non-token from ${JSON.stringify(text)}`);
-      const parsed = parseExtensions(text);
-      if (parsed !== undefined) {
-        check(parsed.length > 0, 'parseExtensions gave an empty list');
-        for (const e of parsed) check(isToken(e.name) && e.params.every(([k, v]) => isToken(k) && (v === true || isToken(v))), 'extension with a non-token part');
-        // What was read can be written back and read again the same.
-        check(JSON.stringify(parseExtensions(formatExtensions(parsed))) === JSON.stringify(parsed), 'parse → format → parse differs');
-      }
-      check(JSON.stringify(parseExtensions(formatExtensions(offers))) === JSON.stringify(offers), 'format → parse differs');
+    const list = parseTokenList(text);
+    if (list !== undefined) check(list.every(isToken), `parseTokenList gave a non-token from ${JSON.stringify(text)}`);
+    const parsed = parseExtensions(text);
+    if (parsed !== undefined) {
+      check(parsed.length > 0, 'parseExtensions gave an empty list');
+      for (const e of parsed) check(isToken(e.name) && e.params.every(([k, v]) => isToken(k) && (v === true || isToken(v))), 'extension with a non-token part');
+      // What was read can be written back and read again the same.
+      check(JSON.stringify(parseExtensions(formatExtensions(parsed))) === JSON.stringify(parsed), 'parse → format → parse differs');
+    }
+    check(JSON.stringify(parseExtensions(formatExtensions(offers))) === JSON.stringify(offers), 'format → parse differs');
   },
 );
 
@@ -101,17 +101,17 @@ export const httpHead: FuzzTarget = defineTarget(
   },
   fc.dictionary(fc.oneof(token, fc.string({ maxLength: 10 })), fc.oneof(headerText, fc.array(headerText, { maxLength: 3 }), fc.integer())),
   (h) => {
-      let head: string;
-      try {
-        head = formatHead('HTTP/1.1 101 Switching Protocols', h);
-      } catch (error) {
-        if (!(error instanceof TypeError)) throw new Finding(`formatHead threw ${String(error)}`);
-        return;
-      }
-      const values = Object.values(h).flatMap((v) => (Array.isArray(v) ? v : [v]));
-      const lines = head.split('\r\n');
-      // Start line, one per value, then the empty line and the empty rest.
-      check(lines.length === values.length + 3, 'a header value forged a line');
-      check(!/[\r\n]/.test(lines.join('')), 'bare CR or LF in the head');
+    let head: string;
+    try {
+      head = formatHead('HTTP/1.1 101 Switching Protocols', h);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw new Finding(`formatHead threw ${String(error)}`);
+      return;
+    }
+    const values = Object.values(h).flatMap((v) => (Array.isArray(v) ? v : [v]));
+    const lines = head.split('\r\n');
+    // Start line, one per value, then the empty line and the empty rest.
+    check(lines.length === values.length + 3, 'a header value forged a line');
+    check(!/[\r\n]/.test(lines.join('')), 'bare CR or LF in the head');
   },
 );

@@ -36,14 +36,14 @@ export const sseBytes: FuzzTarget = defineTarget(
   },
   fc.tuple(streamBytes, fc.array(fc.nat(), { maxLength: 10 })),
   ([bytes, cuts]) => {
-      const split = parse(splitAt(bytes, cuts));
-      const whole = parse([bytes]);
-      // A chunking may fail earlier than the whole: the limit counts the unfinished line.
-      if (!split.failed && !whole.failed) check(JSON.stringify(split.items) === JSON.stringify(whole.items), 'items depend on chunking');
-      for (const item of split.items) {
-        if (item.type === 'event') check(item.data.length <= MAX_EVENT_SIZE, 'event data over maxEventSize');
-        if (item.type === 'retry') check(Number.isSafeInteger(item.retry) && item.retry >= 0, `retry ${item.retry}`);
-      }
+    const split = parse(splitAt(bytes, cuts));
+    const whole = parse([bytes]);
+    // A chunking may fail earlier than the whole: the limit counts the unfinished line.
+    if (!split.failed && !whole.failed) check(JSON.stringify(split.items) === JSON.stringify(whole.items), 'items depend on chunking');
+    for (const item of split.items) {
+      if (item.type === 'event') check(item.data.length <= MAX_EVENT_SIZE, 'event data over maxEventSize');
+      if (item.type === 'retry') check(Number.isSafeInteger(item.retry) && item.retry >= 0, `retry ${item.retry}`);
+    }
   },
 );
 
@@ -67,18 +67,18 @@ export const sseRoundTrip: FuzzTarget = defineTarget(
   },
   fc.tuple(fc.array(event, { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 10 })),
   ([events, cuts]) => {
-      const stream = events.map((e) => (e.comment === undefined ? '' : serializeComment(e.comment)) + serializeEvent(e)).join('');
-      const parser = new EventStreamParser();
-      const got = splitAt(new TextEncoder().encode(stream), cuts)
-        .flatMap((part) => parser.push(part))
-        .filter((item) => item.type !== 'comment');
-      const expected: SseParseItem[] = [];
-      let lastEventId = '';
-      for (const e of events) {
-        if (e.id !== undefined) lastEventId = e.id;
-        if (e.retry !== undefined) expected.push({ type: 'retry', retry: e.retry });
-        expected.push({ type: 'event', event: e.event === undefined || e.event === '' ? 'message' : e.event, data: e.data.replace(/\r\n|\r/g, '\n'), lastEventId });
-      }
-      check(JSON.stringify(got) === JSON.stringify(expected), 'round trip lost or changed an event');
+    const stream = events.map((e) => (e.comment === undefined ? '' : serializeComment(e.comment)) + serializeEvent(e)).join('');
+    const parser = new EventStreamParser();
+    const got = splitAt(new TextEncoder().encode(stream), cuts)
+      .flatMap((part) => parser.push(part))
+      .filter((item) => item.type !== 'comment');
+    const expected: SseParseItem[] = [];
+    let lastEventId = '';
+    for (const e of events) {
+      if (e.id !== undefined) lastEventId = e.id;
+      if (e.retry !== undefined) expected.push({ type: 'retry', retry: e.retry });
+      expected.push({ type: 'event', event: e.event === undefined || e.event === '' ? 'message' : e.event, data: e.data.replace(/\r\n|\r/g, '\n'), lastEventId });
+    }
+    check(JSON.stringify(got) === JSON.stringify(expected), 'round trip lost or changed an event');
   },
 );
