@@ -17,7 +17,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '100000' },
     'stall-seconds': { type: 'string', default: '120' },
     'heap-mb': { type: 'string', default: '512' },
-    out: { type: 'string', default: 'fuzz-results/report.json' },
+    out: { type: 'string', default: '.bench-out/fuzz-report.json' },
     replay: { type: 'string' },
   },
 });
