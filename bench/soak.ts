@@ -92,6 +92,13 @@ async function main(): Promise<void> {
       }
     });
   });
+  let stopping = false;
+  server.on('exit', (code, signal) => {
+    if (stopping) return;
+    // A server that dies mid-run is itself the finding: say so and leave nothing running.
+    console.error(`soak server exited mid-run (code ${code}, signal ${signal}) after ${samples.length} samples`);
+    void redis.kill().then(() => process.exit(1));
+  });
   const mark = (what: string): void => {
     events.push({ at: serverClock, what });
     console.log(`  -- ${what}`);
@@ -124,6 +131,7 @@ async function main(): Promise<void> {
   const measuredUntil = serverClock;
   mark('load stopped');
   await load.stop();
+  stopping = true;
   server.send({ type: 'stop' });
   await new Promise((resolve) => server.once('exit', resolve));
   await redis.kill();
