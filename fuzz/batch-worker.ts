@@ -21,8 +21,9 @@ export interface BatchResult {
   error?: string;
   counterexample?: string;
   path?: string;
-  /** Slowest single input, in ms: a near-hang shows here first. */
+  /** Slowest single input, in ms of wall time (so also any pause of the thread): a near-hang shows here first. */
   slowestRunMs: number;
+  slowestInput: string;
   heapUsed: number;
   rss: number;
 }
@@ -32,15 +33,19 @@ const target = TARGETS.find((t) => t.name === request.target);
 if (!target) throw new Error(`no target named ${request.target}`);
 const started = new Int32Array(request.progress);
 let slowest = 0;
+let slowestInput: unknown;
 let begin = 0;
 const details = target.run(request.seed, request.runs, {
   start() {
     Atomics.add(started, 0, 1);
     begin = performance.now();
   },
-  end() {
+  end(input) {
     const took = performance.now() - begin;
-    if (took > slowest) slowest = took;
+    if (took > slowest) {
+      slowest = took;
+      slowestInput = input;
+    }
   },
 });
 const memory = process.memoryUsage();
@@ -50,6 +55,7 @@ const result: BatchResult = {
   runs: details.numRuns,
   failed: details.failed,
   slowestRunMs: slowest,
+  slowestInput: fc.stringify(slowestInput).slice(0, 2000),
   heapUsed: memory.heapUsed,
   rss: memory.rss,
 };

@@ -42,6 +42,7 @@ interface TargetReport {
   batches: number;
   seconds: number;
   slowestRunMs: number;
+  slowestInput: string;
   peakHeapMb: number;
   findings: number;
 }
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
   const campaignStart = Date.now();
   for (const target of chosen) {
     const share = Math.round((total * target.weight) / weights);
-    const report: TargetReport = { name: target.name, description: target.description, runs: 0, batches: 0, seconds: 0, slowestRunMs: 0, peakHeapMb: 0, findings: 0 };
+    const report: TargetReport = { name: target.name, description: target.description, runs: 0, batches: 0, seconds: 0, slowestRunMs: 0, slowestInput: '', peakHeapMb: 0, findings: 0 };
     const start = Date.now();
     for (let index = 0; report.runs < share; index++) {
       const runs = Math.min(batch, share - report.runs);
@@ -125,7 +126,10 @@ async function main(): Promise<void> {
       report.batches++;
       if (isResult(outcome)) {
         report.runs += outcome.runs;
-        report.slowestRunMs = Math.max(report.slowestRunMs, outcome.slowestRunMs);
+        if (outcome.slowestRunMs > report.slowestRunMs) {
+          report.slowestRunMs = outcome.slowestRunMs;
+          report.slowestInput = outcome.slowestInput;
+        }
         report.peakHeapMb = Math.max(report.peakHeapMb, outcome.heapUsed / 2 ** 20);
         if (outcome.failed) {
           const finding: Finding = { kind: 'failure', target: target.name, seed: s, runs, started: outcome.runs, error: outcome.error ?? '', counterexample: outcome.counterexample, path: outcome.path, replay: `npm run fuzz -- --replay ${target.name}:${s}:${runs}` };

@@ -17,7 +17,8 @@ export interface FuzzTarget {
 
 export interface RunTiming {
   start(): void;
-  end(): void;
+  /** Told the input, so that the slowest one can be kept for a second look. */
+  end(input: unknown): void;
 }
 
 /** A target from one arbitrary and a check that throws on anything unacceptable. */
@@ -30,7 +31,7 @@ export function defineTarget<T>(meta: Pick<FuzzTarget, 'name' | 'description' | 
         try {
           predicate(value);
         } finally {
-          timing.end();
+          timing.end(value);
         }
       });
       return fc.check(property, { seed, numRuns }) as fc.RunDetails<unknown>;
