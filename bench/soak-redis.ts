@@ -45,6 +45,12 @@ export class ThrowawayRedis {
     }
   }
 
+  /** For a process on its way out: no waiting, nothing left behind. */
+  killNow(): void {
+    this.child?.kill('SIGKILL');
+    this.child = null;
+  }
+
   async kill(): Promise<void> {
     const child = this.child;
     this.child = null;

@@ -67,6 +67,8 @@ async function main(): Promise<void> {
       `${options.addresses} source addresses; ${cpus().length} cores, load ${loadavg()[0].toFixed(1)}`,
   );
   const redis = new ThrowawayRedis(await freePort());
+  // Whatever ends this process (an exception included) ends its redis-server too.
+  process.on('exit', () => redis.killNow());
   await redis.start();
   const server: ChildProcess = fork(serverScript, ['--redis', redis.url, '--sample-ms', String(options.sampleSeconds * 1000)], {
     execArgv: ['--expose-gc'],
