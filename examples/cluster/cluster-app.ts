@@ -12,6 +12,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { HubInputError, createLongPollHandler, createPubSubServer, createSseHandler, type Hub } from 'switchboard';
+import { reasonPhrase, statusLine } from 'switchboard/protocol';
 
 export interface ClusterAppOptions {
   readonly hub: Hub;
@@ -102,7 +103,7 @@ export function createClusterApp(options: ClusterAppOptions): ClusterApp {
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/ws') {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.end(`${statusLine(404)}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     track('ws', request);
@@ -168,6 +169,6 @@ export function createClusterApp(options: ClusterAppOptions): ClusterApp {
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (response.headersSent) return;
   const text = JSON.stringify(body);
-  response.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  response.writeHead(status, reasonPhrase(status), { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   response.end(text);
 }

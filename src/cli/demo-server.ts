@@ -1,5 +1,6 @@
 import { type Server, createServer } from 'node:http';
 import { parseArgs } from 'node:util';
+import { reasonPhrase } from '../protocol/http-status.js';
 import { WebSocketServer } from '../websocket/index.js';
 import { DEMO_PAGE } from './demo-page.js';
 import { echoMessages } from './echo-handler.js';
@@ -29,10 +30,10 @@ export async function startDemoServer(options: DemoOptions): Promise<RunningDemo
   const http = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (path !== '/' || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: the page is at / and the WebSocket at /ws\n');
+      response.writeHead(404, reasonPhrase(404), { 'Content-Type': 'text/plain' }).end('Not found: the page is at / and the WebSocket at /ws\n');
       return;
     }
-    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+    response.writeHead(200, reasonPhrase(200), { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
     response.end(request.method === 'HEAD' ? undefined : DEMO_PAGE);
   });
   const webSockets = new WebSocketServer({ server: http, path: '/ws' });

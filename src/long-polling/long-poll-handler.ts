@@ -8,6 +8,7 @@ import { HubInputError, gapNotice, isCursorTooLong, type Hub, type PublishInput,
 import { channelOfRequest, type ChannelPicker } from '../protocol/hub/request-channel.js';
 import { openSubscription, type SubscriptionHandle } from '../protocol/hub/subscription-handle.js';
 import { positiveInteger } from '../protocol/integer-option.js';
+import { reasonPhrase } from '../protocol/http-status.js';
 import { isLongPollPost, type LongPollGap, type LongPollMessage, type LongPollResponse } from './wire.js';
 
 export interface LongPollHandlerOptions {
@@ -216,7 +217,7 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (response.headersSent || response.destroyed) return;
   const text = JSON.stringify(body);
-  response.writeHead(status, {
+  response.writeHead(status, reasonPhrase(status), {
     ...headers,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),

@@ -1,10 +1,10 @@
 // Request handler turning `GET /…?channel=name` into an event stream fed by a hub, for
 // node:http (and so Express) and the node:http2 compatibility API alike.
-import type { ServerResponse } from 'node:http';
 import { serializeEvent } from '../protocol/sse/index.js';
 import { gapNotice, isCursorTooLong, type Hub, type HubMessage, type SubscriptionEvent } from '../protocol/hub/contract.js';
 import { channelOfRequest, type ChannelPicker } from '../protocol/hub/request-channel.js';
 import { openSubscription } from '../protocol/hub/subscription-handle.js';
+import { writeHead } from './write-head.js';
 import { SseStream, type SseCloseReason, type SseRequest, type SseResponse, type SseStreamOptions } from './sse-stream.js';
 
 export interface SseHandlerOptions extends SseStreamOptions {
@@ -93,7 +93,6 @@ export function createSseHandler(options: SseHandlerOptions): SseHandler {
 }
 
 function reject(response: SseResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  // The union's two writeHead overloads are not callable together; both accept this call.
-  (response as ServerResponse).writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
+  writeHead(response, status, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
   response.end(`${message}\n`);
 }

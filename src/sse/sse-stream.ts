@@ -7,6 +7,7 @@ import { Http2ServerResponse, constants as h2, type Http2ServerRequest } from 'n
 import { HUB_STREAM_MAX_BUFFERED_AMOUNT } from '../protocol/hub/contract.js';
 import { positiveInteger } from '../protocol/integer-option.js';
 import { serializeComment, serializeEvent, serializeRetry, type SseEventInit } from '../protocol/sse/index.js';
+import { writeHead } from './write-head.js';
 
 export type SseRequest = IncomingMessage | Http2ServerRequest;
 export type SseResponse = ServerResponse | Http2ServerResponse;
@@ -73,7 +74,7 @@ export class SseStream {
       res.shouldKeepAlive = false;
       this.corkable = res.socket;
     }
-    res.writeHead(200, {
+    writeHead(res, 200, {
       ...options.headers,
       'content-type': 'text/event-stream; charset=utf-8',
       // no-transform: proxies must not compress or re-chunk, which would delay events.

@@ -8,6 +8,7 @@ import {
   type OutgoingHeaders,
   buildAcceptResponse,
   buildRejectResponse,
+  reasonPhrase,
   validateUpgradeRequest,
 } from '../protocol/websocket/index.js';
 import { type ConnectionOptions, type ConnectionSettings, resolveSettings } from './connection-settings.js';
@@ -103,7 +104,7 @@ export class WebSocketServer extends EventEmitter {
         },
         (_request, response) => {
           const body = 'This is a WebSocket endpoint: connect with Upgrade: websocket\n';
-          response.writeHead(426, { Upgrade: 'websocket', Connection: 'Upgrade', 'Content-Type': 'text/plain' });
+          response.writeHead(426, reasonPhrase(426), { Upgrade: 'websocket', Connection: 'Upgrade', 'Content-Type': 'text/plain' });
           response.end(body);
         },
       );

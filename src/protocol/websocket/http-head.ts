@@ -26,21 +26,3 @@ export function formatHead(startLine: string, headers: OutgoingHeaders): string 
   }
   return `${head}\r\n`;
 }
-
-const REASON_PHRASES: Readonly<Record<number, string>> = {
-  101: 'Switching Protocols',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  426: 'Upgrade Required',
-  429: 'Too Many Requests',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
-export function reasonPhrase(status: number): string {
-  return REASON_PHRASES[status] ?? 'Error';
-}

@@ -3,6 +3,7 @@
 export { computeAccept, generateKey, isValidKey, WEBSOCKET_GUID } from './handshake-key.js';
 export { type ExtensionOffer, formatExtensions, isToken, listHasToken, parseExtensions, parseTokenList } from './header-grammar.js';
 export { type HeaderValue, type Headers, type OutgoingHeaders, formatHead, headerValue } from './http-head.js';
+export { STATUS_REASONS, reasonPhrase, statusLine } from '../http-status.js';
 export {
   type AcceptOptions,
   type AcceptedUpgrade,

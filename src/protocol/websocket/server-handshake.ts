@@ -1,6 +1,7 @@
 import { computeAccept, isValidKey } from './handshake-key.js';
 import { type ExtensionOffer, formatExtensions, isToken, listHasToken, parseExtensions, parseTokenList } from './header-grammar.js';
-import { type Headers, type OutgoingHeaders, formatHead, headerValue, reasonPhrase } from './http-head.js';
+import { type Headers, type OutgoingHeaders, formatHead, headerValue } from './http-head.js';
+import { reasonPhrase, statusLine } from '../http-status.js';
 
 /** The parts of a client's opening handshake the server checks (RFC 6455 §4.2.1). */
 export interface UpgradeRequest {
@@ -89,7 +90,7 @@ export function buildAcceptResponse(options: AcceptOptions): string {
   if (options.extensions && options.extensions.length > 0) {
     headers['Sec-WebSocket-Extensions'] = formatExtensions(options.extensions);
   }
-  return formatHead('HTTP/1.1 101 Switching Protocols', { ...headers, ...options.headers });
+  return formatHead(statusLine(101), { ...headers, ...options.headers });
 }
 
 /**
@@ -98,7 +99,7 @@ export function buildAcceptResponse(options: AcceptOptions): string {
  */
 export function buildRejectResponse(status: number, reason: string, headers: OutgoingHeaders = {}): string {
   const body = reason === '' ? reasonPhrase(status) : reason;
-  const head = formatHead(`HTTP/1.1 ${status} ${reasonPhrase(status)}`, {
+  const head = formatHead(statusLine(status), {
     Connection: 'close',
     'Content-Type': 'text/plain; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),

@@ -135,7 +135,7 @@ describe('the server side of the opening handshake (§4.2.1)', () => {
         'Sec-WebSocket-Version: 13\r\n\r\n' +
         'Use version 13',
     );
-    expect(buildRejectResponse(418, '')).toMatch(/^HTTP\/1\.1 418 Error\r\n[\s\S]*\r\n\r\nError$/);
+    expect(buildRejectResponse(418, '')).toMatch(/^HTTP\/1\.1 418 Client Error\r\n[\s\S]*\r\n\r\nClient Error$/);
   });
 });
 
