@@ -72,9 +72,9 @@ export class FrameParser {
 
   private state = State.Header;
   private failure: ProtocolError | undefined;
-  /** Frames this push may still complete, of `pushBudget`. */
-  private framesLeft = Infinity;
-  private pushBudget = Infinity;
+  /** Frames the current push has completed, and how many it may. */
+  private framesDone = 0;
+  private frameBudget = Infinity;
   /** Counts the data messages begun, so an owner can tell one slow message from many quick ones. */
   private messagesBegun = 0;
 
@@ -134,7 +134,7 @@ export class FrameParser {
    */
   /** Frames completed by the last `push`. */
   get framesRead(): number {
-    return this.pushBudget - this.framesLeft;
+    return this.framesDone;
   }
 
   /** The data message being read, as the count of messages begun so far; 0 between messages. */
@@ -144,8 +144,8 @@ export class FrameParser {
 
   push(chunk: Uint8Array, maxFrames = Infinity): number {
     if (this.failure) throw this.failure;
-    this.framesLeft = maxFrames;
-    this.pushBudget = maxFrames;
+    this.framesDone = 0;
+    this.frameBudget = maxFrames;
     try {
       return this.consume(chunk);
     } catch (error) {
@@ -157,7 +157,7 @@ export class FrameParser {
   private consume(chunk: Uint8Array): number {
     const end = chunk.length;
     let at = 0;
-    while (at < end && this.framesLeft > 0) {
+    while (at < end && this.framesDone < this.frameBudget) {
       if (this.state === State.Header) {
         if (this.headerFill === 0 && end - at >= 2) {
           // Fast path: the whole header is inside this chunk.
@@ -323,7 +323,7 @@ export class FrameParser {
    */
   private endFrame(payload: Uint8Array | undefined): void {
     this.state = State.Header;
-    this.framesLeft--;
+    this.framesDone++;
     const opcode = this.opcode;
     if (isControlOpcode(opcode)) {
       this.endControlFrame(opcode, toBuffer(payload!));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameParser, Opcode, ProtocolError } from '../../../src/protocol/websocket/index.js';
+import { FrameParser, Opcode, type ParserEvent, ProtocolError } from '../../../src/protocol/websocket/index.js';
 import { copies, parseAll } from '../../support/collect.js';
 import { clientFrame, rawFrame } from '../../support/raw-frame.js';
 
@@ -439,5 +439,62 @@ describe('atRest: when an owner may let the parser go', () => {
     const failed = fresh();
     expect(() => failed.push(rawFrame({ opcode: Opcode.Text, payload: 'unmasked' }))).toThrow(ProtocolError);
     expect(failed.atRest).toBe(false);
+  });
+});
+
+describe('a frame budget per push: how an owner bounds the work done for one peer', () => {
+  function recording(): { parser: FrameParser; events: ParserEvent[] } {
+    const events: ParserEvent[] = [];
+    return { parser: new FrameParser({ role: 'server', onEvent: (event) => events.push(event) }), events };
+  }
+  const frames = [text('a'), clientFrame({ opcode: Opcode.Ping, payload: 'p' }), text('b', { fin: false }), clientFrame({ opcode: Opcode.Continuation, payload: 'c' }), text('d')];
+
+  it('stops after maxFrames whole frames and says how many bytes it read; the rest reads later', () => {
+    const { parser, events } = recording();
+    const stream = Buffer.concat(copies(frames));
+    const read = parser.push(stream, 2);
+    expect(read).toBe(frames[0].length + frames[1].length);
+    expect(parser.framesRead).toBe(2);
+    expect(events.map((event) => event.type)).toEqual(['message', 'ping']);
+    // Control and continuation frames count as frames too: two more reach the end of 'bc'.
+    const second = parser.push(stream.subarray(read), 2);
+    expect(second).toBe(frames[2].length + frames[3].length);
+    expect(parser.framesRead).toBe(2);
+    expect(parser.push(stream.subarray(read + second))).toBe(frames[4].length);
+    expect(parser.framesRead).toBe(1);
+    expect(events.map((event) => (event.type === 'message' ? event.data.toString() : event.type))).toEqual(['a', 'ping', 'bc', 'd']);
+  });
+
+  it('counts only whole frames: a frame split over pushes counts once, where it ends', () => {
+    const { parser } = recording();
+    const frame = text('hello');
+    expect(parser.push(Buffer.from(frame.subarray(0, 4)), 1)).toBe(4);
+    expect(parser.framesRead).toBe(0);
+    expect(parser.push(Buffer.from(frame.subarray(4)), 1)).toBe(frame.length - 4);
+    expect(parser.framesRead).toBe(1);
+  });
+
+  it('takes every byte after a close frame, whatever the budget left (they are ignored, §5.5.1)', () => {
+    const { parser, events } = recording();
+    const stream = Buffer.concat(copies([clientFrame({ opcode: Opcode.Close, payload: Buffer.from([0x03, 0xe8]) }), text('late'), text('later')]));
+    expect(parser.push(stream, 5)).toBe(stream.length);
+    expect(events.map((event) => event.type)).toEqual(['close']);
+  });
+
+  it('names the data message in progress with a number that changes per message, 0 between messages', () => {
+    const { parser } = recording();
+    expect(parser.messageInProgress).toBe(0);
+    parser.push(Buffer.from(text('one', { fin: false })));
+    const first = parser.messageInProgress;
+    expect(first).toBeGreaterThan(0);
+    // A ping between the fragments does not change which message is in progress.
+    parser.push(Buffer.from(clientFrame({ opcode: Opcode.Ping, payload: 'x' })));
+    expect(parser.messageInProgress).toBe(first);
+    parser.push(Buffer.from(clientFrame({ opcode: Opcode.Continuation, payload: '!' })));
+    expect(parser.messageInProgress).toBe(0);
+    const partial = text('two');
+    parser.push(Buffer.from(partial.subarray(0, partial.length - 1)));
+    expect(parser.messageInProgress).not.toBe(0);
+    expect(parser.messageInProgress).not.toBe(first);
   });
 });
