@@ -11,7 +11,7 @@
 // that name in /stats (the integration test uses it to see where each client landed).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { HubInputError, createLongPollHandler, createPubSubServer, createSseHandler, type Hub } from 'switchboard';
+import { HubInputError, createLongPollHandler, createPubSubServer, createSseHandler, readRequestBody, type Hub } from 'switchboard';
 import { reasonPhrase, statusLine } from 'switchboard/protocol';
 
 export interface ClusterAppOptions {
@@ -120,25 +120,11 @@ export function createClusterApp(options: ClusterAppOptions): ClusterApp {
       sendJson(response, 400, { error: 'missing channel' });
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    request.on('data', (chunk: Buffer) => {
-      if (tooLarge) return;
-      size += chunk.length;
-      if (size > maxPublishBytes) {
-        // Answer now and drop the rest: `connection: close` ends the socket after the answer.
-        tooLarge = true;
-        chunks.length = 0;
-        sendJson(response, 413, { error: `body over ${maxPublishBytes} bytes` }, { connection: 'close' });
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => {
-      if (tooLarge) return;
+    void readRequestBody(request, { maxBytes: maxPublishBytes, timeoutMs: 10_000 }).then((read) => {
+      // Answer now and drop the rest: `connection: close` ends the socket after the answer.
+      if (!read.ok) return sendJson(response, read.status, { error: read.error }, { connection: 'close' });
       const event = url.searchParams.get('event') ?? undefined;
-      hub.publish(channel, { data: Buffer.concat(chunks).toString('utf8'), event }).then(
+      hub.publish(channel, { data: read.body.toString('utf8'), event }).then(
         (id) => sendJson(response, 200, { id }),
         (error: Error) => {
           if (!(error instanceof HubInputError)) onError(error, request);

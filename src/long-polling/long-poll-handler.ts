@@ -9,6 +9,7 @@ import { channelOfRequest, type ChannelPicker } from '../protocol/hub/request-ch
 import { openSubscription, type SubscriptionHandle } from '../protocol/hub/subscription-handle.js';
 import { positiveInteger } from '../protocol/integer-option.js';
 import { reasonPhrase } from '../protocol/http-status.js';
+import { readRequestBody } from './request-body.js';
 import { isLongPollPost, type LongPollGap, type LongPollMessage, type LongPollResponse } from './wire.js';
 
 export interface LongPollHandlerOptions {
@@ -19,8 +20,10 @@ export interface LongPollHandlerOptions {
   readonly holdMs?: number;
   /** Most messages in one answer; the rest come with the next poll. Default 100. */
   readonly maxMessagesPerPoll?: number;
-  /** Largest `POST` body, in bytes. Default 64 KiB. */
+  /** Largest `POST` body, in bytes; larger is answered 413. Default 64 KiB. */
   readonly maxBodyBytes?: number;
+  /** Longest time a `POST` body may take to arrive (ms); longer is answered 408. Default 60 000. */
+  readonly bodyTimeoutMs?: number;
   /** Most polls held at once; beyond it a poll is answered 503 at once. Default 10 000. */
   readonly maxHeldPolls?: number;
   /**
@@ -48,7 +51,10 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
   const { hub } = options;
   const holdMs = options.holdMs ?? 30_000;
   const maxMessages = positiveInteger(options.maxMessagesPerPoll ?? 100, 'maxMessagesPerPoll');
-  const maxBodyBytes = positiveInteger(options.maxBodyBytes ?? 64 * 1024, 'maxBodyBytes');
+  const bodyLimits = {
+    maxBytes: positiveInteger(options.maxBodyBytes ?? 64 * 1024, 'maxBodyBytes'),
+    timeoutMs: positiveInteger(options.bodyTimeoutMs ?? 60_000, 'bodyTimeoutMs'),
+  };
   const maxHeldPolls = options.maxHeldPolls ?? 10_000;
   if (!(holdMs >= 0) || !Number.isFinite(holdMs)) throw new RangeError('holdMs must be >= 0');
   const publish = options.onPost ?? ((message: PublishInput, channel: string) => hub.publish(channel, message));
@@ -157,26 +163,12 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
   };
 
   const post = (request: IncomingMessage, response: ServerResponse, channel: string): void => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    request.on('data', (chunk: Buffer) => {
-      if (tooLarge) return;
-      size += chunk.length;
-      if (size > maxBodyBytes) {
-        tooLarge = true;
-        chunks.length = 0;
-        // Close after answering: reading the rest would let the client spend our time.
-        sendJson(response, 413, { error: `body exceeds ${maxBodyBytes} bytes` }, { connection: 'close' });
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => {
-      if (tooLarge) return;
+    void readRequestBody(request, bodyLimits).then((read) => {
+      // Close after answering: reading the rest would let the client spend our time.
+      if (!read.ok) return sendJson(response, read.status, { error: read.error }, { connection: 'close' });
       let body: unknown;
       try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        body = JSON.parse(read.body.toString('utf8'));
       } catch {
         sendJson(response, 400, { error: 'body must be JSON: {"data": string, "event"?: string}' });
         return;

@@ -53,6 +53,7 @@ const ROOT_EXPORTS = [
   'isLongPollResponse',
   'nodeRedisCommander',
   'nodeRedisSubscriber',
+  'readRequestBody',
 ];
 
 const PROTOCOL_EXPORTS = [

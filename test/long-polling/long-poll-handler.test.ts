@@ -1,4 +1,5 @@
 import { createServer, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HubInputError, MemoryHub } from '../../src/hub/index.js';
 import { createLongPollHandler, type LongPollHandlerOptions } from '../../src/long-polling/index.js';
@@ -171,6 +172,7 @@ describe('long-poll GET', () => {
     expect(() => createLongPollHandler({ hub, holdMs: -1 })).toThrow(/holdMs/);
     expect(() => createLongPollHandler({ hub, maxMessagesPerPoll: 0 })).toThrow(/maxMessagesPerPoll/);
     expect(() => createLongPollHandler({ hub, maxBodyBytes: 0 })).toThrow(/maxBodyBytes/);
+    expect(() => createLongPollHandler({ hub, bodyTimeoutMs: 0 })).toThrow(/bodyTimeoutMs/);
   });
 });
 
@@ -196,6 +198,36 @@ describe('long-poll POST', () => {
     expect((await call(`${base}/?channel=c`, 'POST', 'not json')).status).toBe(400);
     expect((await call(`${base}/?channel=c`, 'POST', JSON.stringify({ data: 1 }))).status).toBe(400);
     expect((await call(`${base}/?channel=c`, 'POST', JSON.stringify({ data: 'x'.repeat(200) }))).status).toBe(413);
+  });
+
+  it('answers 408 and closes when a POST body trickles in past bodyTimeoutMs, and publishes nothing', async () => {
+    const { base, hub } = await start({ bodyTimeoutMs: 300 });
+    const published: string[] = [];
+    await hub.subscribe('slow', (event) => {
+      if (event.type === 'message') published.push(event.message.data);
+    });
+    const url = new URL(`${base}/?channel=slow`);
+    const socket = connect(Number(url.port), url.hostname);
+    cleanups.push(() => void socket.destroy());
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    const body = JSON.stringify({ data: 'slow' });
+    socket.write(`POST /?channel=slow HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+    // One byte every 100 ms: the whole body would take longer than the limit.
+    let sent = 0;
+    const trickle = setInterval(() => {
+      if (sent < body.length && !socket.destroyed) socket.write(body[sent++]);
+    }, 100);
+    cleanups.push(() => clearInterval(trickle));
+    const started = Date.now();
+    await closed;
+    expect(answer.startsWith('HTTP/1.1 408 Request Timeout\r\n')).toBe(true);
+    expect(answer).toContain('body took longer than 300 ms');
+    // Bounded: at the limit, not when the body would have finished (~1.6 s).
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(sent).toBeLessThan(body.length);
+    expect(published).toEqual([]);
   });
 
   it('hands messages to onPost, mapping its errors to 400 and 500', async () => {
