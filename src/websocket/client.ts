@@ -13,7 +13,7 @@ import {
 import { type ConnectionOptions, resolveSettings } from './connection-settings.js';
 import { WebSocketConnection } from './connection.js';
 import { CLOSED, CLOSING, CONNECTING } from './ready-state.js';
-import { attachSocket } from './socket-adapter.js';
+import { attach } from './adapter-operations.js';
 import { type HeartbeatOptions, createWatch } from './heartbeat.js';
 
 export interface WebSocketClientOptions extends ConnectionOptions {
@@ -90,7 +90,7 @@ export class WebSocket extends WebSocketConnection {
         writeStallTimeout: options.writeStallTimeout ?? Infinity,
         messageTimeout: options.messageTimeout ?? Infinity,
       });
-      attachSocket(this, socket, head, { ...resolveSettings('client', options, maskKeys), heartbeat });
+      this[attach](socket, head, { ...resolveSettings('client', options, maskKeys), heartbeat });
       this.emit('open');
     });
     request.on('response', (response: IncomingMessage) => {

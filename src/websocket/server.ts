@@ -13,7 +13,7 @@ import {
 } from '../protocol/websocket/index.js';
 import { type ConnectionOptions, type ConnectionSettings, resolveSettings } from './connection-settings.js';
 import { WebSocketConnection } from './connection.js';
-import { attachSocket } from './socket-adapter.js';
+import { attach } from './adapter-operations.js';
 import { type Heartbeat, type HeartbeatOptions, createWatch } from './heartbeat.js';
 
 /** A refusal from the `verify` hook: any HTTP status, a reason for the body, extra headers. */
@@ -231,7 +231,7 @@ export class WebSocketServer extends EventEmitter {
     socket.off('error', destroyOnError);
     const connection = new WebSocketConnection();
     connection.protocol = protocol ?? '';
-    attachSocket(connection, socket, head, this.settings);
+    connection[attach](socket, head, this.settings);
     callback(connection, request);
   }
 

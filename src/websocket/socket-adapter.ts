@@ -14,53 +14,40 @@ import {
   writeBacklog,
 } from './heartbeat.js';
 import { listenerSlots } from './listener-slots.js';
-import { MessageRate } from './message-rate.js';
-import { ReadTurns } from './read-turns.js';
 import { CLOSED, CLOSING, CONNECTING, OPEN, type ReadyState, type SendResult } from './ready-state.js';
+import {
+  FLUSH_SCHEDULED,
+  NEED_DRAIN,
+  PAUSED,
+  READING,
+  afterEndpoint,
+  attach,
+  endpointOf,
+  enqueue,
+  failLocally,
+  flagsOf,
+  flushOutgoing,
+  pauseReading,
+  receive,
+  resumeReading,
+  settingsOf,
+  socketClosed,
+  socketDrained,
+  socketEnded,
+  socketFailed,
+  socketOf,
+  startClose,
+  terminateSocket,
+  unsentPongs,
+} from './adapter-operations.js';
+import { deliverEvent, forgetReader, readChunk, resumeAfterPause } from './socket-reading.js';
 import { writeOutgoing } from './socket-writer.js';
-
-// Flags of a connection, in one small integer rather than a field each.
-const READING = 1; // inside a read: its end flushes everything at once
-const FLUSH_SCHEDULED = 2;
-const NEED_DRAIN = 4; // a sender was told 'queued' and waits for 'drain'
-const PAUSED = 8;
 
 /** How long a connection failed for a local limit gets for its close frame to leave (ms). */
 const FAIL_GRACE = 1000;
 
 const kSocket = Symbol('switchboard.socket');
 type AttachedSocket = Socket & { [kSocket]: SocketAdapter };
-
-// Functions defined in the class's static block, where they may reach its private
-// members: listeners shared by every connection, and the server's and client's way in.
-type SocketListener = (this: AttachedSocket) => void;
-let onSocketData: (this: AttachedSocket, chunk: Buffer) => void;
-let onSocketEnd: SocketListener;
-let onSocketClose: SocketListener;
-let onSocketError: (this: AttachedSocket, error: Error) => void;
-let onSocketDrain: SocketListener;
-let onEndpointEvent: (this: SocketAdapter, event: EndpointEvent) => void;
-let flushConnection: (connection: SocketAdapter) => void;
-let resumeDeferred: (connection: SocketAdapter, rest: Buffer) => void;
-let drainConnection: (connection: SocketAdapter) => void;
-
-// The adapter's operations, for the faces built on it (and the server and client that start it).
-/** Starts a connection on a socket whose opening handshake is complete. */
-export let attachSocket: (connection: SocketAdapter, socket: Socket, head: Buffer, settings: ConnectionSettings) => void;
-/** Queues a frame of `size` bytes that `produce` has the endpoint encode, within the buffer limit. */
-export let enqueue: (
-  connection: SocketAdapter,
-  size: number,
-  callback: WriteCallback | undefined,
-  produce: (core: WebSocketProtocol<SocketAdapter>) => void,
-) => SendResult;
-/** Pauses reading from the peer, so TCP pushes back on it; `resumeReading` undoes it. */
-export let pauseReading: (connection: SocketAdapter) => void;
-export let resumeReading: (connection: SocketAdapter) => void;
-/** Starts the closing handshake (§7.1.2); throws for a code that may not be sent. */
-export let startClose: (connection: SocketAdapter, code?: number, reason?: string) => void;
-/** Destroys the socket at once, with no closing handshake. */
-export let terminateSocket: (connection: SocketAdapter) => void;
 
 /**
  * The adapter between a TCP (or TLS) socket and the sans-I/O endpoint
@@ -75,7 +62,7 @@ export let terminateSocket: (connection: SocketAdapter) => void;
  * close begun, frames not yet written): the many connections of a server that
  * are quiet most of the time keep none.
  */
-export class SocketAdapter extends EventEmitter implements HeartbeatPeer {
+export class SocketAdapter extends EventEmitter {
   /** The subprotocol agreed in the handshake, or ''. */
   protocol = '';
   /** The extensions agreed in the handshake, as a header value, or ''. */
@@ -86,14 +73,17 @@ export class SocketAdapter extends EventEmitter implements HeartbeatPeer {
   /** @internal */
   [pingSentAt] = 0;
 
+  /** @internal */
+  [flagsOf] = 0;
+  /** @internal */
+  [socketOf]: AttachedSocket | undefined;
+  /** @internal */
+  [settingsOf]: ConnectionSettings | undefined;
+  /** @internal Pongs answered while the socket was not taking our bytes. */
+  [unsentPongs] = 0;
   #state: ReadyState = CONNECTING;
-  #flags = 0;
-  #socket: AttachedSocket | undefined;
-  #settings: ConnectionSettings | undefined;
   #core: WebSocketProtocol<SocketAdapter> | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
-  /** Pongs answered while the socket was not taking our bytes. */
-  #unsentPongs = 0;
 
   constructor() {
     super();
@@ -116,24 +106,25 @@ export class SocketAdapter extends EventEmitter implements HeartbeatPeer {
 
   /** Bytes of frames sent but not yet handed to the kernel (the endpoint's and the socket's). */
   get bufferedAmount(): number {
-    return (this.#core?.bufferedBytes ?? 0) + (this.#socket?.writableLength ?? 0);
+    return (this.#core?.bufferedBytes ?? 0) + (this[socketOf]?.writableLength ?? 0);
   }
 
   /** @internal Whether this end masks its frames (a client, §5.3). */
   protected get masksFrames(): boolean {
-    return this.#settings?.mask !== undefined;
+    return this[settingsOf]?.mask !== undefined;
   }
 
   /** True while `pause()` holds reading. */
   get readingPaused(): boolean {
-    return (this.#flags & PAUSED) !== 0;
+    return (this[flagsOf] & PAUSED) !== 0;
   }
 
-  #attach(socket: Socket, head: Buffer, settings: ConnectionSettings): void {
+  /** @internal */
+  [attach](socket: Socket, head: Buffer, settings: ConnectionSettings): void {
     const attached = socket as AttachedSocket;
     attached[kSocket] = this;
-    this.#socket = attached;
-    this.#settings = settings;
+    this[socketOf] = attached;
+    this[settingsOf] = settings;
     socket.setNoDelay(true);
     socket.setTimeout(0);
     // Bytes that came with the handshake are the first frames; read them after 'open'.
@@ -159,23 +150,24 @@ export class SocketAdapter extends EventEmitter implements HeartbeatPeer {
   /**
    * Queues what `produce` makes the endpoint encode (a frame of `size` bytes),
    * subject to the buffer limit, and says what became of it.
+   * @internal
    */
-  #enqueue(size: number, callback: WriteCallback | undefined, produce: (core: WebSocketProtocol<SocketAdapter>) => void): SendResult {
+  [enqueue](size: number, callback: WriteCallback | undefined, produce: (core: WebSocketProtocol<SocketAdapter>) => void): SendResult {
     if (!this.#roomFor(size, callback)) return 'dropped';
-    produce(this.#endpoint());
+    produce(this[endpointOf]());
     return this.#queued();
   }
 
   /** Whether a frame of `size` bytes may be queued now; if not, says why to the sender and applies the buffer policy. */
   #roomFor(size: number, callback?: WriteCallback): boolean {
-    const settings = this.#settings;
+    const settings = this[settingsOf];
     if (this.#state !== OPEN || !settings || this.#core?.state === 'closing' || this.#core?.failed) {
       callback?.(new Error('WebSocket is not open'));
       return false;
     }
     if (this.bufferedAmount + size > settings.maxBufferedAmount) {
       callback?.(new Error('Send buffer limit reached'));
-      if (settings.onBufferLimit === 'close') this.#failLocally(CloseCode.PolicyViolation, 'Send buffer limit reached');
+      if (settings.onBufferLimit === 'close') this[failLocally](CloseCode.PolicyViolation, 'Send buffer limit reached');
       return false;
     }
     return true;
@@ -183,192 +175,121 @@ export class SocketAdapter extends EventEmitter implements HeartbeatPeer {
 
   #queued(): SendResult {
     this.#scheduleFlush();
-    if (this.bufferedAmount <= this.#socket!.writableHighWaterMark) return 'sent';
-    this.#flags |= NEED_DRAIN;
+    if (this.bufferedAmount <= this[socketOf]!.writableHighWaterMark) return 'sent';
+    this[flagsOf] |= NEED_DRAIN;
     return 'queued';
   }
 
-  #pause(): void {
+  /** @internal */
+  [pauseReading](): void {
     if (this.readingPaused) return;
-    this.#flags |= PAUSED;
-    this.#socket?.pause();
+    this[flagsOf] |= PAUSED;
+    this[socketOf]?.pause();
   }
 
-  #resume(): void {
+  /** @internal */
+  [resumeReading](): void {
     if (!this.readingPaused) return;
-    this.#flags &= ~PAUSED;
-    // A read deferred while paused goes first; the socket resumes after it.
-    if (!turns.release(this)) this.#socket?.resume();
+    this[flagsOf] &= ~PAUSED;
+    resumeAfterPause(this);
   }
 
-  #endpoint(): WebSocketProtocol<SocketAdapter> {
-    return (this.#core ??= new WebSocketProtocol<SocketAdapter>(this.#settings!, onEndpointEvent, this));
+  /** @internal */
+  [endpointOf](): WebSocketProtocol<SocketAdapter> {
+    return (this.#core ??= new WebSocketProtocol<SocketAdapter>(this[settingsOf]!, onEndpointEvent, this));
   }
 
   #scheduleFlush(): void {
     // During a read, the flush at its end takes everything: one write answers a whole read.
-    if ((this.#flags & (READING | FLUSH_SCHEDULED)) !== 0) return;
-    this.#flags |= FLUSH_SCHEDULED;
+    if ((this[flagsOf] & (READING | FLUSH_SCHEDULED)) !== 0) return;
+    this[flagsOf] |= FLUSH_SCHEDULED;
     process.nextTick(flushConnection, this);
   }
 
-  /** Writes what the endpoint has produced, then lets a quiet endpoint go. */
-  #flush(): void {
-    this.#flags &= ~FLUSH_SCHEDULED;
+  /** @internal Writes what the endpoint has produced, then lets a quiet endpoint go. */
+  [flushOutgoing](): void {
+    this[flagsOf] &= ~FLUSH_SCHEDULED;
     const core = this.#core;
-    const socket = this.#socket;
+    const socket = this[socketOf];
     if (!core || !socket || socket.destroyed) return;
     const outgoing = core.takeOutgoing();
     if (core.atRest) this.#core = undefined;
     if (!outgoing) return;
     // A socket that takes it all without asking to wait (the kernel took the bytes at
     // once) emits no 'drain' of its own, yet a sender told 'queued' waits for ours.
-    if (writeOutgoing(socket, outgoing) && (this.#flags & NEED_DRAIN) !== 0) process.nextTick(drainConnection, this);
+    if (writeOutgoing(socket, outgoing) && (this[flagsOf] & NEED_DRAIN) !== 0) process.nextTick(drainConnection, this);
   }
 
-  /** Emits 'drain' once what waits is back under the socket's high-water mark, as 'sent' means. */
-  #onDrain(): void {
-    const socket = this.#socket;
+  /** @internal Emits 'drain' once what waits is back under the socket's high-water mark, as 'sent' means. */
+  [socketDrained](): void {
+    const socket = this[socketOf];
     if (!socket || socket.writableLength > socket.writableHighWaterMark) return;
-    this.#unsentPongs = 0;
-    if ((this.#flags & NEED_DRAIN) !== 0 && (this.#core?.bufferedBytes ?? 0) === 0) {
-      this.#flags &= ~NEED_DRAIN;
+    this[unsentPongs] = 0;
+    if ((this[flagsOf] & NEED_DRAIN) !== 0 && (this.#core?.bufferedBytes ?? 0) === 0) {
+      this[flagsOf] &= ~NEED_DRAIN;
       this.emit('drain');
     }
   }
 
-  // ---- Receiving ----
+  // ---- Receiving (socket-reading.ts) ----
 
-  #receive(chunk: Buffer): void {
-    this[lastSeen] = heartbeatClock();
-    const settings = this.#settings!;
-    const used = turns.framesUsed(this);
-    const budget = settings.framesPerTurn - used;
-    if (budget <= 0) return this.#defer(chunk);
-    this.#flags |= READING;
-    const core = this.#endpoint();
-    let read = chunk.length;
-    try {
-      read = core.receive(chunk, budget);
-    } finally {
-      this.#flags &= ~READING;
-      this.#afterEndpoint(core, true);
-    }
-    turns.record(this, used + core.framesRead);
-    if (read < chunk.length) this.#defer(chunk.subarray(read));
+  /** @internal */
+  [receive](chunk: Buffer): void {
+    readChunk(this, chunk);
   }
 
-  /**
-   * Leaves the rest of a read for a later turn of the event loop: reading pauses
-   * (so TCP pushes back) and resumes once every other peer had its turn.
-   */
-  #defer(rest: Buffer): void {
-    const socket = this.#socket;
-    if (!socket || socket.destroyed) return;
-    socket.pause();
-    turns.defer(this, rest);
-  }
-
-  #resumeDeferred(rest: Buffer): void {
-    if (this.#state === CLOSED) return;
-    // The application paused reading meanwhile: the rest waits for its resume().
-    if (this.readingPaused) return turns.hold(this, rest);
-    this.#receive(rest);
-    if (!turns.isDeferred(this)) this.#socket?.resume();
-  }
-
-  #onEndpointEvent(event: EndpointEvent): void {
-    try {
-      switch (event.type) {
-        case 'message':
-          if (this.#state !== OPEN) return;
-          if (this.#settings!.maxMessagesPerSecond !== Infinity && !this.#withinRate()) return;
-          this.emit('message', event.data, event.binary);
-          return;
-        case 'ping':
-          this.#countPong();
-          this.emit('ping', event.data);
-          return;
-        case 'pong':
-          this.emit('pong', event.data);
-          return;
-        case 'close':
-          return;
-        case 'error':
-          if (this.listenerCount('error') > 0) this.emit('error', event.error);
-          return;
-      }
-    } catch (error) {
-      // An exception from an application listener must not leave the parser
-      // half-way through a chunk: rethrow it on its own, as an uncaught error.
-      process.nextTick(rethrow, error);
-    }
-  }
-
-  /** Counts the message against `maxMessagesPerSecond`; past it, fails the connection with 1008. */
-  #withinRate(): boolean {
-    if (messageRates.allow(this, this.#settings!.maxMessagesPerSecond, heartbeatClock())) return true;
-    this.#failLocally(CloseCode.PolicyViolation, 'Message rate limit exceeded');
-    return false;
-  }
-
-  /** A peer that floods pings and never reads its pongs would make us buffer pongs without end. */
-  #countPong(): void {
-    const socket = this.#socket;
-    if (!socket || socket.writableLength === 0) return;
-    if (++this.#unsentPongs > this.#settings!.maxUnsentPongs) {
-      this.#failLocally(CloseCode.PolicyViolation, 'Too many pongs owed to a peer that does not read');
-    }
-  }
-
-  /** Turns the endpoint's state into socket calls after it was driven (a read, a close). */
-  #afterEndpoint(core: WebSocketProtocol<SocketAdapter>, flushNow: boolean): void {
-    if (core.state !== 'open' || core.failed) {
+  /** @internal Turns the endpoint's state into socket calls after it was driven (a read, a close). */
+  [afterEndpoint](flushNow: boolean): void {
+    const core = this.#core;
+    if (core && (core.state !== 'open' || core.failed)) {
       if (this.#state === OPEN) this.#state = CLOSING;
       if (core.closeTransport) {
         // §7.1.1 / §7.1.7: the server closes TCP first, and a failed connection is over.
-        this.#flush();
-        this.#socket?.end();
+        this[flushOutgoing]();
+        this[socketOf]?.end();
       }
-      this.#armCloseTimer(this.#settings?.closeTimeout ?? 30_000);
+      this.#armCloseTimer(this[settingsOf]?.closeTimeout ?? 30_000);
     }
-    if (flushNow) this.#flush();
+    if (flushNow) this[flushOutgoing]();
     else this.#scheduleFlush();
   }
 
   // ---- Closing ----
 
-  #close(code?: number, reason?: string): void {
-    if (this.#state === CLOSED || !this.#settings) return;
-    const core = this.#endpoint();
+  /** @internal */
+  [startClose](code?: number, reason?: string): void {
+    if (this.#state === CLOSED || !this[settingsOf]) return;
+    const core = this[endpointOf]();
     if (!core.close(code, reason)) return;
-    this.#afterEndpoint(core, false);
+    this[afterEndpoint](false);
   }
 
-  #terminate(): void {
+  /** @internal */
+  [terminateSocket](): void {
     if (this.#state === CLOSED) return;
     this.#state = CLOSING;
-    this.#socket?.destroy();
+    this[socketOf]?.destroy();
   }
 
   /**
    * Fails the connection for a local limit (§7.1.7): a close frame if one can
    * still go, nothing more read, and the socket destroyed soon rather than after
    * a closing handshake the peer, which is not reading, would never complete.
+   * @internal
    */
-  #failLocally(code: number, reason: string): void {
-    const core = this.#endpoint();
+  [failLocally](code: number, reason: string): void {
+    const core = this[endpointOf]();
     if (core.failed) return;
     core.fail(code, reason);
-    this.#socket?.pause();
-    this.#afterEndpoint(core, true);
-    this.#armCloseTimer(Math.min(FAIL_GRACE, this.#settings?.closeTimeout ?? FAIL_GRACE), true);
+    this[socketOf]?.pause();
+    this[afterEndpoint](true);
+    this.#armCloseTimer(Math.min(FAIL_GRACE, this[settingsOf]?.closeTimeout ?? FAIL_GRACE), true);
   }
 
   #armCloseTimer(delay: number, replace = false): void {
-    if (!this.#socket || (this.#closeTimer && !replace)) return;
+    if (!this[socketOf] || (this.#closeTimer && !replace)) return;
     clearTimeout(this.#closeTimer);
-    this.#closeTimer = setTimeout(destroySocket, delay, this.#socket);
+    this.#closeTimer = setTimeout(destroySocket, delay, this[socketOf]);
     this.#closeTimer.unref();
   }
 
@@ -377,23 +298,24 @@ export class SocketAdapter extends EventEmitter implements HeartbeatPeer {
    * close frame, the code is 1006). An http.Server's sockets allow half-open
    * connections, so end ours too, after what is queued; otherwise the socket
    * would linger in CLOSE_WAIT until the heartbeat, or forever without one.
+   * @internal
    */
-  #onSocketEnd(): void {
+  [socketEnded](): void {
     if (this.#state === OPEN) this.#state = CLOSING;
-    this.#flush();
-    this.#socket?.end();
+    this[flushOutgoing]();
+    this[socketOf]?.end();
     // A peer that stopped reading never takes our unwritten bytes: bound the wait.
-    this.#armCloseTimer(this.#settings?.closeTimeout ?? 30_000);
+    this.#armCloseTimer(this[settingsOf]?.closeTimeout ?? 30_000);
   }
 
-  #onSocketClose(): void {
+  /** @internal */
+  [socketClosed](): void {
     this.#state = CLOSED;
     clearTimeout(this.#closeTimer);
-    const settings = this.#settings;
+    const settings = this[settingsOf];
     settings?.heartbeat?.delete(this);
     settings?.tracker?.delete(this);
-    turns.forget(this);
-    messageRates.forget(this);
+    forgetReader(this);
     const core = this.#core;
     core?.takeOutgoing()?.settle(new Error('WebSocket closed before the data was written'));
     const { code, reason, wasClean } = core?.outcome() ?? ABNORMAL;
@@ -401,9 +323,10 @@ export class SocketAdapter extends EventEmitter implements HeartbeatPeer {
     this.emit('close', code, reason, wasClean);
   }
 
-  #onSocketError(error: Error): void {
+  /** @internal */
+  [socketFailed](error: Error): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
-    this.#socket?.destroy();
+    this[socketOf]?.destroy();
   }
 
   // ---- The heartbeat's view ----
@@ -420,55 +343,21 @@ export class SocketAdapter extends EventEmitter implements HeartbeatPeer {
 
   /** @internal */
   [messageTimedOut](): void {
-    this.#failLocally(CloseCode.PolicyViolation, 'Message took too long to arrive');
+    this[failLocally](CloseCode.PolicyViolation, 'Message took too long to arrive');
   }
 
   /** @internal */
   [giveUp](): void {
-    this.#terminate();
+    this[terminateSocket]();
   }
 
   /** @internal */
   [sendPing](): void {
-    if (this.#state === OPEN) this.#enqueue(PING_SIZE, undefined, sendEmptyPing);
-  }
-
-  static {
-    // Listeners shared by every connection: `this` is the socket, which points back to
-    // its connection, so no closure is made per connection (as `ws` does).
-    onSocketData = function (this: AttachedSocket, chunk: Buffer) {
-      this[kSocket].#receive(chunk);
-    };
-    onSocketEnd = function (this: AttachedSocket) {
-      this[kSocket].#onSocketEnd();
-    };
-    onSocketClose = function (this: AttachedSocket) {
-      this[kSocket].#onSocketClose();
-    };
-    onSocketError = function (this: AttachedSocket, error: Error) {
-      this[kSocket].#onSocketError(error);
-    };
-    onSocketDrain = function (this: AttachedSocket) {
-      this[kSocket].#onDrain();
-    };
-    resumeDeferred = (connection, rest) => connection.#resumeDeferred(rest);
-    onEndpointEvent = function (this: SocketAdapter, event: EndpointEvent) {
-      this.#onEndpointEvent(event);
-    };
-    attachSocket = (connection, socket, head, settings) => connection.#attach(socket, head, settings);
-    enqueue = (connection, size, callback, produce) => connection.#enqueue(size, callback, produce);
-    pauseReading = (connection) => connection.#pause();
-    resumeReading = (connection) => connection.#resume();
-    startClose = (connection, code, reason) => connection.#close(code, reason);
-    terminateSocket = (connection) => connection.#terminate();
-    flushConnection = (connection) => connection.#flush();
-    drainConnection = (connection) => connection.#onDrain();
+    if (this.#state === OPEN) this[enqueue](PING_SIZE, undefined, sendEmptyPing);
   }
 }
 
 
-const turns = new ReadTurns<SocketAdapter>((connection, rest) => resumeDeferred(connection, rest));
-const messageRates = new MessageRate<SocketAdapter>();
 
 const EMPTY = Buffer.alloc(0);
 /** The heartbeat's empty ping: a 2-byte header, plus a masking key from a client. */
@@ -478,9 +367,33 @@ function sendEmptyPing(core: WebSocketProtocol<SocketAdapter>): void {
 }
 const ABNORMAL = { code: CloseCode.Abnormal, reason: '', wasClean: false } as const;
 
+// Listeners shared by every connection: `this` is the socket, which points back to its
+// connection, so no closure is made per connection (as `ws` does).
+function onSocketData(this: AttachedSocket, chunk: Buffer): void {
+  this[kSocket][receive](chunk);
+}
+function onSocketEnd(this: AttachedSocket): void {
+  this[kSocket][socketEnded]();
+}
+function onSocketClose(this: AttachedSocket): void {
+  this[kSocket][socketClosed]();
+}
+function onSocketError(this: AttachedSocket, error: Error): void {
+  this[kSocket][socketFailed](error);
+}
+function onSocketDrain(this: AttachedSocket): void {
+  this[kSocket][socketDrained]();
+}
+function onEndpointEvent(this: SocketAdapter, event: EndpointEvent): void {
+  deliverEvent(this, event);
+}
+function flushConnection(connection: SocketAdapter): void {
+  connection[flushOutgoing]();
+}
+function drainConnection(connection: SocketAdapter): void {
+  connection[socketDrained]();
+}
 function destroySocket(socket: Socket): void {
   socket.destroy();
 }
-function rethrow(error: unknown): never {
-  throw error;
-}
+

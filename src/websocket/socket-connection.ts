@@ -1,14 +1,8 @@
 import { Opcode, type SendOpcode, type WriteCallback, frameHeaderSize } from '../protocol/websocket/index.js';
 import { type SendData, toBytes } from './send-data.js';
 import { CONNECTING, type SendResult } from './ready-state.js';
-import {
-  SocketAdapter,
-  enqueue,
-  pauseReading,
-  resumeReading,
-  startClose,
-  terminateSocket,
-} from './socket-adapter.js';
+import { enqueue, pauseReading, resumeReading, startClose, terminateSocket } from './adapter-operations.js';
+import { SocketAdapter } from './socket-adapter.js';
 
 /**
  * The Node-style face of a connection, as `ws` has it: `send`, `ping`, `pong`,
@@ -49,16 +43,16 @@ export class SocketConnection extends SocketAdapter {
    * since a client's frames must each be masked with a fresh key.
    */
   sendFrame(frame: Uint8Array, callback?: WriteCallback): SendResult {
-    return enqueue(this, frame.length, callback, (core) => core.sendFrame(frame, callback));
+    return this[enqueue](frame.length, callback, (core) => core.sendFrame(frame, callback));
   }
 
   /** Pauses reading from the peer (TCP pushes back on it) until `resume()`. */
   pause(): void {
-    pauseReading(this);
+    this[pauseReading]();
   }
 
   resume(): void {
-    resumeReading(this);
+    this[resumeReading]();
   }
 
   /**
@@ -66,12 +60,12 @@ export class SocketConnection extends SocketAdapter {
    * carries no code (the peer sees 1005). Throws for codes that may not be sent.
    */
   close(code?: number, reason?: string): void {
-    startClose(this, code, reason);
+    this[startClose](code, reason);
   }
 
   /** Destroys the socket at once, with no closing handshake. */
   terminate(): void {
-    terminateSocket(this);
+    this[terminateSocket]();
   }
 
   #sendControl(opcode: SendOpcode, data: SendData, callback?: WriteCallback): SendResult {
@@ -84,7 +78,7 @@ export class SocketConnection extends SocketAdapter {
   #send(payload: Uint8Array, opcode: SendOpcode, callback?: WriteCallback): SendResult {
     // The frame's size, for the buffer limit: a header, a masking key from a client, the payload.
     const size = frameHeaderSize(payload.length, this.masksFrames) + payload.length;
-    return enqueue(this, size, callback, (core) => core.send(payload, opcode, callback));
+    return this[enqueue](size, callback, (core) => core.send(payload, opcode, callback));
   }
 
   #assertStarted(): void {

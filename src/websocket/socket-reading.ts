@@ -1,0 +1,139 @@
+// The reading side of the socket adapter: a socket's bytes into the endpoint, within
+// the per-peer limits on reading (frames per turn, messages per second, pongs owed),
+// and the endpoint's events out to the application.
+import type { Socket } from 'node:net';
+import { CloseCode, type EndpointEvent, type WebSocketProtocol } from '../protocol/websocket/index.js';
+import {
+  READING,
+  afterEndpoint,
+  endpointOf,
+  failLocally,
+  flagsOf,
+  receive,
+  settingsOf,
+  socketOf,
+  unsentPongs,
+} from './adapter-operations.js';
+import type { ConnectionSettings } from './connection-settings.js';
+import { heartbeatClock, lastSeen } from './heartbeat.js';
+import { MessageRate } from './message-rate.js';
+import { OPEN } from './ready-state.js';
+import { ReadTurns } from './read-turns.js';
+
+/** What reading needs of a connection: its public face and the state it shares with the adapter. */
+export interface ReadingPeer {
+  readonly readyState: number;
+  readonly readingPaused: boolean;
+  [lastSeen]: number;
+  [flagsOf]: number;
+  [unsentPongs]: number;
+  readonly [settingsOf]: ConnectionSettings | undefined;
+  readonly [socketOf]: Socket | undefined;
+  [endpointOf](): Pick<WebSocketProtocol, 'receive' | 'framesRead'>;
+  [afterEndpoint](flushNow: boolean): void;
+  [failLocally](code: number, reason: string): void;
+  [receive](chunk: Buffer): void;
+  emit(event: string, ...args: unknown[]): boolean;
+  listenerCount(event: string): number;
+}
+
+const turns = new ReadTurns<ReadingPeer>(resumeDeferred);
+const messageRates = new MessageRate<ReadingPeer>();
+
+/**
+ * Reads a chunk from the socket, or as many of its frames as this turn of the
+ * event loop allows the peer (`framesPerTurn`); the rest waits for the next turn.
+ */
+export function readChunk(peer: ReadingPeer, chunk: Buffer): void {
+  peer[lastSeen] = heartbeatClock();
+  const used = turns.framesUsed(peer);
+  const budget = peer[settingsOf]!.framesPerTurn - used;
+  if (budget <= 0) return defer(peer, chunk);
+  peer[flagsOf] |= READING;
+  const core = peer[endpointOf]();
+  let read = chunk.length;
+  try {
+    read = core.receive(chunk, budget);
+  } finally {
+    peer[flagsOf] &= ~READING;
+    peer[afterEndpoint](true);
+  }
+  turns.record(peer, used + core.framesRead);
+  if (read < chunk.length) defer(peer, chunk.subarray(read));
+}
+
+/** Leaves the rest of a read for a later turn: reading pauses (TCP pushes back) until every other peer had its turn. */
+function defer(peer: ReadingPeer, rest: Buffer): void {
+  const socket = peer[socketOf];
+  if (!socket || socket.destroyed) return;
+  socket.pause();
+  turns.defer(peer, rest);
+}
+
+function resumeDeferred(peer: ReadingPeer, rest: Buffer): void {
+  if (peer.readyState === 3) return; // CLOSED
+  // The application paused reading meanwhile: the rest waits for its resume().
+  if (peer.readingPaused) return turns.hold(peer, rest);
+  peer[receive](rest);
+  if (!turns.isDeferred(peer)) peer[socketOf]?.resume();
+}
+
+/** The application resumed reading: a read deferred meanwhile goes first, then the socket. */
+export function resumeAfterPause(peer: ReadingPeer): void {
+  if (!turns.release(peer)) peer[socketOf]?.resume();
+}
+
+/** The connection is gone: nothing of it is kept for later turns. */
+export function forgetReader(peer: ReadingPeer): void {
+  turns.forget(peer);
+  messageRates.forget(peer);
+}
+
+/** The endpoint's events, as the Node-style events of the connection. */
+export function deliverEvent(peer: ReadingPeer, event: EndpointEvent): void {
+  try {
+    switch (event.type) {
+      case 'message':
+        if (peer.readyState !== OPEN || !withinRate(peer)) return;
+        peer.emit('message', event.data, event.binary);
+        return;
+      case 'ping':
+        countPong(peer);
+        peer.emit('ping', event.data);
+        return;
+      case 'pong':
+        peer.emit('pong', event.data);
+        return;
+      case 'close':
+        return;
+      case 'error':
+        if (peer.listenerCount('error') > 0) peer.emit('error', event.error);
+        return;
+    }
+  } catch (error) {
+    // An exception from an application listener must not leave the parser
+    // half-way through a chunk: rethrow it on its own, as an uncaught error.
+    process.nextTick(rethrow, error);
+  }
+}
+
+/** Counts a message against `maxMessagesPerSecond`; past it, fails the connection with 1008. */
+function withinRate(peer: ReadingPeer): boolean {
+  const limit = peer[settingsOf]!.maxMessagesPerSecond;
+  if (limit === Infinity || messageRates.allow(peer, limit, heartbeatClock())) return true;
+  peer[failLocally](CloseCode.PolicyViolation, 'Message rate limit exceeded');
+  return false;
+}
+
+/** A peer that floods pings and never reads its pongs would make us buffer pongs without end. */
+function countPong(peer: ReadingPeer): void {
+  const socket = peer[socketOf];
+  if (!socket || socket.writableLength === 0) return;
+  if (++peer[unsentPongs] > peer[settingsOf]!.maxUnsentPongs) {
+    peer[failLocally](CloseCode.PolicyViolation, 'Too many pongs owed to a peer that does not read');
+  }
+}
+
+function rethrow(error: unknown): never {
+  throw error;
+}
