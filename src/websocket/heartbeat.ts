@@ -3,6 +3,7 @@
 export const lastSeen = Symbol('switchboard.heartbeat.lastSeen');
 export const pingSentAt = Symbol('switchboard.heartbeat.pingSentAt');
 export const writeBacklog = Symbol('switchboard.heartbeat.writeBacklog');
+export const bytesTaken = Symbol('switchboard.heartbeat.bytesTaken');
 export const sendPing = Symbol('switchboard.heartbeat.sendPing');
 export const messageInProgress = Symbol('switchboard.heartbeat.messageInProgress');
 export const messageTimedOut = Symbol('switchboard.heartbeat.messageTimedOut');
@@ -16,6 +17,8 @@ export interface HeartbeatPeer {
   [pingSentAt]: number;
   /** Bytes written for the peer that its socket has not handed to the kernel yet. */
   readonly [writeBacklog]: number;
+  /** Bytes the kernel has taken for the peer so far: grows while the peer reads. */
+  readonly [bytesTaken]: number;
   [sendPing](): void;
   /** The incoming message being read (a number that changes with each message), or 0 between messages. */
   readonly [messageInProgress]: number;
@@ -64,10 +67,10 @@ export const DEFAULT_HEARTBEAT_TIMEOUT = 10_000;
 export const DEFAULT_WRITE_STALL_TIMEOUT = 30_000;
 export const DEFAULT_MESSAGE_TIMEOUT = 60_000;
 
-/** Where a peer's write backlog stood when it last shrank. */
+/** When the kernel last took bytes for a peer with bytes waiting, and how many it had taken by then. */
 interface Stall {
   since: number;
-  backlog: number;
+  written: number;
 }
 
 /** When the message a peer is sending was first seen in progress. */
@@ -85,8 +88,9 @@ interface SlowMessage {
  * `interval + timeout` since it last read is terminated, as `ws`'s heartbeat does.
  *
  * It also watches the other direction: a peer whose socket has had bytes
- * waiting, without taking any of them, for `writeStallTimeout` has stopped
- * reading (a client that sends and never reads its replies), and is terminated.
+ * waiting, and whose kernel has taken none of them, for `writeStallTimeout`
+ * has stopped reading (a client that sends and never reads its replies), and
+ * is terminated; a slow reader makes progress and is kept.
  * And it bounds how long one incoming message may take once begun
  * (`messageTimeout`): a frame whose body trickles in is not a sign of life forever.
  *
@@ -175,17 +179,15 @@ export class Heartbeat {
   }
 
   private watchWrites(peer: HeartbeatPeer, now: number): void {
-    const backlog = peer[writeBacklog];
     const stall = this.stalls.get(peer);
-    if (backlog === 0) {
+    if (peer[writeBacklog] === 0) {
       if (stall) this.stalls.delete(peer);
-    } else if (!stall || backlog < stall.backlog) {
-      // New bytes waiting, or the socket took some since last time: the clock starts again.
-      this.stalls.set(peer, { since: now, backlog });
-    } else if (now - stall.since >= this.writeStallTimeout) {
-      peer[giveUp]();
-    } else {
-      stall.backlog = backlog;
+      return;
     }
+    // Progress is bytes the kernel took, not a shrinking backlog: a peer that reads,
+    // if slower than the application writes, keeps a backlog of about the same size.
+    const written = peer[bytesTaken];
+    if (!stall || written > stall.written) this.stalls.set(peer, { since: now, written });
+    else if (now - stall.since >= this.writeStallTimeout) peer[giveUp]();
   }
 }

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { CloseCode, type EndpointEvent, Opcode, WebSocketProtocol, type WriteCallback } from '../protocol/websocket/index.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import {
-  type HeartbeatPeer,
+  bytesTaken,
   giveUp,
   heartbeatClock,
   lastSeen,
@@ -334,6 +334,12 @@ export class SocketAdapter extends EventEmitter {
   /** @internal */
   get [writeBacklog](): number {
     return this.bufferedAmount;
+  }
+
+  /** @internal `bytesWritten` counts what waits in the socket too: take that away. */
+  get [bytesTaken](): number {
+    const socket = this[socketOf];
+    return socket ? (socket.bytesWritten ?? 0) - socket.writableLength : 0;
   }
 
   /** @internal */

@@ -14,6 +14,7 @@ import {
   type WebSocketServerOptions,
 } from '../../src/websocket/index.js';
 import {
+  bytesTaken,
   giveUp,
   type HeartbeatPeer,
   lastSeen,
@@ -307,6 +308,7 @@ describe('Heartbeat.check with explicit time', () => {
     [lastSeen]: number;
     [pingSentAt] = 0;
     [writeBacklog] = 0;
+    [bytesTaken] = 0;
     [messageInProgress] = 0;
     pings = 0;
     terminated = false;
@@ -369,20 +371,19 @@ describe('Heartbeat.check with explicit time', () => {
     expect(peer.pings).toBe(2);
   });
 
-  it('terminates a peer whose socket takes none of the waiting bytes for writeStallTimeout, whatever it sends', () => {
+  it('terminates a peer whose kernel takes none of the waiting bytes for writeStallTimeout, whatever it sends', () => {
     const stuck = fakePeer(0);
     const slow = fakePeer(0);
     const beat = driven(stuck, slow);
-    stuck[writeBacklog] = 5000;
-    slow[writeBacklog] = 5000;
     for (let now = 0; now <= 6000; now += 250) {
-      // Both keep sending (a sign of life for the ping side) …
+      // Both keep sending (a sign of life for the ping side), and both have a backlog
+      // of the same size at every visit, as behind an echo handler that pauses on 'queued'.
       stuck[lastSeen] = now;
       slow[lastSeen] = now;
-      // … but only one of them reads: its backlog shrinks, slowly.
-      slow[writeBacklog] -= 10;
-      // The other's backlog even grows, as the application keeps answering it.
-      stuck[writeBacklog] += 10;
+      stuck[writeBacklog] = 50_000;
+      slow[writeBacklog] = 50_000;
+      // Only one of them reads: the kernel takes its bytes, slowly.
+      slow[bytesTaken] += 10;
       beat.check(now);
       if (now < 3000) expect(stuck.terminated).toBe(false);
     }
@@ -415,7 +416,7 @@ describe('Heartbeat.check with explicit time', () => {
     expect(quiet.timedOut).toBe(0);
   });
 
-  it('starts the stall clock again when the backlog empties or shrinks', () => {
+  it('starts the stall clock again when the backlog empties or the kernel takes bytes', () => {
     const peer = fakePeer(0);
     const beat = driven(peer);
     peer[writeBacklog] = 100;
@@ -428,7 +429,7 @@ describe('Heartbeat.check with explicit time', () => {
     peer[lastSeen] = 3100;
     beat.check(3100);
     expect(peer.terminated).toBe(false);
-    peer[writeBacklog] = 99;
+    peer[bytesTaken] = 1;
     peer[lastSeen] = 5000;
     beat.check(5000);
     expect(peer.terminated).toBe(false);

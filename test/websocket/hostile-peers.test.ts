@@ -199,20 +199,13 @@ describe('a peer that sends and never reads its echoes', () => {
     expect(sampled.maxBuffered).toBeLessThan(MiB);
   });
 
-  // BUG (issue 9, section 3): the write-stall watch (Heartbeat.watchWrites) restarts its
-  // clock only when the backlog it samples is smaller than at its last tick. Behind the
-  // echo handler (pause on 'queued', resume on 'drain'), a peer that reads steadily has
-  // its backlog refilled to the same level (the socket's high-water mark plus a read's
-  // echoes) between every two ticks: data flows, the sampled backlog never shrinks, and
-  // the peer is terminated after writeStallTimeout as if it had stopped reading. Seen
-  // here every time: terminated ~640 ms in, after reading ~1 MB. Any consumer slower
-  // than a producer that honours backpressure is cut off this way (after 30 s by
-  // default), contrary to the option's documented meaning ("taken none of the bytes").
-  // Progress should be measured by bytes the socket handed to the kernel (e.g.
-  // `socket.bytesWritten - socket.writableLength` growing between ticks), not by the
-  // backlog shrinking. `it.fails` until fixed; then remove `.fails`.
-  it.fails('a peer that reads steadily, if slower than it sends, is not terminated', async () => {
-    const wss = await echoServer({ writeStallTimeout: WRITE_STALL });
+  it('a peer that reads steadily, if slower than it sends, is not terminated', async () => {
+    // The kernel takes a slow reader's bytes in bursts (the receive window opens about
+    // once a second on loopback here), so the watch needs a limit longer than that gap.
+    // A watch that looked at the backlog instead would still cut this reader off: behind
+    // the echo handler, the backlog is refilled to the same size between its ticks.
+    const READER_STALL = 3000;
+    const wss = await echoServer({ writeStallTimeout: READER_STALL });
     const { peer, connection } = await session(wss);
     // Paused mode: read(n) takes 16 KiB every 10 ms (1.6 MB/s), and the socket reads
     // from the kernel only as its own small buffer empties.
@@ -222,7 +215,7 @@ describe('a peer that sends and never reads its echoes', () => {
     const reader = setInterval(() => (read += peer.socket.read(16 * 1024)?.length ?? 0), 10);
     cleanups.push(() => clearInterval(reader));
     const sending = flood(peer.socket, MESSAGES);
-    await sleep(4 * WRITE_STALL);
+    await sleep(2 * READER_STALL);
     clearInterval(reader);
     sending.stop();
     expect(read).toBeGreaterThan(100 * 1024);
