@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SoakLoad } from './soak-clients.js';
-import { ThrowawayRedis, freePort } from './soak-redis.js';
+// The tests' throwaway redis-server: its own port, no persistence, killed as a crash would kill it.
+import { RedisServerProcess, freePort } from '../test/support/redis-server.js';
 import { type SoakEvent, type SoakResult, growth, renderSvg, toCsv } from './soak-report.js';
 import type { SoakSample, SoakServerMessage } from './soak-server.js';
 
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
       `(${options.outageSeconds} s down), lifetime ~${options.lifetimeSeconds} s, ${options.publishRate} publishes/s, ` +
       `${options.addresses} source addresses; ${cpus().length} cores, load ${loadavg()[0].toFixed(1)}`,
   );
-  const redis = new ThrowawayRedis(await freePort());
+  const redis = new RedisServerProcess(await freePort());
   // Whatever ends this process (an exception included) ends its redis-server too.
   process.on('exit', () => redis.killNow());
   await redis.start();

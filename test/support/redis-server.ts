@@ -65,6 +65,12 @@ export class RedisServerProcess {
     if (this.child === null || !this.child.kill(signal)) throw new Error(`cannot send ${signal}: redis-server is not running`);
   }
 
+  /** For a process on its way out: SIGKILL without waiting, so nothing is left behind. */
+  killNow(): void {
+    this.child?.kill('SIGKILL');
+    this.child = null;
+  }
+
   /** SIGKILL: no shutdown, no save, connections cut as a crash would cut them. */
   async kill(): Promise<void> {
     const child = this.child;
