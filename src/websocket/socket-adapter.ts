@@ -54,9 +54,11 @@ type AttachedSocket = Socket & { [kSocket]: SocketAdapter };
  * (`WebSocketProtocol`): it feeds the socket's bytes to the endpoint, writes
  * what the endpoint produces, turns the endpoint's signals into socket calls
  * (end, destroy, a timer bounding the closing handshake), and keeps the send
- * buffer bounded. It is also the Node-style face: an EventEmitter with
- * 'message' (data, isBinary), 'ping', 'pong', 'drain', 'close' (code, reason,
- * wasClean) and 'error'.
+ * buffer bounded. Its reading side is in socket-reading.ts. It emits the
+ * Node-style events, 'message' (data, isBinary), 'ping', 'pong', 'drain',
+ * 'close' (code, reason, wasClean) and 'error'; the methods an application
+ * calls are the faces' (`SocketConnection`, `WebSocketConnection`), which
+ * reach it through the symbol-keyed operations of adapter-operations.ts.
  *
  * The endpoint lives only while it holds something (a message half read, a
  * close begun, frames not yet written): the many connections of a server that
