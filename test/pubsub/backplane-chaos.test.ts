@@ -12,6 +12,7 @@ import { uniquePrefix } from '../support/redis.js';
 import { RedisServerProcess, freePort, redisServerOnPath } from '../support/redis-server.js';
 import {
   longPollSubscriber,
+  reconnectingWebSocketSubscriber,
   sseSubscriber,
   startBackplaneNode,
   violation,
@@ -127,6 +128,92 @@ describe.skipIf(!redisServerOnPath)('backplane outage under live subscribers of 
       }
       // Still one shared hub subscription per node.
       for (const node of nodes) expect(node.pubsub.sharedSubscriptionCount).toBe(1);
+    });
+  }
+
+  for (const persistent of [false, true]) {
+    it(`Redis killed and restarted ${persistent ? 'with its data (AOF)' : 'without persistence'} while the second server is down too: its clients come back by themselves and resume`, async () => {
+      const redis = await ownRedis(persistent);
+      const prefix = uniquePrefix('chaos-restart');
+      const channel = 'chaos';
+      // A stays up throughout; B is stopped during the outage and started anew after it.
+      const a = await startBackplaneNode(redis.url, prefix, RECOVERY);
+      cleanups.push(() => a.stop());
+      let b: BackplaneNode | null = await startBackplaneNode(redis.url, prefix, RECOVERY);
+      cleanups.push(() => b?.stop());
+      const port = b.port;
+
+      const onA = [await webSocketSubscriber(a, channel, 'ws@a'), sseSubscriber(a, channel, 'sse@a'), longPollSubscriber(a, channel, 'poll@a')];
+      const rws = await reconnectingWebSocketSubscriber(b.base, channel, 'rws@b');
+      const onB: RecordingSubscriber[] = [rws, sseSubscriber(b, channel, 'sse@b'), longPollSubscriber(b, channel, 'poll@b')];
+      const subscribers = [...onA, ...onB];
+      cleanups.push(...subscribers.map((s) => () => s.close()));
+      const first = b;
+      await waitFor(() => a.hub.subscriberCount(channel) >= 2 && first.hub.subscriberCount(channel) >= 2, 'SSE and long polls subscribed');
+
+      // The publisher reads `live` on each publish: through A and B, through A alone while B is down.
+      const live: BackplaneNode[] = [a, b];
+      const publisher = startPublisher(live, channel);
+      cleanups.push(() => publisher.stop());
+      await waitFor(() => subscribers.every((s) => messageCount(s) >= 10), 'messages before the outage', 10_000);
+      await redis.kill();
+      await waitFor(() => publisher.failed >= 5, 'publishes failing during the outage');
+
+      // B goes down while Redis is: its WebSockets are closed (1001), its streams and polls cut.
+      live.splice(live.indexOf(b), 1);
+      const stopping = b;
+      b = null;
+      await stopping.stop();
+      const rwsLastBeforeCut = lastMessageId(rws);
+      const countsAtCut = onB.map(messageCount);
+      await sleep(150);
+      await redis.start();
+      const restartedAt = publisher.acknowledged.length;
+      // Redis is back but B is not: A's publishes are what B's clients will have to catch up on.
+      await waitFor(() => publisher.acknowledged.length >= restartedAt + 20, 'publishing through A while B is down', 10_000);
+      expect(onB.map(messageCount)).toEqual(countsAtCut);
+
+      // A new process on B's port: a new RedisHub, new Redis connections, no state of the old one.
+      b = await startBackplaneNode(redis.url, prefix, RECOVERY, port);
+      live.push(b);
+      const backAt = publisher.acknowledged.length;
+      await waitFor(() => publisher.acknowledged.length >= backAt + 40, 'publishing through both servers again', 10_000);
+      await publisher.stop();
+      const acknowledged = publisher.acknowledged;
+      const last = acknowledged.at(-1)!;
+      await waitFor(() => subscribers.every((s) => lastMessageId(s) === last), 'every subscriber caught up', 10_000);
+
+      // Every acknowledged message once and in order, or named by a gap whose `since` is the last id delivered.
+      for (const subscriber of subscribers) {
+        expect({ subscriber: subscriber.name, violation: violation(subscriber.received, acknowledged) }).toEqual({ subscriber: subscriber.name, violation: null });
+      }
+      // What was acknowledged after Redis came back is held by it: no gap may excuse its absence.
+      const afterRestart = acknowledged.slice(restartedAt);
+      for (const subscriber of subscribers) {
+        const ids = new Set(subscriber.received.flatMap((r) => (r.kind === 'message' ? [r.id] : [])));
+        expect({ subscriber: subscriber.name, missing: afterRestart.filter((id) => !ids.has(id)) }).toEqual({ subscriber: subscriber.name, missing: [] });
+      }
+      for (const subscriber of subscribers) {
+        const gaps = subscriber.received.filter((r) => r.kind === 'gap');
+        if (persistent) expect({ subscriber: subscriber.name, gaps }).toEqual({ subscriber: subscriber.name, gaps: [] });
+        else {
+          // Each had messages of the lost epoch, so each must have been told.
+          expect({ subscriber: subscriber.name, gapped: gaps.length > 0 }).toEqual({ subscriber: subscriber.name, gapped: true });
+          for (const gap of gaps) expect(gap).toMatchObject({ reason: 'epoch-changed' });
+        }
+      }
+      expect(new Set(acknowledged.map(epochOf)).size).toBe(persistent ? 1 : 2);
+
+      // A's raw WebSocket never noticed: one `subscribed`, no error.
+      const raw = (onA[0] as RecordingSubscriber & { client: JsonClient }).client;
+      expect(raw.ofType('subscribed')).toHaveLength(1);
+      expect(raw.ofType('error')).toEqual([]);
+      // B's ReconnectingWebSocket came back once and resumed from the last message it had.
+      expect(rws.record.reconnects).toBeGreaterThanOrEqual(1);
+      expect(rws.record.subscribed).toHaveLength(2);
+      expect(rws.record.errors).toEqual([]);
+      expect(rws.record.resumes.map((r) => ({ since: r.since, lossy: r.lossy }))).toEqual([{ since: rwsLastBeforeCut, lossy: !persistent }]);
+      for (const node of [a, b]) expect(node.pubsub.sharedSubscriptionCount).toBe(1);
     });
   }
 

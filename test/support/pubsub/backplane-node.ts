@@ -2,13 +2,17 @@
 // own Redis connections and RedisHub, and an http server with every transport (SSE at
 // /sse, long polling at /poll, switchboard.v1 WebSockets on upgrade). Subscribers of each
 // transport record what they get, in order, as `id:data` for messages and `gap` entries.
+// A node can be started again on the port of one stopped, as a restarted process would
+// be, so that clients which reconnect by themselves find it.
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { RedisHub } from '../../../src/hub/index.js';
 import { LongPollClient, createLongPollHandler } from '../../../src/long-polling/index.js';
 import { createPubSubServer, type PubSubRecoveryOptions, type PubSubServer } from '../../../src/pubsub/index.js';
+import { ReconnectingWebSocket, type ResumeEvent } from '../../../src/reconnect/index.js';
 import { EventSource, createSseHandler } from '../../../src/sse/index.js';
 import { connectPair, redisHub } from '../redis.js';
-import { listen, shut } from '../sse/net.js';
+import { shut, waitFor } from '../sse/net.js';
 import { JsonClient } from './json-client.js';
 
 export interface BackplaneNode {
@@ -16,10 +20,12 @@ export interface BackplaneNode {
   readonly pubsub: PubSubServer;
   /** http://127.0.0.1:port */
   readonly base: string;
+  readonly port: number;
   stop(): Promise<void>;
 }
 
-export async function startBackplaneNode(redisUrl: string, keyPrefix: string, recovery: PubSubRecoveryOptions): Promise<BackplaneNode> {
+/** `port` 0 (the default) takes a free one; another reuses a stopped node's, as a restarted process would. */
+export async function startBackplaneNode(redisUrl: string, keyPrefix: string, recovery: PubSubRecoveryOptions, port = 0): Promise<BackplaneNode> {
   const pair = await connectPair(redisUrl, 25);
   const hub = redisHub(pair, { keyPrefix, commandTimeoutMs: 500 });
   const sse = createSseHandler({ hub });
@@ -27,11 +33,19 @@ export async function startBackplaneNode(redisUrl: string, keyPrefix: string, re
   const pubsub = createPubSubServer({ hub, recovery });
   const server = createServer((request, response) => (request.url?.startsWith('/sse') ? sse(request, response) : poll(request, response)));
   server.on('upgrade', (request, socket, head) => pubsub.wss.handleUpgrade(request, socket, head, (c) => pubsub.wss.emit('connection', c, request)));
-  const base = await listen(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
   return {
     hub,
     pubsub,
-    base,
+    base: `http://127.0.0.1:${bound}`,
+    port: bound,
     stop: async () => {
       poll.close();
       await pubsub.close();
@@ -88,6 +102,54 @@ export function longPollSubscriber(node: BackplaneNode, channel: string, name: s
   poller.onmessage = (event) => received.push({ kind: 'message', id: event.lastEventId, data: String(event.data) });
   poller.addEventListener('gap', (event) => received.push(gapOf(String((event as MessageEvent).data))));
   return { name, received, poller, close: () => poller.close() };
+}
+
+/** What a ReconnectingWebSocket's channel handler and events reported besides messages and gaps. */
+export interface ReconnectingRecord {
+  /** `subscribed` replies on the channel: one per connection that went live. */
+  readonly subscribed: string[];
+  /** `error` replies on the channel (e.g. subscription-ended): none expected. */
+  readonly errors: string[];
+  /** 'resume' events: one per resubscription after a reconnection. */
+  readonly resumes: ResumeEvent[];
+  /** 'reconnect' events: attempts scheduled after a drop. */
+  reconnects: number;
+}
+
+/**
+ * A ReconnectingWebSocket subscribed to the channel: it reconnects by itself and
+ * subscribes again with `since` = its last id. Gaps reach it through its channel handler,
+ * as `gap` events, and are recorded like the other transports' gaps. Resolves once the
+ * first subscription is live.
+ */
+export async function reconnectingWebSocketSubscriber(
+  base: string,
+  channel: string,
+  name: string,
+): Promise<RecordingSubscriber & { readonly socket: ReconnectingWebSocket; readonly record: ReconnectingRecord }> {
+  const received: Received[] = [];
+  const record: ReconnectingRecord = { subscribed: [], errors: [], resumes: [], reconnects: 0 };
+  const socket = new ReconnectingWebSocket(base.replace('http', 'ws'), { backoff: SHORT_BACKOFF, websocket: { handshakeTimeout: 2000 } });
+  socket.addEventListener('reconnect', () => record.reconnects++);
+  socket.addEventListener('resume', (event) => record.resumes.push(event as ResumeEvent));
+  socket.subscribe(channel, (event) => {
+    switch (event.type) {
+      case 'message':
+        received.push({ kind: 'message', id: event.id, data: event.data });
+        return;
+      case 'gap':
+        received.push({ kind: 'gap', since: event.since, reason: event.reason, firstAvailableId: event.firstAvailableId });
+        return;
+      case 'subscribed':
+        record.subscribed.push(event.headId);
+        return;
+      case 'error':
+        record.errors.push(`${event.code}: ${event.message}`);
+        return;
+    }
+  });
+  await waitFor(() => record.subscribed.length > 0, `${name} subscribed`);
+  return { name, received, socket, record, close: () => socket.close(1000) };
 }
 
 /**
