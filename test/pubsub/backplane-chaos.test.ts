@@ -1,9 +1,17 @@
-// Chaos: a real redis-server of the test's own, SIGKILLed and restarted under live
-// subscribers of every transport on two servers (each its own RedisHub and Redis
-// connections), with a publisher running throughout. Both servers stay up through the
-// outage. Every acknowledged message must reach every subscriber exactly once and in
-// order, or be named by a gap. The switchboard.v1 clients are raw WebSockets that
-// subscribe once and never again: the server recovers their subscriptions.
+// Chaos: a real redis-server of the test's own, SIGKILLed and restarted (without
+// persistence, and with AOF) under live subscribers of every transport on two servers
+// (each its own RedisHub and Redis connections), with a publisher running throughout.
+// Every acknowledged message must reach every subscriber exactly once and in order, or
+// be named by a gap whose `since` is the subscriber's last id.
+// - Both servers stay up through the outage: the switchboard.v1 clients are raw
+//   WebSockets that subscribe once and never again; the server recovers their
+//   subscriptions.
+// - The second server goes down too during the outage (its clients cut) and a new one,
+//   with a new RedisHub, comes up on its port after Redis is back, while the first stays
+//   up throughout. Its clients come back by themselves: an EventSource (Last-Event-ID), a
+//   LongPollClient (its cursor) and a ReconnectingWebSocket (resubscribes with `since` =
+//   its last id). What was published through the first server while the second was down
+//   reaches them on resumption.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +26,7 @@ import {
   violation,
   webSocketSubscriber,
   type BackplaneNode,
+  type Received,
   type RecordingSubscriber,
 } from '../support/pubsub/backplane-node.js';
 import { JsonClient } from '../support/pubsub/json-client.js';
@@ -208,7 +217,9 @@ describe.skipIf(!redisServerOnPath)('backplane outage under live subscribers of 
       const raw = (onA[0] as RecordingSubscriber & { client: JsonClient }).client;
       expect(raw.ofType('subscribed')).toHaveLength(1);
       expect(raw.ofType('error')).toEqual([]);
-      // B's ReconnectingWebSocket came back once and resumed from the last message it had.
+      // B's ReconnectingWebSocket was closed by the stopping server (1001), came back once
+      // and resumed from the last message it had.
+      expect(rws.record.closeCodes[0]).toBe(1001);
       expect(rws.record.reconnects).toBeGreaterThanOrEqual(1);
       expect(rws.record.subscribed).toHaveLength(2);
       expect(rws.record.errors).toEqual([]);
@@ -235,5 +246,28 @@ describe.skipIf(!redisServerOnPath)('backplane outage under live subscribers of 
     const id = await node.hub.publish('later', { data: 'after the outage' });
     expect(await client.next((m) => m.type === 'message', 'live message')).toMatchObject({ channel: 'later', id, data: 'after the outage' });
     expect(client.ofType('error')).toEqual([]);
+  });
+});
+
+describe('the checker of these tests', () => {
+  const acknowledged = ['e-1', 'e-2', 'e-3', 'e-4', 'e-5'];
+  const messages = (...ids: string[]): Received[] => ids.map((id) => ({ kind: 'message', id, data: '' }));
+  const gap = (since: string, firstAvailableId: string | null): Received => ({ kind: 'gap', since, reason: 'epoch-changed', firstAvailableId });
+
+  it('accepts every message once and in order, and a gap that names what is missing', () => {
+    expect(violation(messages(...acknowledged), acknowledged)).toBeNull();
+    expect(violation([...messages('e-1', 'e-2'), gap('e-2', 'e-4'), ...messages('e-4', 'e-5')], acknowledged)).toBeNull();
+  });
+
+  it('flags a client that resumed from the wrong id', () => {
+    // From an older id: the messages after it come again.
+    expect(violation(messages('e-1', 'e-2', 'e-3', 'e-2', 'e-3', 'e-4', 'e-5'), acknowledged)).toBe('e-2 delivered twice');
+    // From a later id (or none), with no gap: silent loss.
+    expect(violation(messages('e-1', 'e-2', 'e-4', 'e-5'), acknowledged)).toBe('missed e-3 with no gap before e-4');
+    // A gap from an id other than the last one delivered.
+    expect(violation([...messages('e-1', 'e-2'), gap('e-1', 'e-4'), ...messages('e-4', 'e-5')], acknowledged)).toBe('gap since e-1, but the last id delivered was e-2');
+    // A gap that does not reach as far as what is missing.
+    expect(violation([...messages('e-1'), gap('e-1', 'e-2'), ...messages('e-4', 'e-5')], acknowledged)).toBe('missed e-2, e-3; the gap only covered up to e-2');
+    expect(violation(messages('e-1', 'e-2', 'e-3'), acknowledged)).toBe('missing the tail from e-4');
   });
 });

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { RedisHub } from '../../../src/hub/index.js';
 import { LongPollClient, createLongPollHandler } from '../../../src/long-polling/index.js';
 import { createPubSubServer, type PubSubRecoveryOptions, type PubSubServer } from '../../../src/pubsub/index.js';
-import { ReconnectingWebSocket, type ResumeEvent } from '../../../src/reconnect/index.js';
+import { ReconnectingWebSocket, type ReconnectingCloseEvent, type ResumeEvent } from '../../../src/reconnect/index.js';
 import { EventSource, createSseHandler } from '../../../src/sse/index.js';
 import { connectPair, redisHub } from '../redis.js';
 import { shut, waitFor } from '../sse/net.js';
@@ -114,6 +114,8 @@ export interface ReconnectingRecord {
   readonly resumes: ResumeEvent[];
   /** 'reconnect' events: attempts scheduled after a drop. */
   reconnects: number;
+  /** The close code of each connection (or attempt) that ended. */
+  readonly closeCodes: number[];
 }
 
 /**
@@ -128,10 +130,11 @@ export async function reconnectingWebSocketSubscriber(
   name: string,
 ): Promise<RecordingSubscriber & { readonly socket: ReconnectingWebSocket; readonly record: ReconnectingRecord }> {
   const received: Received[] = [];
-  const record: ReconnectingRecord = { subscribed: [], errors: [], resumes: [], reconnects: 0 };
+  const record: ReconnectingRecord = { subscribed: [], errors: [], resumes: [], reconnects: 0, closeCodes: [] };
   const socket = new ReconnectingWebSocket(base.replace('http', 'ws'), { backoff: SHORT_BACKOFF, websocket: { handshakeTimeout: 2000 } });
   socket.addEventListener('reconnect', () => record.reconnects++);
   socket.addEventListener('resume', (event) => record.resumes.push(event as ResumeEvent));
+  socket.addEventListener('close', (event) => record.closeCodes.push((event as ReconnectingCloseEvent).code));
   socket.subscribe(channel, (event) => {
     switch (event.type) {
       case 'message':
