@@ -3,6 +3,7 @@
 // published types (`@internal`), so they are no part of a connection's public API.
 export const attach = Symbol('switchboard.attach');
 export const enqueue = Symbol('switchboard.enqueue');
+export const enqueueFrame = Symbol('switchboard.enqueueFrame');
 export const pauseReading = Symbol('switchboard.pauseReading');
 export const resumeReading = Symbol('switchboard.resumeReading');
 export const startClose = Symbol('switchboard.startClose');

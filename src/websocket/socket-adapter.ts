@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { CloseCode, type EndpointEvent, Opcode, WebSocketProtocol, type WriteCallback } from '../protocol/websocket/index.js';
+import { CloseCode, type EndpointEvent, Opcode, type SendOpcode, WebSocketProtocol, type WriteCallback, frameHeaderSize } from '../protocol/websocket/index.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import {
   bytesTaken,
@@ -24,6 +24,7 @@ import {
   attach,
   endpointOf,
   enqueue,
+  enqueueFrame,
   failLocally,
   flagsOf,
   flushOutgoing,
@@ -111,11 +112,6 @@ export class SocketAdapter extends EventEmitter {
     return (this.#core?.bufferedBytes ?? 0) + (this[socketOf]?.writableLength ?? 0);
   }
 
-  /** @internal Whether this end masks its frames (a client, §5.3). */
-  protected get masksFrames(): boolean {
-    return this[settingsOf]?.mask !== undefined;
-  }
-
   /** True while `pause()` holds reading. */
   get readingPaused(): boolean {
     return (this[flagsOf] & PAUSED) !== 0;
@@ -149,14 +145,20 @@ export class SocketAdapter extends EventEmitter {
 
   // ---- Sending: the send queue and its limit ----
 
-  /**
-   * Queues what `produce` makes the endpoint encode (a frame of `size` bytes),
-   * subject to the buffer limit, and says what became of it.
-   * @internal
-   */
-  [enqueue](size: number, callback: WriteCallback | undefined, produce: (core: WebSocketProtocol<SocketAdapter>) => void): SendResult {
+  /** @internal Queues a message or control frame of the application's, within the buffer limit. */
+  [enqueue](payload: Uint8Array, opcode: SendOpcode, callback?: WriteCallback): SendResult {
+    // The frame's size, for the limit: a header, a client's masking key (§5.3), the payload.
+    const size = frameHeaderSize(payload.length, this[settingsOf]?.mask !== undefined) + payload.length;
     if (!this.#roomFor(size, callback)) return 'dropped';
-    produce(this[endpointOf]());
+    this[endpointOf]().send(payload, opcode, callback);
+    return this.#queued();
+  }
+
+  /** @internal Queues a frame encoded beforehand (`encodeSharedFrame`), within the buffer limit. */
+  [enqueueFrame](frame: Uint8Array, callback?: WriteCallback): SendResult {
+    if (this[settingsOf]?.mask) throw new TypeError('sendFrame is for server-side connections: client frames must be masked');
+    if (!this.#roomFor(frame.length, callback)) return 'dropped';
+    this[endpointOf]().sendFrame(frame, callback);
     return this.#queued();
   }
 
@@ -361,18 +363,14 @@ export class SocketAdapter extends EventEmitter {
 
   /** @internal */
   [sendPing](): void {
-    if (this.#state === OPEN) this[enqueue](PING_SIZE, undefined, sendEmptyPing);
+    if (this.#state === OPEN) this[enqueue](EMPTY, Opcode.Ping);
   }
 }
 
 
 
 const EMPTY = Buffer.alloc(0);
-/** The heartbeat's empty ping: a 2-byte header, plus a masking key from a client. */
-const PING_SIZE = 6;
-function sendEmptyPing(core: WebSocketProtocol<SocketAdapter>): void {
-  core.send(EMPTY, Opcode.Ping);
-}
+
 const ABNORMAL = { code: CloseCode.Abnormal, reason: '', wasClean: false } as const;
 
 // Listeners shared by every connection: `this` is the socket, which points back to its

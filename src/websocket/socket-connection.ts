@@ -1,7 +1,7 @@
-import { Opcode, type SendOpcode, type WriteCallback, frameHeaderSize } from '../protocol/websocket/index.js';
+import { Opcode, type SendOpcode, type WriteCallback } from '../protocol/websocket/index.js';
 import { type SendData, toBytes } from './send-data.js';
 import { CONNECTING, type SendResult } from './ready-state.js';
-import { enqueue, pauseReading, resumeReading, startClose, terminateSocket } from './adapter-operations.js';
+import { enqueue, enqueueFrame, pauseReading, resumeReading, startClose, terminateSocket } from './adapter-operations.js';
 import { SocketAdapter } from './socket-adapter.js';
 
 /**
@@ -23,7 +23,7 @@ export class SocketConnection extends SocketAdapter {
     }
     this.#assertStarted();
     const binary = options?.binary ?? typeof data !== 'string';
-    return this.#send(toBytes(data), binary ? Opcode.Binary : Opcode.Text, callback);
+    return this[enqueue](toBytes(data), binary ? Opcode.Binary : Opcode.Text, callback);
   }
 
   /** Sends a ping (§5.5.2); the peer answers with a pong carrying the same bytes. */
@@ -43,7 +43,7 @@ export class SocketConnection extends SocketAdapter {
    * since a client's frames must each be masked with a fresh key.
    */
   sendFrame(frame: Uint8Array, callback?: WriteCallback): SendResult {
-    return this[enqueue](frame.length, callback, (core) => core.sendFrame(frame, callback));
+    return this[enqueueFrame](frame, callback);
   }
 
   /** Pauses reading from the peer (TCP pushes back on it) until `resume()`. */
@@ -72,13 +72,7 @@ export class SocketConnection extends SocketAdapter {
     this.#assertStarted();
     const payload = toBytes(data);
     if (payload.length > 125) throw new RangeError('A control frame carries at most 125 bytes');
-    return this.#send(payload, opcode, callback);
-  }
-
-  #send(payload: Uint8Array, opcode: SendOpcode, callback?: WriteCallback): SendResult {
-    // The frame's size, for the buffer limit: a header, a masking key from a client, the payload.
-    const size = frameHeaderSize(payload.length, this.masksFrames) + payload.length;
-    return this[enqueue](size, callback, (core) => core.send(payload, opcode, callback));
+    return this[enqueue](payload, opcode, callback);
   }
 
   #assertStarted(): void {
