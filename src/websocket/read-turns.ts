@@ -34,15 +34,15 @@ export class ReadTurns<Reader> {
     return this.deferred.has(reader);
   }
 
-  /** Leaves `rest` of a read for the next turn. */
+  /** Leaves `rest` of a read for the next turn, after whatever of the reader's already waits. */
   defer(reader: Reader, rest: Buffer): void {
-    this.deferred.set(reader, rest);
+    appendTo(this.deferred, reader, rest);
     this.schedule();
   }
 
   /** Keeps `rest` until `release`: its reader paused reading. */
   hold(reader: Reader, rest: Buffer): void {
-    this.held.set(reader, rest);
+    appendTo(this.held, reader, rest);
   }
 
   /** The reader resumed: what it held is read in the next turn. Returns whether anything was held. */
@@ -73,4 +73,10 @@ export class ReadTurns<Reader> {
     this.deferred.clear();
     for (const [reader, rest] of waiting) this.resumeRead(reader, rest);
   }
+}
+
+/** Bytes that wait keep their order: a later read goes behind an earlier one (rare: reading is paused meanwhile). */
+function appendTo<Reader>(waiting: Map<Reader, Buffer>, reader: Reader, rest: Buffer): void {
+  const before = waiting.get(reader);
+  waiting.set(reader, before === undefined ? rest : Buffer.concat([before, rest]));
 }

@@ -147,39 +147,39 @@ export class SocketAdapter extends EventEmitter {
 
   /** @internal Queues a message or control frame of the application's, within the buffer limit. */
   [enqueue](payload: Uint8Array, opcode: SendOpcode, callback?: WriteCallback): SendResult {
+    const settings = this[settingsOf];
+    if (this.#state !== OPEN || settings === undefined) return notOpen(callback);
     // The frame's size, for the limit: a header, a client's masking key (§5.3), the payload.
-    const size = frameHeaderSize(payload.length, this[settingsOf]?.mask !== undefined) + payload.length;
-    if (!this.#roomFor(size, callback)) return 'dropped';
-    this[endpointOf]().send(payload, opcode, callback);
-    return this.#queued();
+    const size = frameHeaderSize(payload.length, settings.mask !== undefined) + payload.length;
+    const buffered = this.bufferedAmount;
+    if (buffered + size > settings.maxBufferedAmount) return this.#overLimit(settings, callback);
+    // The endpoint refuses once a close frame has gone out (§5.5.1).
+    if (!this[endpointOf]().send(payload, opcode, callback)) return notOpen(callback);
+    return this.#queued(buffered + size);
   }
 
   /** @internal Queues a frame encoded beforehand (`encodeSharedFrame`), within the buffer limit. */
   [enqueueFrame](frame: Uint8Array, callback?: WriteCallback): SendResult {
-    if (this[settingsOf]?.mask) throw new TypeError('sendFrame is for server-side connections: client frames must be masked');
-    if (!this.#roomFor(frame.length, callback)) return 'dropped';
-    this[endpointOf]().sendFrame(frame, callback);
-    return this.#queued();
-  }
-
-  /** Whether a frame of `size` bytes may be queued now; if not, says why to the sender and applies the buffer policy. */
-  #roomFor(size: number, callback?: WriteCallback): boolean {
     const settings = this[settingsOf];
-    if (this.#state !== OPEN || !settings || this.#core?.state === 'closing' || this.#core?.failed) {
-      callback?.(new Error('WebSocket is not open'));
-      return false;
-    }
-    if (this.bufferedAmount + size > settings.maxBufferedAmount) {
-      callback?.(new Error('Send buffer limit reached'));
-      if (settings.onBufferLimit === 'close') this[failLocally](CloseCode.PolicyViolation, 'Send buffer limit reached');
-      return false;
-    }
-    return true;
+    if (settings?.mask) throw new TypeError('sendFrame is for server-side connections: client frames must be masked');
+    if (this.#state !== OPEN || settings === undefined) return notOpen(callback);
+    const buffered = this.bufferedAmount;
+    if (buffered + frame.length > settings.maxBufferedAmount) return this.#overLimit(settings, callback);
+    if (!this[endpointOf]().sendFrame(frame, callback)) return notOpen(callback);
+    return this.#queued(buffered + frame.length);
   }
 
-  #queued(): SendResult {
+  /** Past `maxBufferedAmount`: the sender is told, and the connection fails or stays as `onBufferLimit` says. */
+  #overLimit(settings: ConnectionSettings, callback: WriteCallback | undefined): SendResult {
+    callback?.(new Error('Send buffer limit reached'));
+    if (settings.onBufferLimit === 'close') this[failLocally](CloseCode.PolicyViolation, 'Send buffer limit reached');
+    return 'dropped';
+  }
+
+  /** A frame was queued; `buffered` is what now waits, that frame included. */
+  #queued(buffered: number): SendResult {
     this.#scheduleFlush();
-    if (this.bufferedAmount <= this[socketOf]!.writableHighWaterMark) return 'sent';
+    if (buffered <= this[socketOf]!.writableHighWaterMark) return 'sent';
     this[flagsOf] |= NEED_DRAIN;
     return 'queued';
   }
@@ -398,6 +398,10 @@ function flushConnection(connection: SocketAdapter): void {
 }
 function drainConnection(connection: SocketAdapter): void {
   connection[socketDrained]();
+}
+function notOpen(callback: WriteCallback | undefined): SendResult {
+  callback?.(new Error('WebSocket is not open'));
+  return 'dropped';
 }
 function destroySocket(socket: Socket): void {
   socket.destroy();

@@ -48,7 +48,8 @@ export function readChunk(peer: ReadingPeer, chunk: Buffer): void {
   peer[lastSeen] = heartbeatClock();
   const used = turns.framesUsed(peer);
   const budget = peer[settingsOf]!.framesPerTurn - used;
-  if (budget <= 0) return defer(peer, chunk);
+  // Bytes already waiting go first: a read that arrives meanwhile waits behind them.
+  if (budget <= 0 || turns.isDeferred(peer)) return defer(peer, chunk);
   peer[flagsOf] |= READING;
   const core = peer[endpointOf]();
   let read = chunk.length;
@@ -80,7 +81,8 @@ function resumeDeferred(peer: ReadingPeer, rest: Buffer): void {
 
 /** The application resumed reading: a read deferred meanwhile goes first, then the socket. */
 export function resumeAfterPause(peer: ReadingPeer): void {
-  if (!turns.release(peer)) peer[socketOf]?.resume();
+  // With bytes waiting for a later turn, the socket resumes once they are read.
+  if (!turns.release(peer) && !turns.isDeferred(peer)) peer[socketOf]?.resume();
 }
 
 /** The connection is gone: nothing of it is kept for later turns. */

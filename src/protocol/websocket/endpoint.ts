@@ -146,7 +146,7 @@ export class WebSocketProtocol<Receiver = unknown> {
       if (!(error instanceof ProtocolError)) throw error;
       // Failed already (by `fail` during this read): the rest of the bytes do not count.
       if (this.#failure) return chunk.length;
-      this.#emit({ type: 'error', error });
+      this.#onEvent.call(this.#receiver as Receiver, { type: 'error', error });
       this.#failWith(error);
       return chunk.length;
     } finally {
@@ -177,10 +177,6 @@ export class WebSocketProtocol<Receiver = unknown> {
         break;
       }
     }
-    this.#emit(event);
-  }
-
-  #emit(event: EndpointEvent): void {
     this.#onEvent.call(this.#receiver as Receiver, event);
   }
 
