@@ -5,11 +5,13 @@
  * end of its flood before anyone else. What is left of a read waits for the next
  * turn (`setImmediate` runs after the turn's other I/O callbacks).
  *
- * Only peers that read in this turn, or wait, have an entry: a quiet connection
- * costs nothing here.
+ * What a reader has read in this turn is a stamp the reader keeps (a small
+ * integer: the turn's number and a frame count), not an entry here: a read costs
+ * no lookup. Only readers with bytes waiting have an entry.
  */
 export class ReadTurns<Reader> {
-  private readonly used = new Map<Reader, number>();
+  /** The number of this turn, 1 to MAX_TURN, counting turns in which anyone read. */
+  private turn = 1;
   private readonly deferred = new Map<Reader, Buffer>();
   /** Deferred reads of readers that paused meanwhile: they wait for `release`. */
   private readonly held = new Map<Reader, Buffer>();
@@ -20,18 +22,21 @@ export class ReadTurns<Reader> {
     private readonly resumeRead: (reader: Reader, rest: Buffer) => void,
   ) {}
 
-  /** Frames read from `reader` so far in this turn. */
-  framesUsed(reader: Reader): number {
-    return this.used.get(reader) ?? 0;
+  /** Frames read so far in this turn, by the reader that keeps `stamp` (0 when the stamp is of another turn). */
+  framesUsed(stamp: number): number {
+    return stamp >>> FRAME_BITS === this.turn ? stamp & FRAME_MASK : 0;
   }
 
-  record(reader: Reader, framesUsed: number): void {
-    this.used.set(reader, framesUsed);
-    this.schedule();
-  }
-
-  isDeferred(reader: Reader): boolean {
-    return this.deferred.has(reader);
+  /**
+   * The stamp for a reader that has read `frames` frames in all in this turn, of
+   * `framesPerTurn`. The turn is ended (a `setImmediate`) only once someone has
+   * used half a budget: most turns of a server read a few frames per peer and cost
+   * no timer. A count may then carry over a few quiet turns, so a peer can be
+   * held back after half its budget in a turn, never after more than all of it.
+   */
+  stamp(frames: number, framesPerTurn: number): number {
+    if (frames * 2 > framesPerTurn) this.schedule();
+    return (this.turn << FRAME_BITS) | Math.min(frames, FRAME_MASK);
   }
 
   /** Leaves `rest` of a read for the next turn, after whatever of the reader's already waits. */
@@ -67,13 +72,20 @@ export class ReadTurns<Reader> {
 
   private endTurn(): void {
     this.scheduled = false;
-    this.used.clear();
+    this.turn = this.turn === MAX_TURN ? 1 : this.turn + 1;
     if (this.deferred.size === 0) return;
     const waiting = [...this.deferred];
     this.deferred.clear();
     for (const [reader, rest] of waiting) this.resumeRead(reader, rest);
   }
 }
+
+// A stamp is a small integer (below 2^30): the turn in its high bits, the frames in its low 16.
+// A count saturates at 65,535; turn numbers wrap after 16,383 turns, and a stamp that old
+// and of the same number only costs its reader one turn of budget.
+const FRAME_BITS = 16;
+const FRAME_MASK = 0xffff;
+const MAX_TURN = 0x3fff;
 
 /** Bytes that wait keep their order: a later read goes behind an earlier one (rare: reading is paused meanwhile). */
 function appendTo<Reader>(waiting: Map<Reader, Buffer>, reader: Reader, rest: Buffer): void {

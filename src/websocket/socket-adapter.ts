@@ -39,6 +39,7 @@ import {
   socketOf,
   startClose,
   terminateSocket,
+  turnUsage,
   unsentPongs,
 } from './adapter-operations.js';
 import { deliverEvent, forgetReader, readChunk, resumeAfterPause } from './socket-reading.js';
@@ -84,6 +85,8 @@ export class SocketAdapter extends EventEmitter {
   [settingsOf]: ConnectionSettings | undefined;
   /** @internal Pongs answered while the socket was not taking our bytes. */
   [unsentPongs] = 0;
+  /** @internal Frames read in this turn of the event loop (a stamp of read-turns.ts). */
+  [turnUsage] = 0;
   #state: ReadyState = CONNECTING;
   #core: WebSocketProtocol<SocketAdapter> | undefined;
   #closeTimer: NodeJS.Timeout | undefined;

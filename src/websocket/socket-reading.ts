@@ -4,6 +4,7 @@
 import type { Socket } from 'node:net';
 import { CloseCode, type EndpointEvent, type WebSocketProtocol } from '../protocol/websocket/index.js';
 import {
+  DEFERRED,
   READING,
   afterEndpoint,
   endpointOf,
@@ -12,6 +13,7 @@ import {
   receive,
   settingsOf,
   socketOf,
+  turnUsage,
   unsentPongs,
 } from './adapter-operations.js';
 import type { ConnectionSettings } from './connection-settings.js';
@@ -27,6 +29,7 @@ export interface ReadingPeer {
   [lastSeen]: number;
   [flagsOf]: number;
   [unsentPongs]: number;
+  [turnUsage]: number;
   readonly [settingsOf]: ConnectionSettings | undefined;
   readonly [socketOf]: Socket | undefined;
   [endpointOf](): Pick<WebSocketProtocol, 'receive' | 'framesRead'>;
@@ -46,10 +49,11 @@ const messageRates = new MessageRate<ReadingPeer>();
  */
 export function readChunk(peer: ReadingPeer, chunk: Buffer): void {
   peer[lastSeen] = heartbeatClock();
-  const used = turns.framesUsed(peer);
-  const budget = peer[settingsOf]!.framesPerTurn - used;
+  const framesPerTurn = peer[settingsOf]!.framesPerTurn;
+  const used = turns.framesUsed(peer[turnUsage]);
+  const budget = framesPerTurn - used;
   // Bytes already waiting go first: a read that arrives meanwhile waits behind them.
-  if (budget <= 0 || turns.isDeferred(peer)) return defer(peer, chunk);
+  if (budget <= 0 || (peer[flagsOf] & DEFERRED) !== 0) return defer(peer, chunk);
   peer[flagsOf] |= READING;
   const core = peer[endpointOf]();
   let read = chunk.length;
@@ -59,7 +63,7 @@ export function readChunk(peer: ReadingPeer, chunk: Buffer): void {
     peer[flagsOf] &= ~READING;
     peer[afterEndpoint](true);
   }
-  turns.record(peer, used + core.framesRead);
+  peer[turnUsage] = turns.stamp(used + core.framesRead, framesPerTurn);
   if (read < chunk.length) defer(peer, chunk.subarray(read));
 }
 
@@ -68,6 +72,7 @@ function defer(peer: ReadingPeer, rest: Buffer): void {
   const socket = peer[socketOf];
   if (!socket || socket.destroyed) return;
   socket.pause();
+  peer[flagsOf] |= DEFERRED;
   turns.defer(peer, rest);
 }
 
@@ -75,14 +80,16 @@ function resumeDeferred(peer: ReadingPeer, rest: Buffer): void {
   if (peer.readyState === 3) return; // CLOSED
   // The application paused reading meanwhile: the rest waits for its resume().
   if (peer.readingPaused) return turns.hold(peer, rest);
+  peer[flagsOf] &= ~DEFERRED;
   peer[receive](rest);
-  if (!turns.isDeferred(peer)) peer[socketOf]?.resume();
+  if ((peer[flagsOf] & DEFERRED) === 0) peer[socketOf]?.resume();
 }
 
 /** The application resumed reading: a read deferred meanwhile goes first, then the socket. */
 export function resumeAfterPause(peer: ReadingPeer): void {
   // With bytes waiting for a later turn, the socket resumes once they are read.
-  if (!turns.release(peer) && !turns.isDeferred(peer)) peer[socketOf]?.resume();
+  if (turns.release(peer)) peer[flagsOf] |= DEFERRED;
+  else if ((peer[flagsOf] & DEFERRED) === 0) peer[socketOf]?.resume();
 }
 
 /** The connection is gone: nothing of it is kept for later turns. */
