@@ -103,7 +103,8 @@ export function deliverEvent(peer: ReadingPeer, event: EndpointEvent): void {
   try {
     switch (event.type) {
       case 'message':
-        if (peer.readyState !== OPEN || !withinRate(peer)) return;
+        if (peer.readyState !== OPEN) return;
+        if (peer[settingsOf]!.maxMessagesPerSecond !== Infinity && !withinRate(peer)) return;
         peer.emit('message', event.data, event.binary);
         return;
       case 'ping':
@@ -128,8 +129,7 @@ export function deliverEvent(peer: ReadingPeer, event: EndpointEvent): void {
 
 /** Counts a message against `maxMessagesPerSecond`; past it, fails the connection with 1008. */
 function withinRate(peer: ReadingPeer): boolean {
-  const limit = peer[settingsOf]!.maxMessagesPerSecond;
-  if (limit === Infinity || messageRates.allow(peer, limit, heartbeatClock())) return true;
+  if (messageRates.allow(peer, peer[settingsOf]!.maxMessagesPerSecond, heartbeatClock())) return true;
   peer[failLocally](CloseCode.PolicyViolation, 'Message rate limit exceeded');
   return false;
 }
