@@ -58,6 +58,7 @@ let onParserEvent: (this: WebSocketProtocol, event: ParserEvent) => void;
  */
 export class WebSocketProtocol<Receiver = unknown> {
   #parser: FrameParser | undefined;
+  /** Made when a close frame goes out (ours, or the echo of the peer's): until then the state is 'open'. */
   #handshake: CloseHandshake | undefined;
   #outgoing: Outgoing | undefined;
   #failure: ProtocolError | undefined;
@@ -164,11 +165,11 @@ export class WebSocketProtocol<Receiver = unknown> {
     switch (event.type) {
       case 'message':
         // Once a close frame has gone out, the application is told nothing more (WHATWG readyState CLOSING).
-        if (this.state !== 'open') return;
+        if (this.#handshake !== undefined) return;
         break;
       case 'ping':
         // §5.5.2: a pong with the same application data.
-        if (this.state === 'open') this.#queue(encodeFrame(event.data, { opcode: Opcode.Pong, mask: this.settings.mask }));
+        if (this.#handshake === undefined) this.#queue(encodeFrame(event.data, { opcode: Opcode.Pong, mask: this.settings.mask }));
         break;
       case 'close': {
         // §5.5.1: echo the status code, unless our close went first.
@@ -187,7 +188,7 @@ export class WebSocketProtocol<Receiver = unknown> {
    * frame has gone out or the connection failed (§5.5.1).
    */
   send(payload: Uint8Array, opcode: SendOpcode, callback?: WriteCallback): boolean {
-    if (this.state !== 'open' || this.#failure) return false;
+    if (this.#handshake !== undefined || this.#failure) return false;
     this.#queue(encodeFrame(payload, { opcode, mask: this.settings.mask }), callback);
     return true;
   }
@@ -199,7 +200,7 @@ export class WebSocketProtocol<Receiver = unknown> {
    */
   sendFrame(frame: Uint8Array, callback?: WriteCallback): boolean {
     if (this.settings.mask) throw new TypeError('sendFrame is for server-side connections: client frames must be masked');
-    if (this.state !== 'open' || this.#failure) return false;
+    if (this.#handshake !== undefined || this.#failure) return false;
     this.#queue([frame], callback);
     return true;
   }
