@@ -338,6 +338,7 @@ describe('properties (RFC 7692 §7)', () => {
         if (client.serverMaxWindowBits !== undefined) expect(serverMaxWindowBits).toBeLessThanOrEqual(client.serverMaxWindowBits);
         if (server.serverMaxWindowBits !== undefined) expect(serverMaxWindowBits).toBeLessThanOrEqual(server.serverMaxWindowBits);
         if (server.clientMaxWindowBits !== undefined) expect(clientMaxWindowBits).toBeLessThanOrEqual(server.clientMaxWindowBits);
+        if (client.clientMaxWindowBits !== undefined) expect(clientMaxWindowBits).toBeLessThanOrEqual(client.clientMaxWindowBits);
         if (client.serverNoContextTakeover) expect(result.parameters.serverNoContextTakeover).toBe(true);
       }),
     );
