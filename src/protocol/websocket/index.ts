@@ -20,6 +20,20 @@ export {
   clientHandshakeHeaders,
   validateUpgradeResponse,
 } from './client-handshake.js';
+export {
+  type DeflateNegotiation,
+  type DeflateOfferParameters,
+  type DeflateOptions,
+  type DeflateParameters,
+  type DeflateParse,
+  type WindowBits,
+  PERMESSAGE_DEFLATE,
+  acceptDeflateResponse,
+  deflateOffer,
+  deflateOfferParameters,
+  negotiateDeflate,
+  parseDeflateOffer,
+} from './permessage-deflate.js';
 export { Opcode, type ControlOpcode, type DataOpcode, type KnownOpcode, isControlOpcode, isKnownOpcode } from './opcodes.js';
 export { type FrameHeader, encodeFrameHeader, frameHeaderSize, writeFrameHeader } from './frame-header.js';
 export { applyMask, applyMaskKey } from './mask.js';
