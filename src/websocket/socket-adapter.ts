@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { CloseCode, type EndpointEvent, Opcode, type SendOpcode, WebSocketProtocol, type WriteCallback, frameHeaderSize } from '../protocol/websocket/index.js';
+import { CloseCode, Opcode, type SendOpcode, WebSocketProtocol, type WriteCallback, frameHeaderSize } from '../protocol/websocket/index.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import {
   bytesTaken,
@@ -203,7 +203,7 @@ export class SocketAdapter extends EventEmitter {
 
   /** @internal */
   [endpointOf](): WebSocketProtocol<SocketAdapter> {
-    return (this.#core ??= new WebSocketProtocol<SocketAdapter>(this[settingsOf]!, onEndpointEvent, this));
+    return (this.#core ??= new WebSocketProtocol<SocketAdapter>(this[settingsOf]!, deliverEvent, this));
   }
 
   #scheduleFlush(): void {
@@ -392,9 +392,6 @@ function onSocketError(this: AttachedSocket, error: Error): void {
 }
 function onSocketDrain(this: AttachedSocket): void {
   this[kSocket][socketDrained]();
-}
-function onEndpointEvent(this: SocketAdapter, event: EndpointEvent): void {
-  deliverEvent(this, event);
 }
 function flushConnection(connection: SocketAdapter): void {
   connection[flushOutgoing]();

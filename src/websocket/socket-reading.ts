@@ -98,8 +98,9 @@ export function forgetReader(peer: ReadingPeer): void {
   messageRates.forget(peer);
 }
 
-/** The endpoint's events, as the Node-style events of the connection. */
-export function deliverEvent(peer: ReadingPeer, event: EndpointEvent): void {
+/** The endpoint's events (`this` is the connection), as the Node-style events of the connection. */
+export function deliverEvent(this: ReadingPeer, event: EndpointEvent): void {
+  const peer = this;
   try {
     switch (event.type) {
       case 'message':
