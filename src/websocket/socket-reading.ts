@@ -100,25 +100,24 @@ export function forgetReader(peer: ReadingPeer): void {
 
 /** The endpoint's events (`this` is the connection), as the Node-style events of the connection. */
 export function deliverEvent(this: ReadingPeer, event: EndpointEvent): void {
-  const peer = this;
   try {
     switch (event.type) {
       case 'message':
-        if (peer.readyState !== OPEN) return;
-        if (peer[settingsOf]!.maxMessagesPerSecond !== Infinity && !withinRate(peer)) return;
-        peer.emit('message', event.data, event.binary);
+        if (this.readyState !== OPEN) return;
+        if (this[settingsOf]!.maxMessagesPerSecond !== Infinity && !withinRate(this)) return;
+        this.emit('message', event.data, event.binary);
         return;
       case 'ping':
-        countPong(peer);
-        peer.emit('ping', event.data);
+        countPong(this);
+        this.emit('ping', event.data);
         return;
       case 'pong':
-        peer.emit('pong', event.data);
+        this.emit('pong', event.data);
         return;
       case 'close':
         return;
       case 'error':
-        if (peer.listenerCount('error') > 0) peer.emit('error', event.error);
+        if (this.listenerCount('error') > 0) this.emit('error', event.error);
         return;
     }
   } catch (error) {

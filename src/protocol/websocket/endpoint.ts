@@ -135,12 +135,12 @@ export class WebSocketProtocol<Receiver = unknown> {
     if (this.#failure) return chunk.length;
     let read: number;
     const parser = (this.#parser ??= new FrameParser({
-        role: this.settings.role,
-        maxPayload: this.settings.maxPayload,
-        maxFragments: this.settings.maxFragments,
-        onEvent: onParserEvent,
-        receiver: this,
-      }));
+      role: this.settings.role,
+      maxPayload: this.settings.maxPayload,
+      maxFragments: this.settings.maxFragments,
+      onEvent: onParserEvent,
+      receiver: this,
+    }));
     try {
       read = parser.push(chunk, maxFrames);
     } catch (error) {
