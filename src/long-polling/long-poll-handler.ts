@@ -20,6 +20,13 @@ export interface LongPollHandlerOptions {
   readonly holdMs?: number;
   /** Most messages in one answer; the rest come with the next poll. Default 100. */
   readonly maxMessagesPerPoll?: number;
+  /**
+   * Most bytes of messages (as JSON) in one answer: the answer closes after the message
+   * that reaches it, and the rest come with the next poll. Default 4 MiB, so that an
+   * answer stays well within what a `LongPollClient` accepts (`maxResponseBytes`, 16 MiB)
+   * even with one more message of the hub's largest size.
+   */
+  readonly maxBytesPerPoll?: number;
   /** Largest `POST` body, in bytes; larger is answered 413. Default 64 KiB. */
   readonly maxBodyBytes?: number;
   /** Longest time a `POST` body may take to arrive (ms); longer is answered 408. Default 60 000. */
@@ -51,6 +58,7 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
   const { hub } = options;
   const holdMs = options.holdMs ?? 30_000;
   const maxMessages = positiveInteger(options.maxMessagesPerPoll ?? 100, 'maxMessagesPerPoll');
+  const maxBytes = positiveInteger(options.maxBytesPerPoll ?? 4 * 1024 * 1024, 'maxBytesPerPoll');
   const bodyLimits = {
     maxBytes: positiveInteger(options.maxBodyBytes ?? 64 * 1024, 'maxBodyBytes'),
     timeoutMs: positiveInteger(options.bodyTimeoutMs ?? 60_000, 'bodyTimeoutMs'),
@@ -88,6 +96,8 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
     if (clientId !== undefined) byClient.get(clientId)?.finish();
 
     const messages: LongPollMessage[] = [];
+    // JSON length of `messages` (characters; bytes for ASCII): the answer closes at maxBytesPerPoll.
+    let bytes = 0;
     let gap: LongPollGap | undefined;
     let headId: string | undefined;
     let live = false;
@@ -131,8 +141,10 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
           return;
         case 'message': {
           const { id, event: name, data } = event.message;
-          messages.push(name === undefined ? { id, data } : { id, event: name, data });
-          if (messages.length >= maxMessages) answer(200);
+          const message: LongPollMessage = name === undefined ? { id, data } : { id, event: name, data };
+          messages.push(message);
+          bytes += JSON.stringify(message).length;
+          if (messages.length >= maxMessages || bytes >= maxBytes) answer(200);
           // Live messages published in one burst go out together.
           else if (live && flush === undefined) flush = setImmediate(() => answer(200));
           return;

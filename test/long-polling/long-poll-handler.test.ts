@@ -99,6 +99,23 @@ describe('long-poll GET', () => {
     expect(pages).toEqual([['1', '2'], ['3', '4'], ['5']]);
   });
 
+  it('closes an answer once its messages reach maxBytesPerPoll: large messages come a few per poll, none lost or repeated', async () => {
+    const { hub, base } = await start({ maxBytesPerPoll: 250_000 });
+    // Escaped in JSON, a control character takes six: the budget counts the JSON, not the data.
+    const large = (i: number): string => String(i).padEnd(100_000, '\u0001');
+    for (let i = 1; i <= 6; i++) await hub.publish('c', { data: large(i) });
+    const pages: number[][] = [];
+    let cursor = 'lp-0';
+    while (cursor !== 'lp-6') {
+      const { body } = (await call(`${base}/?channel=c&cursor=${cursor}`)) as { body: { cursor: string; messages: { data: string }[] } };
+      pages.push(body.messages.map((m) => Number.parseInt(m.data, 10)));
+      for (const m of body.messages) expect(m.data).toBe(large(Number.parseInt(m.data, 10)));
+      cursor = body.cursor;
+    }
+    // Each message is ~600 KB of JSON: every answer closes after its first message.
+    expect(pages).toEqual([[1], [2], [3], [4], [5], [6]]);
+  });
+
   it('reports a gap and moves the cursor on', async () => {
     const { hub, base } = await start({ holdMs: 20 });
     await hub.publish('c', { data: 'x' });
@@ -171,6 +188,7 @@ describe('long-poll GET', () => {
     const hub = new MemoryHub();
     expect(() => createLongPollHandler({ hub, holdMs: -1 })).toThrow(/holdMs/);
     expect(() => createLongPollHandler({ hub, maxMessagesPerPoll: 0 })).toThrow(/maxMessagesPerPoll/);
+    expect(() => createLongPollHandler({ hub, maxBytesPerPoll: 0 })).toThrow(/maxBytesPerPoll/);
     expect(() => createLongPollHandler({ hub, maxBodyBytes: 0 })).toThrow(/maxBodyBytes/);
     expect(() => createLongPollHandler({ hub, bodyTimeoutMs: 0 })).toThrow(/bodyTimeoutMs/);
   });
