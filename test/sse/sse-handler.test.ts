@@ -155,8 +155,8 @@ describe('SSE handler over node:http', () => {
     const { hub, base, closes } = await start();
     const reader = await readStream(`${base}/?channel=big`);
     await waitFor(() => hub.subscriberCount('big') === 1, 'subscription');
-    // One code unit short of the hub's limit: the client parser's maxEventSize (1 MiB) counts the final newline too.
-    const data = 'x'.repeat(DEFAULT_MAX_DATA_LENGTH - 1);
+    // Exactly the hub's limit: the client parser's default maxEventSize leaves room for the field name and line ends.
+    const data = 'x'.repeat(DEFAULT_MAX_DATA_LENGTH);
     for (let i = 0; i < 3; i++) await hub.publish('big', { data });
     await waitFor(() => eventsOf(reader.items).length === 3 || closes.length > 0, 'three large events', 10_000);
     expect(closes).toEqual([]);

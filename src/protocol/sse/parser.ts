@@ -11,7 +11,8 @@ export type SseParseItem =
 export interface EventStreamParserOptions {
   /**
    * Most UTF-16 code units held for one event (its unfinished line plus its `data`).
-   * The spec sets no limit; an unbounded one lets a peer exhaust memory. Default 1 MiB.
+   * The spec sets no limit; an unbounded one lets a peer exhaust memory. Default 1 MiB
+   * and 1 KiB (`DEFAULT_MAX_EVENT_SIZE`): the hub's largest message fits.
    */
   readonly maxEventSize?: number;
   /**
@@ -26,7 +27,13 @@ export class SseParseError extends RangeError {
   override readonly name = 'SseParseError';
 }
 
-export const DEFAULT_MAX_EVENT_SIZE = 1024 * 1024;
+/**
+ * The hub's largest data by default (1 MiB, `DEFAULT_MAX_DATA_LENGTH`) plus room for what
+ * the count also holds: the field name of the line being read (`data: `), the line feed
+ * after each data line, and an `id:` or `event:` line. A limit of exactly 1 MiB refused the
+ * largest message the hub accepts.
+ */
+export const DEFAULT_MAX_EVENT_SIZE = 1024 * 1024 + 1024;
 
 const LINE_END = /[\r\n]/g;
 const DIGITS_ONLY = /^[0-9]+$/;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EventStreamParser, SseParseError, type SseParseItem } from '../../../src/protocol/sse/index.js';
+import { DEFAULT_MAX_DATA_LENGTH } from '../../../src/protocol/hub/contract.js';
+import { DEFAULT_MAX_EVENT_SIZE, EventStreamParser, SseParseError, type SseParseItem } from '../../../src/protocol/sse/index.js';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -134,6 +135,16 @@ describe('EventStreamParser: limits', () => {
     const parser = new EventStreamParser({ maxEventSize: 10 });
     parser.pushText('data: 0123\n');
     expect(() => parser.pushText('data: 45678\n')).toThrow(/exceeds maxEventSize/);
+  });
+
+  it("takes by default the hub's largest data (DEFAULT_MAX_DATA_LENGTH), in one line or many, with an id and an event type", () => {
+    const oneLine = 'x'.repeat(DEFAULT_MAX_DATA_LENGTH);
+    expect(parseText(`id: e1-1\nevent: tick\ndata: ${oneLine}\n\n`)).toEqual([message(oneLine, 'e1-1', 'tick')]);
+    const manyLines = `${'y'.repeat(1000)}\n`.repeat(DEFAULT_MAX_DATA_LENGTH / 1001).padEnd(DEFAULT_MAX_DATA_LENGTH, 'z');
+    const wire = manyLines.split('\n').map((line) => `data: ${line}\n`).join('');
+    expect(parseText(`${wire}\n`)).toEqual([message(manyLines)]);
+    // Past the default, it still refuses.
+    expect(() => parseText(`data: ${'x'.repeat(DEFAULT_MAX_EVENT_SIZE)}\n\n`)).toThrow(SseParseError);
   });
 
   it('allows events up to the limit', () => {
