@@ -1,12 +1,6 @@
 import { type Socket, connect } from 'node:net';
-import {
-  FrameParser,
-  type ParserEvent,
-  ProtocolError,
-  type Role,
-  computeAccept,
-  generateKey,
-} from '../../src/protocol/websocket/index.js';
+import { type ParserEvent, type Role, computeAccept, generateKey } from '../../src/protocol/websocket/index.js';
+import { FrameRecorder } from './frame-recorder.js';
 
 /**
  * One end of a WebSocket connection made of a bare TCP socket, for conformance
@@ -18,16 +12,10 @@ import {
  * reads unmasked server frames, a server masked client frames, §5.3), so tests
  * can wait for and inspect messages, pings, pongs and the close frame.
  */
-export class RawWebSocketPeer {
-  /** Every parsed event, in order: messages, pings, pongs, the close frame. */
-  readonly events: ParserEvent[] = [];
-  /** Set when the other end's frames broke the protocol (for the code under test, it never should). */
-  parseError: ProtocolError | undefined;
+export class RawWebSocketPeer extends FrameRecorder {
   /** Resolves once the TCP connection is gone, whoever closed it. */
   readonly closed: Promise<void>;
 
-  private readonly chunks: Buffer[] = [];
-  private readonly parser: FrameParser;
   private waiters: (() => void)[] = [];
   private isClosed = false;
 
@@ -36,13 +24,7 @@ export class RawWebSocketPeer {
     private readonly socket: Socket,
     role: Role,
   ) {
-    this.parser = new FrameParser({
-      role,
-      onEvent: (event) => {
-        this.events.push(event);
-        this.notify();
-      },
-    });
+    super(role);
     this.closed = new Promise((resolve) => {
       socket.on('close', () => {
         this.isClosed = true;
@@ -61,25 +43,9 @@ export class RawWebSocketPeer {
     this.socket.resume();
   }
 
-  /** Everything the other end sent after the handshake, as one buffer. */
-  get received(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
-
   /** True once the TCP connection is gone. */
   get isOpen(): boolean {
     return !this.isClosed;
-  }
-
-  /** The other end's close frame, once it arrived. */
-  get closeFrame(): { code: number; reason: string } | undefined {
-    const event = this.events.find((candidate) => candidate.type === 'close');
-    return event?.type === 'close' ? { code: event.code, reason: event.reason } : undefined;
-  }
-
-  /** Messages received, as `{ binary, data }`. */
-  get messages(): { binary: boolean; data: Buffer }[] {
-    return this.events.flatMap((event) => (event.type === 'message' ? [{ binary: event.binary, data: event.data }] : []));
   }
 
   /** Writes bytes as they are, in one write. */
@@ -137,16 +103,12 @@ export class RawWebSocketPeer {
     this.socket.destroy();
   }
 
+  protected override onFrame(): void {
+    this.notify();
+  }
+
   private receive(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    if (this.parseError) return;
-    try {
-      // The parser works in place on what it is given; keep `chunks` pristine.
-      this.parser.push(Buffer.from(chunk));
-    } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      this.parseError = error;
-    }
+    this.record(chunk);
   }
 
   private notify(): void {

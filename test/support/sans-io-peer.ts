@@ -2,12 +2,12 @@ import {
   DEFAULT_MAX_FRAGMENTS,
   DEFAULT_MAX_PAYLOAD,
   type EndpointEvent,
-  FrameParser,
   Opcode,
   type ParserEvent,
-  ProtocolError,
+  type ProtocolError,
   WebSocketProtocol,
 } from '../../src/protocol/websocket/index.js';
+import { FrameRecorder } from './frame-recorder.js';
 
 /**
  * What the conformance suite needs of a raw client talking to our server: write
@@ -45,41 +45,24 @@ export interface WebSocketTestPeer {
  * Everything happens synchronously inside `send`: nothing can arrive later, so
  * `until` fails at once when its condition does not hold yet.
  */
-export class SansIoServerPeer implements WebSocketTestPeer {
-  readonly events: ParserEvent[] = [];
-  parseError: ProtocolError | undefined;
+export class SansIoServerPeer extends FrameRecorder implements WebSocketTestPeer {
   /** Endpoints made over the connection's life (more than one: some were dropped at rest). */
   endpointsMade = 0;
 
-  private readonly chunks: Buffer[] = [];
-  private readonly parser: FrameParser;
   private readonly maxPayload: number;
   private readonly maxFragments: number;
   private endpoint: WebSocketProtocol<SansIoServerPeer> | undefined;
   private closed = false;
 
   constructor(limits: { maxPayload?: number; maxFragments?: number } = {}) {
+    super('client');
     this.maxPayload = limits.maxPayload ?? DEFAULT_MAX_PAYLOAD;
     this.maxFragments = limits.maxFragments ?? DEFAULT_MAX_FRAGMENTS;
-    this.parser = new FrameParser({ role: 'client', onEvent: (event) => this.events.push(event) });
-  }
-
-  get received(): Buffer {
-    return Buffer.concat(this.chunks);
   }
 
   /** True until the endpoint said to close the transport. */
   get isOpen(): boolean {
     return !this.closed;
-  }
-
-  get closeFrame(): { code: number; reason: string } | undefined {
-    const event = this.events.find((candidate) => candidate.type === 'close');
-    return event?.type === 'close' ? { code: event.code, reason: event.reason } : undefined;
-  }
-
-  get messages(): { binary: boolean; data: Buffer }[] {
-    return this.events.flatMap((event) => (event.type === 'message' ? [{ binary: event.binary, data: event.data }] : []));
   }
 
   /** The bytes arrive as one read. */
@@ -130,14 +113,7 @@ export class SansIoServerPeer implements WebSocketTestPeer {
 
   /** What the client side of the wire reads: recorded as it is, and parsed. */
   private write(bytes: Buffer): void {
-    this.chunks.push(bytes);
-    if (this.parseError) return;
-    try {
-      this.parser.push(Buffer.from(bytes));
-    } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      this.parseError = error;
-    }
+    this.record(bytes);
   }
 
   /** The echo application: each message goes back with its type. */
