@@ -88,6 +88,22 @@ function startPublisher(nodes: readonly BackplaneNode[], channel: string) {
   };
 }
 
+/**
+ * Stops the publisher, waits until every subscriber has the last acknowledged message, and
+ * checks each: every acknowledged message once and in order, or named by a gap whose
+ * `since` is the last id delivered. Returns the acknowledged ids.
+ */
+async function stopAndCheck(publisher: ReturnType<typeof startPublisher>, subscribers: readonly RecordingSubscriber[]): Promise<string[]> {
+  await publisher.stop();
+  const acknowledged = publisher.acknowledged;
+  const last = acknowledged.at(-1)!;
+  await waitFor(() => subscribers.every((s) => lastMessageId(s) === last), 'every subscriber caught up', 10_000);
+  for (const subscriber of subscribers) {
+    expect({ subscriber: subscriber.name, violation: violation(subscriber.received, acknowledged) }).toEqual({ subscriber: subscriber.name, violation: null });
+  }
+  return acknowledged;
+}
+
 const messageCount = (subscriber: RecordingSubscriber): number => subscriber.received.filter((r) => r.kind === 'message').length;
 const lastMessageId = (subscriber: RecordingSubscriber): string | undefined =>
   subscriber.received.flatMap((r) => (r.kind === 'message' ? [r.id] : [])).at(-1);
@@ -114,13 +130,8 @@ describe.skipIf(!redisServerOnPath)('backplane outage under live subscribers of 
       await sleep(150);
       await redis.start();
       await waitFor(() => publisher.acknowledged.length >= beforeOutage + 40, 'publishing again after the restart', 10_000);
-      await publisher.stop();
-      const acknowledged = publisher.acknowledged;
-      const last = acknowledged.at(-1)!;
-      await waitFor(() => subscribers.every((s) => lastMessageId(s) === last), 'every subscriber caught up', 10_000);
-
+      const acknowledged = await stopAndCheck(publisher, subscribers);
       for (const subscriber of subscribers) {
-        expect({ subscriber: subscriber.name, violation: violation(subscriber.received, acknowledged) }).toEqual({ subscriber: subscriber.name, violation: null });
         const gaps = subscriber.received.filter((r) => r.kind === 'gap');
         if (persistent) expect({ subscriber: subscriber.name, gaps }).toEqual({ subscriber: subscriber.name, gaps: [] });
         else for (const gap of gaps) expect(gap).toMatchObject({ reason: 'epoch-changed' });
@@ -187,15 +198,7 @@ describe.skipIf(!redisServerOnPath)('backplane outage under live subscribers of 
       live.push(b);
       const backAt = publisher.acknowledged.length;
       await waitFor(() => publisher.acknowledged.length >= backAt + 40, 'publishing through both servers again', 10_000);
-      await publisher.stop();
-      const acknowledged = publisher.acknowledged;
-      const last = acknowledged.at(-1)!;
-      await waitFor(() => subscribers.every((s) => lastMessageId(s) === last), 'every subscriber caught up', 10_000);
-
-      // Every acknowledged message once and in order, or named by a gap whose `since` is the last id delivered.
-      for (const subscriber of subscribers) {
-        expect({ subscriber: subscriber.name, violation: violation(subscriber.received, acknowledged) }).toEqual({ subscriber: subscriber.name, violation: null });
-      }
+      const acknowledged = await stopAndCheck(publisher, subscribers);
       // What was acknowledged after Redis came back is held by it: no gap may excuse its absence.
       const afterRestart = acknowledged.slice(restartedAt);
       for (const subscriber of subscribers) {
