@@ -20,8 +20,8 @@ export interface HeartbeatPeer {
   /** Bytes the kernel has taken for the peer so far: grows while the peer reads. */
   readonly [bytesTaken]: number;
   [sendPing](): void;
-  /** The incoming message being read (a number that changes with each message), or 0 between messages. */
-  readonly [messageInProgress]: number;
+  /** The incoming message being read, or undefined between messages. */
+  readonly [messageInProgress]: MessageInProgress | undefined;
   /** One message took longer than `messageTimeout`: the peer is told why (1008) and dropped. */
   [messageTimedOut](): void;
   /** Gives up on a peer: no close handshake, it is presumed gone or not reading. */
@@ -74,9 +74,23 @@ interface Stall {
 }
 
 /** When the message a peer is sending was first seen in progress. */
+/**
+ * Names the message being read: its reader (the endpoint reading it) and the
+ * reader's count of messages begun. A connection's endpoint may change between
+ * messages, so the number alone could name two messages.
+ */
+export interface MessageInProgress {
+  readonly reader: object;
+  readonly number: number;
+}
+
 interface SlowMessage {
   since: number;
-  message: number;
+  message: MessageInProgress;
+}
+
+function sameMessage(a: MessageInProgress, b: MessageInProgress): boolean {
+  return a.reader === b.reader && a.number === b.number;
 }
 
 /**
@@ -168,9 +182,9 @@ export class Heartbeat {
   private watchMessage(peer: HeartbeatPeer, now: number): void {
     const message = peer[messageInProgress];
     const slow = this.slowMessages.get(peer);
-    if (message === 0) {
+    if (message === undefined) {
       if (slow) this.slowMessages.delete(peer);
-    } else if (!slow || slow.message !== message) {
+    } else if (!slow || !sameMessage(slow.message, message)) {
       this.slowMessages.set(peer, { since: now, message });
     } else if (now - slow.since >= this.messageTimeout) {
       this.slowMessages.delete(peer);

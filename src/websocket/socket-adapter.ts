@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { CloseCode, Opcode, type SendOpcode, WebSocketProtocol, type WriteCallback, frameHeaderSize } from '../protocol/websocket/index.js';
+import { CloseCode, Opcode, type SendOpcode, type WebSocketProtocol, type WriteCallback, frameHeaderSize } from '../protocol/websocket/index.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import {
+  type MessageInProgress,
   bytesTaken,
   giveUp,
   heartbeatClock,
@@ -42,6 +43,7 @@ import {
   turnUsage,
   unsentPongs,
 } from './adapter-operations.js';
+import { EndpointPool } from './endpoint-pool.js';
 import { deliverEvent, forgetReader, readChunk, resumeAfterPause } from './socket-reading.js';
 import { writeOutgoing } from './socket-writer.js';
 
@@ -203,7 +205,7 @@ export class SocketAdapter extends EventEmitter {
 
   /** @internal */
   [endpointOf](): WebSocketProtocol<SocketAdapter> {
-    return (this.#core ??= new WebSocketProtocol<SocketAdapter>(this[settingsOf]!, deliverEvent, this));
+    return (this.#core ??= endpoints.take(this[settingsOf]!, this));
   }
 
   #scheduleFlush(): void {
@@ -220,7 +222,10 @@ export class SocketAdapter extends EventEmitter {
     const socket = this[socketOf];
     if (!core || !socket || socket.destroyed) return;
     const outgoing = core.takeOutgoing();
-    if (core.atRest) this.#core = undefined;
+    if (core.atRest) {
+      this.#core = undefined;
+      endpoints.give(core);
+    }
     if (!outgoing) return;
     // A socket that takes it all without asking to wait (the kernel took the bytes at
     // once) emits no 'drain' of its own, yet a sender told 'queued' waits for ours.
@@ -350,8 +355,10 @@ export class SocketAdapter extends EventEmitter {
   }
 
   /** @internal */
-  get [messageInProgress](): number {
-    return this.#core?.messageInProgress ?? 0;
+  get [messageInProgress](): MessageInProgress | undefined {
+    const core = this.#core;
+    const number = core?.messageInProgress ?? 0;
+    return number === 0 ? undefined : { reader: core!, number };
   }
 
   /** @internal */
@@ -373,6 +380,8 @@ export class SocketAdapter extends EventEmitter {
 
 
 const EMPTY = Buffer.alloc(0);
+
+const endpoints = new EndpointPool<SocketAdapter>(deliverEvent);
 
 const ABNORMAL = { code: CloseCode.Abnormal, reason: '', wasClean: false } as const;
 

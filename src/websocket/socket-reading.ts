@@ -57,13 +57,16 @@ export function readChunk(peer: ReadingPeer, chunk: Buffer): void {
   peer[flagsOf] |= READING;
   const core = peer[endpointOf]();
   let read = chunk.length;
+  let frames = 0;
   try {
     read = core.receive(chunk, budget);
+    frames = core.framesRead;
   } finally {
     peer[flagsOf] &= ~READING;
+    // The endpoint may be let go here (at rest): nothing of it is used after this.
     peer[afterEndpoint](true);
   }
-  peer[turnUsage] = turns.stamp(used + core.framesRead, framesPerTurn);
+  peer[turnUsage] = turns.stamp(used + frames, framesPerTurn);
   if (read < chunk.length) defer(peer, chunk.subarray(read));
 }
 

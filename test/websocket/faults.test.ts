@@ -17,6 +17,7 @@ import {
   bytesTaken,
   giveUp,
   type HeartbeatPeer,
+  type MessageInProgress,
   lastSeen,
   messageInProgress,
   messageTimedOut,
@@ -309,7 +310,7 @@ describe('Heartbeat.check with explicit time', () => {
     [pingSentAt] = 0;
     [writeBacklog] = 0;
     [bytesTaken] = 0;
-    [messageInProgress] = 0;
+    [messageInProgress]: MessageInProgress | undefined;
     pings = 0;
     terminated = false;
     timedOut = 0;
@@ -395,19 +396,24 @@ describe('Heartbeat.check with explicit time', () => {
   it('times out one message that takes longer than messageTimeout, not a run of quick ones', () => {
     const slow = fakePeer(0);
     const busy = fakePeer(0);
-    const beat = driven(slow, busy);
+    const fresh = fakePeer(0);
+    const beat = driven(slow, busy, fresh);
+    const slowMessage = { reader: {}, number: 1 };
+    const busyReader = {};
     for (let now = 0; now <= 4000; now += 250) {
-      slow[lastSeen] = now;
-      busy[lastSeen] = now;
-      // The slow peer is inside its message 1 all along; the busy one is always
-      // inside a message too, but a new one at every visit.
-      slow[messageInProgress] = 1;
-      busy[messageInProgress] = now / 250 + 1;
+      for (const peer of [slow, busy, fresh]) peer[lastSeen] = now;
+      // The slow peer is inside its message 1 all along. The other two are always
+      // inside a message too, but a new one at every visit: the next message of the
+      // same reader, or the first message of a new reader (the same number, 1).
+      slow[messageInProgress] = slowMessage;
+      busy[messageInProgress] = { reader: busyReader, number: now / 250 + 1 };
+      fresh[messageInProgress] = { reader: {}, number: 1 };
       beat.check(now);
       if (now < 2000) expect(slow.timedOut).toBe(0);
     }
     expect(slow.timedOut).toBe(1);
     expect(busy.timedOut).toBe(0);
+    expect(fresh.timedOut).toBe(0);
     // Between messages nothing is timed.
     const quiet = fakePeer(0);
     beat.add(quiet);

@@ -52,9 +52,10 @@ let onParserEvent: (this: WebSocketProtocol, event: ParserEvent) => void;
  *   first (§7.1.1); a client waits for it (its carrier bounds the wait).
  *
  * Memory: an endpoint at rest (`atRest`) holds nothing a new one would not, so
- * a carrier with many quiet connections may let it go and make another when
- * bytes next move. `onEvent` is called with `this` set to `receiver`, so one
- * function can serve every endpoint without a closure each.
+ * a carrier with many quiet connections may let it go when bytes stop moving,
+ * and take a spare one (`reuse`) when they move again. `onEvent` is called
+ * with `this` set to `receiver`, so one function can serve every endpoint
+ * without a closure each.
  */
 export class WebSocketProtocol<Receiver = unknown> {
   #parser: FrameParser | undefined;
@@ -64,7 +65,7 @@ export class WebSocketProtocol<Receiver = unknown> {
   #failure: ProtocolError | undefined;
   #framesRead = 0;
   readonly #onEvent: (this: Receiver, event: EndpointEvent) => void;
-  readonly #receiver: Receiver | undefined;
+  #receiver: Receiver | undefined;
 
   constructor(
     readonly settings: EndpointSettings,
@@ -153,9 +154,18 @@ export class WebSocketProtocol<Receiver = unknown> {
     } finally {
       this.#framesRead = parser.framesRead;
     }
-    // Between messages the parser holds nothing a new one would not have.
-    if (this.#parser?.atRest) this.#parser = undefined;
     return read;
+  }
+
+  /**
+   * Hands an endpoint at rest to another connection with the same settings: it
+   * goes on as a new one would, without the cost of making one (a carrier keeps
+   * a few spare endpoints for its busy connections). Throws if not at rest.
+   */
+  reuse(receiver: Receiver): void {
+    if (!this.atRest) throw new Error('Only an endpoint at rest can serve another connection');
+    this.#receiver = receiver;
+    this.#framesRead = 0;
   }
 
   /** The parser's events, answered where the RFC says so, then passed on. */

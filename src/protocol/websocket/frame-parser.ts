@@ -127,11 +127,6 @@ export class FrameParser {
     return this.state === State.Header && this.headerFill === 0 && this.messageOpcode === 0 && this.failure === undefined;
   }
 
-  /**
-   * Reads `chunk`, or only its first `maxFrames` frames: returns how many bytes
-   * were read, so an owner can bound the work done for one peer at a time and
-   * push the rest later (a flood of tiny frames must not starve other peers).
-   */
   /** Frames completed by the last `push`. */
   get framesRead(): number {
     return this.framesDone;
@@ -142,19 +137,25 @@ export class FrameParser {
     return this.messageOpcode === 0 ? 0 : this.messagesBegun;
   }
 
+  /**
+   * Reads `chunk`, or only its first `maxFrames` frames: returns how many bytes
+   * were read, so an owner can bound the work done for one peer at a time and
+   * push the rest later (a flood of tiny frames must not starve other peers).
+   */
   push(chunk: Uint8Array, maxFrames = Infinity): number {
     if (this.failure) throw this.failure;
     this.framesDone = 0;
     this.frameBudget = maxFrames;
     try {
-      return this.consume(chunk);
+      // Payloads are handed up as Buffers, views of the chunk: wrapped once here, not per frame.
+      return this.consume(toBuffer(chunk));
     } catch (error) {
       if (error instanceof ProtocolError) this.failure = error;
       throw error;
     }
   }
 
-  private consume(chunk: Uint8Array): number {
+  private consume(chunk: Buffer): number {
     const end = chunk.length;
     let at = 0;
     while (at < end && this.framesDone < this.frameBudget) {
@@ -275,7 +276,7 @@ export class FrameParser {
     }
   }
 
-  private readPayload(chunk: Uint8Array, at: number): number {
+  private readPayload(chunk: Buffer, at: number): number {
     const available = chunk.length - at;
     const remaining = this.payloadLength - this.payloadRead;
     if (this.payloadRead === 0 && available >= remaining) {
@@ -321,19 +322,19 @@ export class FrameParser {
    * A frame is complete. `payload` is the whole frame payload, or undefined when
    * a data frame's bytes already went into `gathered` piece by piece.
    */
-  private endFrame(payload: Uint8Array | undefined): void {
+  private endFrame(payload: Buffer | undefined): void {
     this.state = State.Header;
     this.framesDone++;
     const opcode = this.opcode;
     if (isControlOpcode(opcode)) {
-      this.endControlFrame(opcode, toBuffer(payload!));
+      this.endControlFrame(opcode, payload!);
       return;
     }
     if (payload !== undefined) {
       if (this.fin && opcode !== Opcode.Continuation) {
         // A whole message in one frame that arrived in one chunk: no copy at all.
         if (this.checkUtf8 && !this.validator().push(payload)) throw invalidUtf8();
-        this.endMessage(toBuffer(payload));
+        this.endMessage(payload);
         return;
       }
       this.gatherData(payload);

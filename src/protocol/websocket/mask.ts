@@ -49,7 +49,21 @@ export function applyMaskKey(data: Uint8Array, key: number, phase = 0): void {
     for (; w < count; w++) words[w] ^= m;
     i += count << 3;
   }
-  for (; i < length; i++) data[i] ^= keyOctet(key, phase + i);
+  // The rest (all of a short payload): four octets per turn, with the key's
+  // octets taken out once, in the order that starts at this phase.
+  const k0 = keyOctet(key, phase + i);
+  const k1 = keyOctet(key, phase + i + 1);
+  const k2 = keyOctet(key, phase + i + 2);
+  const k3 = keyOctet(key, phase + i + 3);
+  for (; i + 3 < length; i += 4) {
+    data[i] ^= k0;
+    data[i + 1] ^= k1;
+    data[i + 2] ^= k2;
+    data[i + 3] ^= k3;
+  }
+  if (i < length) data[i++] ^= k0;
+  if (i < length) data[i++] ^= k1;
+  if (i < length) data[i] ^= k2;
 }
 
 /** Octet `n mod 4` of the key (octet 0 is the highest byte of the number). */

@@ -623,6 +623,21 @@ describe('WebSocketProtocol: at rest and outcome', () => {
     failed.endpoint.fail(1011, 'oops');
     expect(failed.endpoint.outcome()).toEqual({ code: 1006, reason: '', wasClean: false });
   });
+  it('serves another receiver once at rest (reuse), and refuses while it holds something', () => {
+    const heard: string[] = [];
+    function onEvent(this: string, event: EndpointEvent): void {
+      if (event.type === 'message') heard.push(`${this}: ${event.data.toString()}`);
+    }
+    const ep = new WebSocketProtocol<string>({ role: 'server', maxPayload: 1024, maxFragments: 10, mask: undefined }, onEvent, 'first');
+    const frame = fromClient(Opcode.Text, 'abc');
+    ep.receive(frame.subarray(0, 3));
+    expect(() => ep.reuse('second')).toThrow(/at rest/);
+    ep.receive(frame.subarray(3));
+    ep.reuse('second');
+    expect(ep.framesRead).toBe(0);
+    ep.receive(fromClient(Opcode.Text, 'def'));
+    expect(heard).toEqual(['first: abc', 'second: def']);
+  });
 });
 
 describe('Outgoing', () => {

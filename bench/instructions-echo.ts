@@ -1,0 +1,104 @@
+// The workload `npm run bench:instructions` counts: one server-side connection echoing
+// 32-byte binary messages over a stand-in socket (no TCP, no system calls), four
+// messages per read, 25 reads per turn of the event loop. Loads the connection from a
+// build directory given on the command line, so two builds (say, before and after a
+// change) run the very same workload:
+//   node .bench-out/bench/instructions-echo.js <build dir> <turns>
+// where <build dir> holds `websocket/connection.js` (`.bench-out/src`, or a `dist/`).
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export const MESSAGES_PER_TURN = 100;
+const MESSAGE_SIZE = 32;
+const MESSAGES_PER_READ = 4;
+
+interface EchoConnection {
+  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): unknown;
+  send(data: Buffer, options: { binary: boolean }): unknown;
+}
+type Attach = (socket: StandInSocket, head: Buffer, settings: unknown) => void;
+
+/** What the connection asks of a socket; writes are counted, then forgotten. */
+class StandInSocket extends EventEmitter {
+  writableLength = 0;
+  writableHighWaterMark = 16 * 1024;
+  bytesWritten = 0;
+  destroyed = false;
+  setNoDelay(): void {}
+  setTimeout(): void {}
+  pause(): void {}
+  resume(): void {}
+  unshift(): void {}
+  cork(): void {}
+  uncork(): void {}
+  end(): void {}
+  destroy(): void {
+    this.destroyed = true;
+  }
+  write(chunk: Uint8Array, callback?: unknown): boolean {
+    this.bytesWritten += chunk.length;
+    if (typeof callback === 'function') callback();
+    return true;
+  }
+}
+
+async function load(dir: string, file: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return (await import(pathToFileURL(resolve(dir, file)).href)) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A connection of the build in `dir`, attached to a stand-in socket; the layout of builds before the sans-I/O endpoint works too. */
+async function openConnection(dir: string, socket: StandInSocket): Promise<EchoConnection> {
+  const connection = await load(dir, 'websocket/connection.js');
+  const settingsModule = (await load(dir, 'websocket/connection-settings.js')) ?? connection;
+  const operations = await load(dir, 'websocket/adapter-operations.js');
+  const Connection = connection?.WebSocketConnection as (new () => EchoConnection) | undefined;
+  const resolveSettings = settingsModule?.resolveSettings as ((role: string, options: object) => unknown) | undefined;
+  if (!Connection || !resolveSettings) throw new Error(`No WebSocketConnection in ${dir}/websocket/connection.js`);
+  const attachKey = (operations?.attach as symbol | undefined) ?? 'attach';
+  const opened = new Connection();
+  const attach = (opened as unknown as Record<string | symbol, Attach>)[attachKey];
+  attach.call(opened, socket, Buffer.alloc(0), resolveSettings('server', {}));
+  return opened;
+}
+
+/** A masked binary frame of MESSAGE_SIZE bytes, as a client sends it (§5.3). */
+function clientFrame(): Buffer {
+  const payload = randomBytes(MESSAGE_SIZE);
+  const key = randomBytes(4);
+  const frame = Buffer.alloc(6 + MESSAGE_SIZE);
+  frame[0] = 0x82;
+  frame[1] = 0x80 | MESSAGE_SIZE;
+  key.copy(frame, 2);
+  for (let i = 0; i < MESSAGE_SIZE; i++) frame[6 + i] = payload[i] ^ key[i & 3];
+  return frame;
+}
+
+async function main(): Promise<void> {
+  const [dir, turnsArg] = process.argv.slice(2);
+  const turns = Number(turnsArg);
+  if (!dir || !(turns > 0)) throw new Error('usage: instructions-echo.js <build dir> <turns>');
+  const socket = new StandInSocket();
+  const connection = await openConnection(dir, socket);
+  connection.on('message', (data, isBinary) => connection.send(data, { binary: isBinary }));
+  const read = Buffer.concat(Array.from({ length: MESSAGES_PER_READ }, clientFrame));
+  const echoed = turns * MESSAGES_PER_TURN * (2 + MESSAGE_SIZE);
+  let turn = 0;
+  const step = (): void => {
+    // A fresh copy per read: the connection unmasks in place.
+    for (let i = 0; i < MESSAGES_PER_TURN / MESSAGES_PER_READ; i++) socket.emit('data', Buffer.from(read));
+    if (++turn < turns) setImmediate(step);
+    else
+      setImmediate(() => {
+        if (socket.bytesWritten !== echoed) throw new Error(`Echoed ${socket.bytesWritten} bytes, expected ${echoed}`);
+      });
+  };
+  step();
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();
