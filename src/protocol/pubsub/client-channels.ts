@@ -135,6 +135,8 @@ export class ClientChannels {
       case 'published':
         return [{ type: 'published', ref: message.ref, id: message.id }];
       case 'unsubscribed':
+      // The heartbeat is the transport's business: it only shows the connection is alive.
+      case 'ping':
         return NOTHING;
       case 'error': {
         const reported: ClientChannelEffect = { type: 'server-error', error: message };

@@ -33,5 +33,7 @@ export function encodeServerMessage(message: ServerMessage): string {
       return JSON.stringify({ type: message.type, ref: message.ref, id: message.id });
     case 'error':
       return JSON.stringify({ type: message.type, ref: message.ref, channel: message.channel, code: message.code, message: message.message });
+    case 'ping':
+      return JSON.stringify({ type: message.type, interval: message.interval });
   }
 }

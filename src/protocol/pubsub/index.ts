@@ -14,6 +14,7 @@ export {
   type PubSubLimits,
   type PublishMessage,
   type PublishedMessage,
+  type PingMessage,
   type ServerMessage,
   type SubscribeMessage,
   type SubscribedMessage,

@@ -100,7 +100,19 @@ export interface ErrorMessage {
   readonly message: string;
 }
 
-export type ServerMessage = ChannelMessage | GapMessage | SubscribedMessage | UnsubscribedMessage | PublishedMessage | ErrorMessage;
+/**
+ * The application-level heartbeat (docs/sessions.md): sent when a session opens and
+ * every `interval` ms after. A client that hears nothing at all for longer than
+ * `interval` plus a grace presumes the connection dead (browsers hide protocol pings
+ * from scripts, so a page could not tell a half-open connection from a quiet one).
+ */
+export interface PingMessage {
+  readonly type: 'ping';
+  /** The server's heartbeat interval in ms. */
+  readonly interval: number;
+}
+
+export type ServerMessage = ChannelMessage | GapMessage | SubscribedMessage | UnsubscribedMessage | PublishedMessage | ErrorMessage | PingMessage;
 
 // ---- Limits ----
 

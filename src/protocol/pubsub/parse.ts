@@ -106,6 +106,11 @@ function readServerMessage(fields: Fields): ServerMessage {
       return { type: 'unsubscribed', channel: readString(fields, 'channel', 1, Infinity) };
     case 'published':
       return { type: 'published', ref: readString(fields, 'ref', 1, Infinity), id: readString(fields, 'id', 1, Infinity) };
+    case 'ping': {
+      const interval = fields.interval;
+      if (typeof interval !== 'number' || !Number.isSafeInteger(interval) || interval <= 0) throw new InvalidField('"interval" must be a positive integer');
+      return { type: 'ping', interval };
+    }
     case 'error': {
       const ref = readOptionalString(fields, 'ref', 1, Infinity);
       const channel = readOptionalString(fields, 'channel', 1, Infinity);

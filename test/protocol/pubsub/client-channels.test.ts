@@ -76,8 +76,9 @@ describe('ClientChannels: routing server messages', () => {
     expect(position.lastId).toBe('e-2');
   });
 
-  it('ignores messages, gaps and markers of channels it does not hold, and `unsubscribed`', () => {
+  it('ignores messages, gaps and markers of channels it does not hold, `unsubscribed` and the heartbeat', () => {
     const channels = new ClientChannels();
+    expect(channels.receive({ type: 'ping', interval: 25000 })).toEqual([]);
     expect(channels.receive({ type: 'message', channel: 'z', id: 'e-1', data: '' })).toEqual([]);
     expect(channels.receive(gap('z', 'e-1'))).toEqual([]);
     expect(channels.receive({ type: 'subscribed', channel: 'z', headId: 'e-1' })).toEqual([]);

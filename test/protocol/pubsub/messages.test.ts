@@ -94,6 +94,7 @@ describe('switchboard.v1: server messages', () => {
     { type: 'published', ref: 'r', id: 'e-4' },
     { type: 'error', code: 'bad-request', message: 'not valid JSON' },
     { type: 'error', ref: 'r', channel: 'c', code: 'forbidden', message: '' },
+    { type: 'ping', interval: 25000 },
   ];
 
   it('round-trips every message type', () => {
@@ -120,6 +121,13 @@ describe('switchboard.v1: server messages', () => {
     expect(reason(server({ type: 'error', code: 'oops', message: 'm' }))).toBe('unknown error code "oops"');
     expect(reason(server({ type: 'error', code: 'forbidden' }))).toBe('"message" must be a string');
     expect(reason(server({ type: 'error', ref: 1, code: 'forbidden', message: 'm' }))).toBe('"ref" must be a string');
+    for (const interval of [undefined, 0, -5, 1.5, '25000', Number.MAX_VALUE]) {
+      expect(reason(server({ type: 'ping', interval }))).toBe('"interval" must be a positive integer');
+    }
+  });
+
+  it('encodes the heartbeat ping', () => {
+    expect(encodeServerMessage({ type: 'ping', interval: 25000 })).toBe('{"type":"ping","interval":25000}');
   });
 });
 
