@@ -137,6 +137,16 @@ export async function startNginx(nginxPath: string, upstreamPorts: readonly numb
     .replace(/^(\s*server\s+)127\.0\.0\.1:\d+/gm, (_match, start: string) => `${start}127.0.0.1:${upstreamPorts[next++]}`)
     .replace(/^(\s*listen\s+)\d+;/m, (_match, start: string) => `${start}127.0.0.1:${port};`);
 
+  return runNginx(nginxPath, conf, port);
+}
+
+/**
+ * Runs nginx with `serverBlock` (an http-context config: upstreams, maps, a server
+ * listening on 127.0.0.1:`port`) inside a minimal main config of its own; ready once
+ * `readyPath` answers 200 through it.
+ */
+export async function runNginx(nginxPath: string, serverBlock: string, port: number, readyPath = '/whoami'): Promise<Nginx> {
+  const conf = serverBlock;
   const dir = await mkdtemp(join(tmpdir(), 'switchboard-nginx-'));
   await chmod(dir, 0o755); // workers run as an unprivileged user when nginx runs as root
   await writeFile(join(dir, 'switchboard.conf'), conf);
@@ -179,7 +189,7 @@ http {
       await nginx.dispose();
       throw new Error(`nginx exited at start:\n${watched.output()}\n${log}`);
     }
-    const answer = await httpGet(port, '/whoami').catch(() => undefined);
+    const answer = await httpGet(port, readyPath).catch(() => undefined);
     if (answer?.status === 200) return nginx;
     if (Date.now() > deadline) {
       const log = await errorLog();
