@@ -181,7 +181,12 @@ export class Link {
       this.hooks.emit('error', { code: 'bad-message', message: `unreadable server message: ${parsed.reason}` });
       return;
     }
-    if (parsed.message.type === 'ping') this.interval = parsed.message.interval;
+    if (parsed.message.type === 'ping' && parsed.message.interval !== this.interval) {
+      // The server's interval replaces the assumed one: the deadline moves with it.
+      this.interval = parsed.message.interval;
+      this.clear('heartbeatTimer');
+      this.armHeartbeat(this.interval + this.config.heartbeatGrace);
+    }
     this.hooks.message(parsed.message);
   }
 
