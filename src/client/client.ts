@@ -64,6 +64,7 @@ export class SwitchboardClient extends EventTarget {
       },
       {
         busy: () => this.publishes.inFlight > 0,
+        release: () => this.flush(),
         opened: () => this.link.send([...this.channels.connected(), ...this.publishes.take()]),
         lost: () => this.publishes.lost(),
         message: (message) => this.receive(message),

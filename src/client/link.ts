@@ -32,6 +32,8 @@ export type OpenTransport = (name: TransportName, sink: TransportSink) => Transp
 export interface LinkHooks {
   /** True while publishes sent on the open session await their answer. */
   busy(): boolean;
+  /** A probe that was waiting for `idle()` failed: send what was held back on the session in use. */
+  release(): void;
   /** A session opened: subscribe again and send what is queued (through `link.send`). */
   opened(): void;
   /** The open session ended: what was sent on it and not answered is lost. */
@@ -205,8 +207,11 @@ export class Link {
     if (attempt === this.probe) {
       this.end(attempt);
       this.probe = undefined;
-      this.switching = false;
       this.scheduleProbe();
+      if (this.switching) {
+        this.switching = false;
+        this.hooks.release();
+      }
       return;
     }
     if (attempt !== this.session) return;

@@ -200,6 +200,23 @@ describe('browser client: probing back up the ladder', () => {
     await expect(first).resolves.toBe('e-1');
     await expect(second).resolves.toBe('e-2');
   });
+
+  it('a probe that fails while waiting for acks releases the publishes it held back', async () => {
+    const { client, transports, clock } = harness({ probeInterval: 1000, heartbeatGrace: 100_000 });
+    transports.last.fail();
+    const sse = transports.last;
+    sse.open();
+    void client.publish('chat', 'one');
+    clock.advance(1000);
+    transports.last.open();
+    const second = client.publish('chat', 'two');
+    expect(sse.sent).toHaveLength(1);
+    transports.last.fail();
+    expect(sse.sent.map((m) => m.type === 'publish' && m.data)).toEqual(['one', 'two']);
+    sse.deliver({ type: 'published', ref: '2', id: 'e-2' });
+    await expect(second).resolves.toBe('e-2');
+    expect(client.transport).toBe('sse');
+  });
 });
 
 describe('browser client: offline and close', () => {
