@@ -15,6 +15,7 @@ const LAYERS: Array<[prefix: string, layer: number]> = [
   ['hub/', 2],
   ['pubsub/', 2],
   ['reconnect/', 2],
+  ['client/', 2],
   ['cli/', 3],
   ['index.ts', 3],
 ];
@@ -24,7 +25,7 @@ const CORE_BUILTINS = new Set(['node:buffer', 'node:crypto']);
  * Code shared with clients that run in browsers, Bun and Deno (the pub/sub client state):
  * no `node:` module and no Buffer, neither in these folders nor in anything they import.
  */
-const BROWSER_SAFE = ['protocol/pubsub/'];
+const BROWSER_SAFE = ['protocol/pubsub/', 'client/'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>

@@ -1,0 +1,43 @@
+// Client → server for SSE and long-polling sessions: `POST <base>/session/<id>` with a
+// JSON array, one request at a time per session so that the server handles them in the
+// order sent; what is sent meanwhile goes in the next one (docs/sessions.md).
+import { encodeClientMessage } from '../protocol/pubsub/encode.js';
+import type { ClientMessage } from '../protocol/pubsub/messages.js';
+import type { FetchLike } from './platform.js';
+
+/**
+ * Characters per POST beyond its first message, well under the server's default
+ * `maxBodyBytes` (1 MiB + 4 KiB) even for text of 3-byte UTF-8 characters.
+ */
+const BATCH_CHARS = 256 * 1024;
+
+export function sessionPoster(
+  url: string,
+  fetch: FetchLike,
+  signal: AbortSignal,
+  fail: (reason: string) => void,
+): (messages: readonly ClientMessage[]) => void {
+  let queue: string[] = [];
+  let busy = false;
+  const pump = async (): Promise<void> => {
+    busy = true;
+    while (queue.length > 0) {
+      let size = queue[0].length;
+      let count = 1;
+      while (count < queue.length && size + queue[count].length <= BATCH_CHARS) size += queue[count++].length;
+      const body = `[${queue.slice(0, count).join(',')}]`;
+      queue = queue.slice(count);
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, cache: 'no-store', signal });
+      if (response.status !== 204) throw new Error(response.status === 404 ? 'session ended (404)' : `POST answered ${response.status}`);
+    }
+    busy = false;
+  };
+  return (messages) => {
+    for (const message of messages) queue.push(encodeClientMessage(message));
+    if (!busy) pump().catch((error: unknown) => fail(reasonOf(error)));
+  };
+}
+
+export function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
