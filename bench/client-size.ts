@@ -28,6 +28,7 @@ async function measure(entry: Entry): Promise<{ minified: number; gzipped: numbe
     platform: 'browser',
     target: 'es2020',
     minify: true,
+    legalComments: 'none',
     write: false,
     logLevel: 'silent',
   });

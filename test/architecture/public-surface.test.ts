@@ -163,6 +163,10 @@ describe('public surface', () => {
     expect(await runtimeNames('protocol/index.js')).toEqual(PROTOCOL_EXPORTS);
   });
 
+  it('switchboard/client exports exactly the browser client', async () => {
+    expect(await runtimeNames('client/index.js')).toEqual(['PublishError', 'SwitchboardClient', 'SwitchboardEvent', 'connect']);
+  });
+
   it('no bare ready-state constant or global event name at the root', async () => {
     // `CLOSED` is 3 for a WebSocket but 2 for an EventSource; the WebSocket's event
     // classes are not the global (WHATWG) MessageEvent the other clients dispatch.
@@ -175,11 +179,12 @@ describe('public surface', () => {
     expect([EventSource.CONNECTING, EventSource.OPEN, EventSource.CLOSED]).toEqual([0, 1, 2]);
   });
 
-  it('package.json maps both entries to the built files', async () => {
+  it('package.json maps every entry to the built files', async () => {
     const { default: pkg } = await import('../../package.json', { with: { type: 'json' } });
     expect(pkg.exports).toEqual({
       '.': { types: './dist/index.d.ts', import: './dist/index.js' },
       './protocol': { types: './dist/protocol/index.d.ts', import: './dist/protocol/index.js' },
+      './client': { types: './dist/client/index.d.ts', import: './dist/client/index.js' },
     });
   });
 
@@ -187,6 +192,7 @@ describe('public surface', () => {
     const surface = describeSurface([
       { specifier: 'switchboard', declarationFile: dist('index.d.ts') },
       { specifier: 'switchboard/protocol', declarationFile: dist('protocol/index.d.ts') },
+      { specifier: 'switchboard/client', declarationFile: dist('client/index.d.ts') },
     ]);
     await expect(surface).toMatchFileSnapshot('public-surface.snapshot.txt');
   });
