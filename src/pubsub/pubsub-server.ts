@@ -106,8 +106,14 @@ export function createPubSubServerWith(options: CreatePubSubServerOptions, setti
 
 const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024 + 4096;
 
+/** `PubSubOptions` whose `authorize` and `onError` see another request type (the mount's, HTTP/2 included). Internal. */
+export type SessionOptions<Request> = Omit<PubSubOptions, 'authorize' | 'onError'> & {
+  readonly authorize?: PubSubAuthorize<Request>;
+  readonly onError?: (error: Error, request: Request) => void;
+};
+
 /** The options resolved once per server, with their defaults. Internal. */
-export function resolveSessionSettings(options: PubSubOptions): SessionSettings {
+export function resolveSessionSettings<Request = IncomingMessage>(options: SessionOptions<Request>): SessionSettings<Request> {
   if (options === null || typeof options !== 'object' || options.hub === undefined) throw new TypeError('pub/sub needs a hub');
   const recovery = resolveRecovery(options.recovery);
   return {

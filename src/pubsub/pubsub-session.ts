@@ -21,10 +21,14 @@ import type { RecoverySettings } from './hub-recovery.js';
 
 export type PubSubAction = 'subscribe' | 'publish';
 
-/** Decides whether the client behind `request` may do `action` on `channel`. */
-export type PubSubAuthorize = (request: IncomingMessage, channel: string, action: PubSubAction) => boolean | Promise<boolean>;
+/**
+ * Decides whether the client behind `request` may do `action` on `channel`. `Request` is
+ * the request that opened the session: a WebSocket upgrade's `IncomingMessage`, or for the
+ * Switchboard mount also an HTTP/2 request (an SSE stream or a poll over HTTP/2).
+ */
+export type PubSubAuthorize<Request = IncomingMessage> = (request: Request, channel: string, action: PubSubAction) => boolean | Promise<boolean>;
 
-export interface SessionSettings {
+export interface SessionSettings<Request = IncomingMessage> {
   readonly hub: Hub;
   readonly registry: FanoutRegistry;
   readonly recovery: RecoverySettings;
@@ -35,8 +39,8 @@ export interface SessionSettings {
   readonly maxPendingRequests: number;
   /** Interval of the `ping` heartbeat in ms, first sent when the session starts; undefined: none. */
   readonly heartbeatInterval: number | undefined;
-  readonly authorize: PubSubAuthorize | undefined;
-  readonly onError: ((error: Error, request: IncomingMessage) => void) | undefined;
+  readonly authorize: PubSubAuthorize<Request> | undefined;
+  readonly onError: ((error: Error, request: Request) => void) | undefined;
 }
 
 /** Why a session ended on its own; its transport closes its carrier accordingly. */
@@ -64,7 +68,7 @@ export interface SessionTransport {
   ended(reason: SessionEndReason): void;
 }
 
-export class PubSubSession implements SubscriptionSink {
+export class PubSubSession<Request = IncomingMessage> implements SubscriptionSink {
   private readonly subscriptions = new Map<string, ChannelSubscription>();
   private invalidMessages = 0;
   private pending = 0;
@@ -74,8 +78,8 @@ export class PubSubSession implements SubscriptionSink {
 
   constructor(
     private readonly transport: SessionTransport,
-    readonly request: IncomingMessage,
-    private readonly settings: SessionSettings,
+    readonly request: Request,
+    private readonly settings: SessionSettings<Request>,
   ) {}
 
   get subscriptionCount(): number {
