@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { MemoryHub } from '../hub/index.js';
+import { asError } from '../protocol/errors.js';
 import type { Hub } from '../protocol/hub/contract.js';
 import { createPubSubServerWith, resolveSessionSettings, type PubSubServer } from '../pubsub/pubsub-server.js';
 import type { SseRequest, SseResponse } from '../sse/index.js';
@@ -76,6 +77,12 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
     return true;
   };
 
+  const failed = (error: unknown, request: SseRequest, response: SseResponse): void => {
+    settings.onError?.(asError(error), request);
+    if (!response.headersSent) sendJson(response, 500, { error: 'internal error' });
+    else response.end();
+  };
+
   const route = (request: SseRequest, response: SseResponse, path: string, url: URL): void => {
     const method = request.method ?? 'GET';
     const allow = (methods: string): boolean => {
@@ -96,14 +103,12 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
       if (session instanceof PollSession) session.poll(response);
       else sendJson(response, 404, UNKNOWN_SESSION);
     } else if (path.startsWith('/session/') && path.indexOf('/', 9) === -1 && path.length > 9) {
+      // Ids are base64url: no percent-decoding, and any other text is simply unknown.
       if (allow('POST')) {
-        handleSessionPost(request, response, decodeURIComponent(path.slice(9)), registry, bodyLimits).catch((error: unknown) => {
-          settings.onError?.(error instanceof Error ? error : new Error(String(error)), request);
-          sendJson(response, 500, { error: 'internal error' });
-        });
+        handleSessionPost(request, response, path.slice(9), registry, bodyLimits).catch((error: unknown) => failed(error, request, response));
       }
     } else if (path === '/client.js') {
-      if (allow('GET, HEAD')) void clientScript.serve(request, response);
+      if (allow('GET, HEAD')) clientScript.serve(request, response).catch((error: unknown) => failed(error, request, response));
     } else if (path === '/ws') {
       // Reached only without an upgrade (or an HTTP/2 request, which has none).
       sendJson(response, 426, { error: 'connect with Upgrade: websocket and Sec-WebSocket-Protocol: switchboard.v1' }, { upgrade: 'websocket' });
@@ -121,12 +126,7 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
     handleRequest: (request, response) => {
       const target = underPrefix(request.url, mount.prefix);
       if (target === undefined) return false;
-      try {
-        route(request, response, target.path, target.url);
-      } catch (error) {
-        // e.g. a malformed percent-encoding in the session id
-        if (!response.headersSent) sendJson(response, 400, { error: error instanceof Error ? error.message : 'bad request' });
-      }
+      route(request, response, target.path, target.url);
       return true;
     },
     handleUpgrade: (request, socket, head) => {

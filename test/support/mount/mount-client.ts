@@ -4,6 +4,7 @@ import { createServer, type OutgoingHttpHeaders, type Server } from 'node:http';
 import { MemoryHub } from '../../../src/hub/index.js';
 import { createSwitchboardWith, type Switchboard, type SwitchboardInternals } from '../../../src/mount/switchboard.js';
 import type { SwitchboardOptions } from '../../../src/mount/index.js';
+import { WebSocket } from '../../../src/websocket/index.js';
 import { listen, readStream, shut, waitFor, type StreamReader } from '../sse/net.js';
 
 export type Json = Record<string, unknown>;
@@ -15,6 +16,8 @@ export interface Mounted {
   /** `http://127.0.0.1:<port>/switchboard` (the prefix included). */
   readonly base: string;
   readonly origin: string;
+  /** Requests the server has received so far. */
+  readonly requests: () => number;
   stop(): Promise<void>;
 }
 
@@ -22,7 +25,9 @@ export interface Mounted {
 export async function startMount(options: SwitchboardOptions = {}, internals: SwitchboardInternals = {}): Promise<Mounted> {
   const hub = new MemoryHub({ epoch: 'e1' });
   const switchboard = createSwitchboardWith({ hub, ...options }, internals);
+  let requests = 0;
   const server = createServer((request, response) => {
+    requests++;
     if (switchboard.handleRequest(request, response)) return;
     response.writeHead(418).end('app');
   });
@@ -35,6 +40,7 @@ export async function startMount(options: SwitchboardOptions = {}, internals: Sw
     hub,
     server,
     origin,
+    requests: () => requests,
     base: `${origin}${switchboard.prefix}`,
     stop: async () => {
       await switchboard.close();
@@ -123,7 +129,12 @@ export class PollLoop {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      const answer = await poll(this.base, this.id);
+      let answer: PollAnswer;
+      try {
+        answer = await poll(this.base, this.id);
+      } catch {
+        return; // the server went away
+      }
       this.statuses.push(answer.status);
       if (answer.status !== 200) return;
       this.messages.push(...(answer.body.messages ?? []));
@@ -139,10 +150,9 @@ export class PollLoop {
     return this.messages.find(match)!;
   }
 
-  /** Stops after the poll in flight (answered within an interval). */
-  stop(): Promise<void> {
+  /** Polls no more once the poll in flight is answered (within an interval, or when the mount closes). */
+  stop(): void {
     this.stopped = true;
-    return this.done;
   }
 }
 
@@ -150,3 +160,49 @@ export const isType =
   (type: string, channel?: string) =>
   (m: Json): boolean =>
     m.type === type && (channel === undefined || m.channel === channel);
+
+/** A WebSocket session with the project's client, collecting every message as JSON. */
+export class WsSession {
+  readonly messages: Json[] = [];
+  closed: { code: number; reason: string } | undefined;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer) => this.messages.push(JSON.parse(data.toString('utf8')) as Json));
+    ws.on('close', (code: number, reason: Buffer) => (this.closed = { code, reason: reason.toString() }));
+    ws.on('error', () => {
+      // Reported through 'close'.
+    });
+  }
+
+  static async open(origin: string, path: string, headers: Record<string, string> = {}): Promise<WsSession> {
+    const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}${path}`, 'switchboard.v1', { headers });
+    const session = new WsSession(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('close', (code: number) => reject(new Error(`closed ${code} before open`)));
+    });
+    return session;
+  }
+
+  send(message: Json): void {
+    this.ws.send(JSON.stringify(message));
+  }
+
+  ofType(type: string): Json[] {
+    return this.messages.filter((m) => m.type === type);
+  }
+
+  async next(match: (m: Json) => boolean, what: string): Promise<Json> {
+    await waitFor(() => this.messages.some(match), what);
+    return this.messages.find(match)!;
+  }
+
+  async waitClosed(): Promise<{ code: number; reason: string }> {
+    await waitFor(() => this.closed !== undefined, 'close');
+    return this.closed!;
+  }
+
+  close(): void {
+    if (this.closed === undefined) this.ws.close();
+  }
+}
