@@ -109,3 +109,15 @@ export {
   type DropReason,
   type BackoffOptions,
 } from './reconnect/index.js';
+
+// --- The Switchboard mount: one session per page over WebSocket, SSE or long polling, and the browser client ---
+export {
+  SWITCHBOARD_DEFAULTS,
+  createSwitchboard,
+  mountSwitchboard,
+  type MountableServer,
+  type Switchboard,
+  type SwitchboardOptions,
+  type SwitchboardRequest,
+  type SwitchboardResponse,
+} from './mount/index.js';

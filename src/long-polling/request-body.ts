@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 
 export interface RequestBodyLimits {
   /** Largest body, in bytes; larger is answered 413. */
@@ -18,7 +19,7 @@ export type RequestBody =
  * large one be buffered whole: both end at the limit, and the caller answers
  * with the status given and `connection: close`, so the rest is never read.
  */
-export function readRequestBody(request: IncomingMessage, limits: RequestBodyLimits): Promise<RequestBody> {
+export function readRequestBody(request: IncomingMessage | Http2ServerRequest, limits: RequestBodyLimits): Promise<RequestBody> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

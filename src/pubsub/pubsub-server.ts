@@ -9,7 +9,8 @@ import { CloseCode } from '../protocol/websocket/index.js';
 import { WebSocketServer, type WebSocketConnection, type WebSocketServerOptions } from '../websocket/index.js';
 import { FanoutRegistry } from './channel-fanout.js';
 import { resolveRecovery, type PubSubRecoveryOptions } from './hub-recovery.js';
-import { PubSubSession, type PubSubAuthorize, type SessionSettings } from './pubsub-session.js';
+import type { PubSubAuthorize, SessionSettings } from './pubsub-session.js';
+import { openWebSocketSession } from './websocket-session.js';
 
 export interface PubSubOptions {
   readonly hub: Hub;
@@ -30,6 +31,12 @@ export interface PubSubOptions {
    * subscribe may wait for the hub (default 60 s). See docs/scaling.md.
    */
   readonly recovery?: PubSubRecoveryOptions;
+  /**
+   * Interval of the `ping` message (docs/sessions.md) in ms: sent first on every connection
+   * and then every `heartbeatInterval`, so a browser can tell a dead connection from a quiet
+   * one. Default: none (the Switchboard mount turns it on, 25 000).
+   */
+  readonly heartbeatInterval?: number;
   /** Errors that are nobody's reply: `authorize` throwing, a hub failing unexpectedly. */
   readonly onError?: (error: Error, request: IncomingMessage) => void;
 }
@@ -52,7 +59,7 @@ export interface PubSubServer {
  * `switchboard.v1` when offered: its default `handleProtocols` picks the first offered.
  */
 export function attachPubSub(wss: WebSocketServer, options: PubSubOptions): PubSubServer {
-  return serve(wss, options, false);
+  return serve(wss, resolveSessionSettings(options), false);
 }
 
 export interface CreatePubSubServerOptions extends PubSubOptions {
@@ -74,8 +81,16 @@ export interface CreatePubSubServerOptions extends PubSubOptions {
 }
 
 export function createPubSubServer(options: CreatePubSubServerOptions): PubSubServer {
+  return createPubSubServerWith(options, resolveSessionSettings(options));
+}
+
+/**
+ * `createPubSubServer` whose sessions use `settings`, shared with other transports (the
+ * mount's SSE and poll sessions join the same fan-outs). Internal.
+ */
+export function createPubSubServerWith(options: CreatePubSubServerOptions, settings: SessionSettings): PubSubServer {
   const given = options.server;
-  if (given instanceof WebSocketServer) return serve(given, options, false);
+  if (given instanceof WebSocketServer) return serve(given, settings, false);
   const serverOptions = given ?? { noServer: true };
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const chooser = serverOptions.handleProtocols;
@@ -86,15 +101,22 @@ export function createPubSubServer(options: CreatePubSubServerOptions): PubSubSe
     maxBufferedAmount: positiveInteger(options.maxBufferedAmount ?? serverOptions.maxBufferedAmount ?? HUB_STREAM_MAX_BUFFERED_AMOUNT, 'maxBufferedAmount'),
     handleProtocols: (protocols, request) => (protocols.includes(PUBSUB_PROTOCOL) ? PUBSUB_PROTOCOL : chooser?.(protocols, request)),
   });
-  return serve(wss, options, true);
+  return serve(wss, settings, true);
 }
 
 const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024 + 4096;
 
-function serve(wss: WebSocketServer, options: PubSubOptions, owned: boolean): PubSubServer {
+/** `PubSubOptions` whose `authorize` and `onError` see another request type (the mount's, HTTP/2 included). Internal. */
+export type SessionOptions<Request> = Omit<PubSubOptions, 'authorize' | 'onError'> & {
+  readonly authorize?: PubSubAuthorize<Request>;
+  readonly onError?: (error: Error, request: Request) => void;
+};
+
+/** The options resolved once per server, with their defaults. Internal. */
+export function resolveSessionSettings<Request = IncomingMessage>(options: SessionOptions<Request>): SessionSettings<Request> {
   if (options === null || typeof options !== 'object' || options.hub === undefined) throw new TypeError('pub/sub needs a hub');
   const recovery = resolveRecovery(options.recovery);
-  const settings: SessionSettings = {
+  return {
     hub: options.hub,
     registry: new FanoutRegistry(options.hub, recovery),
     recovery,
@@ -103,10 +125,21 @@ function serve(wss: WebSocketServer, options: PubSubOptions, owned: boolean): Pu
     maxMessageBytes: positiveInteger(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, 'maxMessageBytes'),
     maxInvalidMessages: nonNegativeInteger(options.maxInvalidMessages ?? 10, 'maxInvalidMessages'),
     maxPendingRequests: positiveInteger(options.maxPendingRequests ?? 32, 'maxPendingRequests'),
+    heartbeatInterval: options.heartbeatInterval === undefined ? undefined : timerInterval(options.heartbeatInterval, 'heartbeatInterval'),
     authorize: options.authorize,
     onError: options.onError,
   };
-  const sessions = new Set<PubSubSession>();
+}
+
+/** A positive whole number of ms that a timer can take (at most 2^31 - 1). */
+export function timerInterval(value: number, name: string): number {
+  positiveInteger(value, name);
+  if (value > 2 ** 31 - 1) throw new RangeError(`${name} must be at most 2^31 - 1 ms, got ${value}`);
+  return value;
+}
+
+function serve(wss: WebSocketServer, settings: SessionSettings, owned: boolean): PubSubServer {
+  const connections = new Set<WebSocketConnection>();
   let closed = false;
 
   const handle = (connection: WebSocketConnection, request: IncomingMessage): void => {
@@ -114,9 +147,9 @@ function serve(wss: WebSocketServer, options: PubSubOptions, owned: boolean): Pu
       connection.close(CloseCode.GoingAway, 'Server shutting down');
       return;
     }
-    const session = new PubSubSession(connection, request, settings);
-    sessions.add(session);
-    connection.once('close', () => sessions.delete(session));
+    openWebSocketSession(connection, request, settings);
+    connections.add(connection);
+    connection.once('close', () => connections.delete(connection));
   };
   const onConnection = (connection: WebSocketConnection, request: IncomingMessage): void => {
     if (connection.protocol === PUBSUB_PROTOCOL) handle(connection, request);
@@ -128,7 +161,7 @@ function serve(wss: WebSocketServer, options: PubSubOptions, owned: boolean): Pu
     wss,
     handle,
     get sessionCount() {
-      return sessions.size;
+      return connections.size;
     },
     get sharedSubscriptionCount() {
       return settings.registry.size;
@@ -142,9 +175,9 @@ function serve(wss: WebSocketServer, options: PubSubOptions, owned: boolean): Pu
         return;
       }
       const waits: Promise<void>[] = [];
-      for (const session of sessions) {
-        waits.push(new Promise((resolve) => session.connection.once('close', () => resolve())));
-        session.connection.close(CloseCode.GoingAway, 'Server shutting down');
+      for (const connection of connections) {
+        waits.push(new Promise((resolve) => connection.once('close', () => resolve())));
+        connection.close(CloseCode.GoingAway, 'Server shutting down');
       }
       await Promise.all(waits);
     },

@@ -1,5 +1,7 @@
-// One `switchboard.v1` connection: reads client frames, runs them in order, and keeps
-// the connection's channel subscriptions.
+// One `switchboard.v1` session, whatever carries it (docs/sessions.md): the client's
+// channel subscriptions, its requests run one after another in the order sent, the
+// heartbeat, and the end of a client that reads too slowly. The carrier (a WebSocket, an
+// SSE response, a chain of polls) is a `SessionTransport`; see websocket-session.ts.
 import type { IncomingMessage } from 'node:http';
 import { asError } from '../protocol/errors.js';
 import type { Hub } from '../protocol/hub/contract.js';
@@ -13,18 +15,20 @@ import {
   type ServerMessage,
   type SubscribeMessage,
 } from '../protocol/pubsub/index.js';
-import { CloseCode } from '../protocol/websocket/index.js';
-import { OPEN, type WebSocketConnection } from '../websocket/index.js';
 import type { FanoutRegistry } from './channel-fanout.js';
 import { ChannelSubscription, type SubscriptionSink } from './channel-subscription.js';
 import type { RecoverySettings } from './hub-recovery.js';
 
 export type PubSubAction = 'subscribe' | 'publish';
 
-/** Decides whether the client behind `request` may do `action` on `channel`. */
-export type PubSubAuthorize = (request: IncomingMessage, channel: string, action: PubSubAction) => boolean | Promise<boolean>;
+/**
+ * Decides whether the client behind `request` may do `action` on `channel`. `Request` is
+ * the request that opened the session: a WebSocket upgrade's `IncomingMessage`, or for the
+ * Switchboard mount also an HTTP/2 request (an SSE stream or a poll over HTTP/2).
+ */
+export type PubSubAuthorize<Request = IncomingMessage> = (request: Request, channel: string, action: PubSubAction) => boolean | Promise<boolean>;
 
-export interface SessionSettings {
+export interface SessionSettings<Request = IncomingMessage> {
   readonly hub: Hub;
   readonly registry: FanoutRegistry;
   readonly recovery: RecoverySettings;
@@ -33,43 +37,77 @@ export interface SessionSettings {
   readonly maxMessageBytes: number;
   readonly maxInvalidMessages: number;
   readonly maxPendingRequests: number;
-  readonly authorize: PubSubAuthorize | undefined;
-  readonly onError: ((error: Error, request: IncomingMessage) => void) | undefined;
+  /** Interval of the `ping` heartbeat in ms, first sent when the session starts; undefined: none. */
+  readonly heartbeatInterval: number | undefined;
+  readonly authorize: PubSubAuthorize<Request> | undefined;
+  readonly onError: ((error: Error, request: Request) => void) | undefined;
 }
 
-export class PubSubSession implements SubscriptionSink {
+/** Why a session ended on its own; its transport closes its carrier accordingly. */
+export type SessionEndReason =
+  /** A message could not be queued: the client reads slower than its channels go. */
+  | 'too-slow'
+  /** More malformed requests than `maxInvalidMessages`. */
+  | 'too-many-invalid';
+
+/** What carries a session's messages to its client. */
+export interface SessionTransport {
+  /** One server message, as JSON text; false when it could not be queued (the client is too slow). */
+  sendText(text: string): boolean;
+  /**
+   * A message from a channel's shared fan-out: a whole WebSocket text frame (RFC 6455
+   * §5.2), encoded once and shared by every subscriber of the channel; false as `sendText`.
+   * A transport that is not a WebSocket gets the JSON text back with `frameText`.
+   */
+  sendFrame(frame: Buffer): boolean;
+  /** Too many requests wait to be handled: take no more for now (a WebSocket pauses reading). */
+  pauseRequests(): void;
+  /** The requests waiting are below the bound again. */
+  resumeRequests(): void;
+  /** The session ended (`close()` was not called): close the carrier. Called at most once. */
+  ended(reason: SessionEndReason): void;
+}
+
+export class PubSubSession<Request = IncomingMessage> implements SubscriptionSink {
   private readonly subscriptions = new Map<string, ChannelSubscription>();
   private invalidMessages = 0;
   private pending = 0;
-  private pausedByUs = false;
   private queue: Promise<void> = Promise.resolve();
+  private heartbeat: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(
-    readonly connection: WebSocketConnection,
-    readonly request: IncomingMessage,
-    private readonly settings: SessionSettings,
-  ) {
-    connection.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
-    connection.on('close', () => this.shutdown());
-  }
+    private readonly transport: SessionTransport,
+    readonly request: Request,
+    private readonly settings: SessionSettings<Request>,
+  ) {}
 
   get subscriptionCount(): number {
     return this.subscriptions.size;
   }
 
-  private onFrame(data: Buffer, isBinary: boolean): void {
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Sends the first `ping` and starts the heartbeat, when the settings have one. */
+  start(): void {
+    const interval = this.settings.heartbeatInterval;
+    if (interval === undefined || this.closed) return;
+    const ping = (): void => this.send({ type: 'ping', interval });
+    ping();
+    this.heartbeat = setInterval(ping, interval);
+    this.heartbeat.unref();
+  }
+
+  /** One client message: JSON text of `byteLength` bytes (UTF-8). */
+  receive(text: string, byteLength: number): void {
     if (this.closed) return;
-    if (isBinary) {
-      this.shutdown();
-      this.connection.close(CloseCode.UnsupportedData, 'switchboard.v1 takes JSON text frames only');
-      return;
-    }
-    if (data.length > this.settings.maxMessageBytes) {
+    if (byteLength > this.settings.maxMessageBytes) {
       this.reject(`message larger than ${this.settings.maxMessageBytes} bytes`);
       return;
     }
-    const parsed = parseClientMessage(data.toString('utf8'), this.settings.limits);
+    const parsed = parseClientMessage(text, this.settings.limits);
     if (!parsed.ok) {
       this.reject(parsed.reason, parsed.ref, parsed.channel);
       return;
@@ -78,32 +116,30 @@ export class PubSubSession implements SubscriptionSink {
     this.enqueue(() => this.handle(message));
   }
 
+  /** Resolves once every request received so far has been handled. */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
   /**
    * Requests run one after another, so replies come in request order and a client's
    * publishes reach the hub in the order sent even when `authorize` is asynchronous;
-   * reading pauses while too many wait.
+   * the transport takes no more while too many wait.
    */
   private enqueue(task: () => Promise<void> | void): void {
-    if (++this.pending >= this.settings.maxPendingRequests && !this.connection.readingPaused) {
-      this.pausedByUs = true;
-      this.connection.pause();
-    }
+    if (++this.pending >= this.settings.maxPendingRequests) this.transport.pauseRequests();
     this.queue = this.queue
       .then(task)
       .catch((error: unknown) => this.report(error))
       .then(() => {
-        if (--this.pending < this.settings.maxPendingRequests && this.pausedByUs) {
-          this.pausedByUs = false;
-          this.connection.resume();
-        }
+        if (--this.pending < this.settings.maxPendingRequests) this.transport.resumeRequests();
       });
   }
 
-  /** A malformed request: an error reply (in order), and the connection closed after too many. */
+  /** A malformed request: an error reply (in order), and the session ended after too many. */
   private reject(reason: string, ref?: string, channel?: string): void {
     if (++this.invalidMessages > this.settings.maxInvalidMessages) {
-      this.shutdown();
-      this.connection.close(CloseCode.PolicyViolation, 'Too many invalid messages');
+      this.end('too-many-invalid');
       return;
     }
     this.enqueue(() => this.sendError('bad-request', reason, ref, channel));
@@ -165,12 +201,12 @@ export class PubSubSession implements SubscriptionSink {
 
   send(message: ServerMessage): void {
     if (this.closed) return;
-    if (this.connection.send(encodeServerMessage(message)) === 'dropped') this.tooSlow();
+    if (!this.transport.sendText(encodeServerMessage(message))) this.end('too-slow');
   }
 
   sendFrame(frame: Buffer): void {
     if (this.closed) return;
-    if (this.connection.sendFrame(frame) === 'dropped') this.tooSlow();
+    if (!this.transport.sendFrame(frame)) this.end('too-slow');
   }
 
   ended(subscription: ChannelSubscription): void {
@@ -184,19 +220,22 @@ export class PubSubSession implements SubscriptionSink {
   }
 
   /**
-   * A message could not be queued: the client reads slower than the channel goes and its
-   * buffer is full. Dropping one message silently would break the stream's promise, so
-   * the connection ends instead (1013 Try Again Later: a client resumes from its last id).
+   * Ends the session on its own. A client too slow for its messages is not sent fewer:
+   * dropping one silently would break the stream's promise, so the session ends and the
+   * client resumes each channel from its last id on a new one.
    */
-  private tooSlow(): void {
-    this.shutdown();
-    if (this.connection.readyState === OPEN) this.connection.close(CloseCode.TryAgainLater, 'Too slow: send buffer limit reached');
+  private end(reason: SessionEndReason): void {
+    if (this.closed) return;
+    this.close();
+    this.transport.ended(reason);
   }
 
-  /** Stops every subscription; nothing more is sent or handled. */
-  private shutdown(): void {
+  /** Stops every subscription and the heartbeat; nothing more is sent or handled. Idempotent. */
+  close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
     for (const subscription of this.subscriptions.values()) subscription.stop();
     this.subscriptions.clear();
   }

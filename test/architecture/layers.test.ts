@@ -17,6 +17,7 @@ const LAYERS: Array<[prefix: string, layer: number]> = [
   ['reconnect/', 2],
   ['client/', 2],
   ['cli/', 3],
+  ['mount/', 3],
   ['index.ts', 3],
 ];
 /** The only Node modules the pure core may use: no sockets, timers or file system. */

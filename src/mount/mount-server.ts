@@ -1,0 +1,38 @@
+// `mountSwitchboard(server)`: the mount on a server the application already made. The
+// server's request listeners (the application) are wrapped, so requests under the prefix
+// are answered here and every other one goes to them; upgrades likewise (HTTP/1.1 only:
+// HTTP/2 has no upgrade, so a WebSocket needs an HTTP/1.1 server or `allowHTTP1`).
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Http2SecureServer, Http2Server } from 'node:http2';
+import type { Duplex } from 'node:stream';
+import type { SwitchboardOptions, SwitchboardRequest } from './options.js';
+import { createSwitchboard, type Switchboard, type SwitchboardResponse } from './switchboard.js';
+
+export type MountableServer = HttpServer | HttpsServer | Http2Server | Http2SecureServer;
+
+type Listener = (...args: unknown[]) => void;
+
+/**
+ * Serves Switchboard on `server` under `options.prefix`. Mount after the application's
+ * request listener is attached (`http.createServer(app)` then mount): listeners added
+ * later see every request, Switchboard's too. Call `close()` on the result before
+ * `server.close()`: open streams would otherwise hold the server open.
+ */
+export function mountSwitchboard(server: MountableServer, options: SwitchboardOptions = {}): Switchboard {
+  const switchboard = createSwitchboard(options);
+  const emitter: NodeJS.EventEmitter = server;
+  wrap(emitter, 'request', (args) => switchboard.handleRequest(args[0] as SwitchboardRequest, args[1] as SwitchboardResponse));
+  wrap(emitter, 'upgrade', (args) => switchboard.handleUpgrade(args[0] as IncomingMessage, args[1] as Duplex, args[2] as Buffer));
+  return switchboard;
+}
+
+/** Replaces the listeners of `event` by one that offers it to `handled` first, then to them. */
+function wrap(emitter: NodeJS.EventEmitter, event: string, handled: (args: unknown[]) => boolean): void {
+  const listeners = emitter.listeners(event) as Listener[];
+  emitter.removeAllListeners(event);
+  emitter.on(event, (...args: unknown[]) => {
+    if (handled(args)) return;
+    for (const listener of listeners) listener.apply(emitter, args);
+  });
+}

@@ -1,0 +1,61 @@
+// A session carried by a WebSocket: client messages are text frames, replies and
+// channel messages are text frames, and a full send buffer or too many bad requests
+// close the connection with the code that tells the client what to do next.
+import type { IncomingMessage } from 'node:http';
+import { CloseCode } from '../protocol/websocket/index.js';
+import { OPEN, type WebSocketConnection } from '../websocket/index.js';
+import { PubSubSession, type SessionEndReason, type SessionSettings, type SessionTransport } from './pubsub-session.js';
+
+class WebSocketTransport implements SessionTransport {
+  /** Whether reading is paused by the session (and not by the application). */
+  private pausedByUs = false;
+
+  constructor(private readonly connection: WebSocketConnection) {}
+
+  sendText(text: string): boolean {
+    return this.connection.send(text) !== 'dropped';
+  }
+
+  sendFrame(frame: Buffer): boolean {
+    return this.connection.sendFrame(frame) !== 'dropped';
+  }
+
+  pauseRequests(): void {
+    if (this.pausedByUs || this.connection.readingPaused) return;
+    this.pausedByUs = true;
+    this.connection.pause();
+  }
+
+  resumeRequests(): void {
+    if (!this.pausedByUs) return;
+    this.pausedByUs = false;
+    this.connection.resume();
+  }
+
+  ended(reason: SessionEndReason): void {
+    if (reason === 'too-many-invalid') {
+      this.connection.close(CloseCode.PolicyViolation, 'Too many invalid messages');
+      // 1013 Try Again Later: the client comes back and resumes from its last ids.
+    } else if (this.connection.readyState === OPEN) {
+      this.connection.close(CloseCode.TryAgainLater, 'Too slow: send buffer limit reached');
+    }
+  }
+}
+
+/** Serves `switchboard.v1` on `connection` until it closes. */
+export function openWebSocketSession(connection: WebSocketConnection, request: IncomingMessage, settings: SessionSettings): PubSubSession {
+  const session = new PubSubSession(new WebSocketTransport(connection), request, settings);
+  connection.on('message', (data: Buffer, isBinary: boolean) => {
+    if (session.isClosed) return;
+    if (isBinary) {
+      session.close();
+      connection.close(CloseCode.UnsupportedData, 'switchboard.v1 takes JSON text frames only');
+      return;
+    }
+    // An oversized frame is refused by its length alone, never decoded.
+    session.receive(data.length > settings.maxMessageBytes ? '' : data.toString('utf8'), data.length);
+  });
+  connection.on('close', () => session.close());
+  session.start();
+  return session;
+}
