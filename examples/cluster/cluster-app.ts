@@ -6,12 +6,14 @@
 //   POST /publish?channel=…  (body = data)          publish; answers {"id": …}
 //   GET  /whoami                                    this process's id (load-balancer checks)
 //   GET  /stats                                     open connections and clients seen, per transport
+//   /switchboard/…                                  the browser client's mount (docs/sessions.md):
+//                                                   client.js, ws, sse, poll, session/<id>
 // Every response carries `x-switchboard-node`, so a client behind the load balancer can
 // tell which process served it. Clients that send `x-switchboard-client` are tracked by
 // that name in /stats (the integration test uses it to see where each client landed).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { HubInputError, createLongPollHandler, createPubSubServer, createSseHandler, readRequestBody, type Hub } from 'switchboard';
+import { HubInputError, createLongPollHandler, createPubSubServer, createSseHandler, createSwitchboard, readRequestBody, type Hub } from 'switchboard';
 import { reasonPhrase, statusLine } from 'switchboard/protocol';
 
 export interface ClusterAppOptions {
@@ -24,6 +26,8 @@ export interface ClusterAppOptions {
   readonly maxTrackedClients?: number;
   /** Longest a long poll is held, in ms. Default 25 000 (under nginx's proxy_read_timeout). */
   readonly pollHoldMs?: number;
+  /** The browser client's heartbeat (`ping`) interval, in ms. Default 25 000. */
+  readonly heartbeatMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -33,6 +37,8 @@ export interface ClusterStats {
   readonly node: string;
   /** Open now: pub/sub WebSocket sessions, SSE streams, held long polls. */
   readonly open: Readonly<Record<Transport, number>>;
+  /** Requests that opened a browser-client session, per transport, since the start. */
+  readonly streams: Readonly<Record<Transport, number>>;
   /** Names (`x-switchboard-client`) of the clients served so far, per transport, oldest first. */
   readonly clients: Readonly<Record<Transport, readonly string[]>>;
 }
@@ -57,6 +63,8 @@ export function createClusterApp(options: ClusterAppOptions): ClusterApp {
   const pubsub = createPubSubServer({ hub, onError });
   const sse = createSseHandler({ hub, onError });
   const poll = createLongPollHandler({ hub, holdMs: options.pollHoldMs ?? 25_000, onError });
+  const switchboard = createSwitchboard({ hub, heartbeatInterval: options.heartbeatMs, onError });
+  const streams: Record<Transport, number> = { ws: 0, sse: 0, poll: 0 };
   const seen: Record<Transport, Set<string>> = { ws: new Set(), sse: new Set(), poll: new Set() };
   let openSse = 0;
 
@@ -76,6 +84,10 @@ export function createClusterApp(options: ClusterAppOptions): ClusterApp {
   const server = createServer((request, response) => {
     response.setHeader(NODE_HEADER, nodeId);
     const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname === `${switchboard.prefix}/sse` || (url.pathname === `${switchboard.prefix}/poll` && !url.searchParams.has('session'))) {
+      streams[url.pathname.endsWith('/sse') ? 'sse' : 'poll']++;
+    }
+    if (switchboard.handleRequest(request, response)) return;
     switch (url.pathname) {
       case '/sse':
         track('sse', request);
@@ -102,6 +114,10 @@ export function createClusterApp(options: ClusterAppOptions): ClusterApp {
   });
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (switchboard.handleUpgrade(request, socket, head)) {
+      streams.ws++;
+      return;
+    }
     if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/ws') {
       socket.end(`${statusLine(404)}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
@@ -137,6 +153,7 @@ export function createClusterApp(options: ClusterAppOptions): ClusterApp {
   const stats = (): ClusterStats => ({
     node: nodeId,
     open: { ws: pubsub.sessionCount, sse: openSse, poll: poll.heldPolls },
+    streams: { ...streams },
     clients: { ws: [...seen.ws], sse: [...seen.sse], poll: [...seen.poll] },
   });
 
@@ -145,6 +162,7 @@ export function createClusterApp(options: ClusterAppOptions): ClusterApp {
     stats,
     close: async () => {
       poll.close();
+      await switchboard.close();
       await pubsub.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,4 +1,4 @@
-// Starts one cluster process: a RedisHub on node-redis, then the cluster app on a port.
+// Starts one cluster process: a RedisHub on node-redis (or a MemoryHub), then the cluster app on a port.
 //   node .examples-out/cluster/main.js --port 8081 --redis redis://127.0.0.1:6379 [--node-id a] [--key-prefix switchboard:]
 // Prints one JSON line {"ready":true,"node":…,"port":…} once it listens; SIGTERM/SIGINT
 // close the clients (WebSockets with 1001, so they come back elsewhere) and exit.
@@ -6,10 +6,10 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createClient } from 'redis';
-import { RedisHub, nodeRedisCommander, nodeRedisSubscriber } from 'switchboard';
+import { type Hub, MemoryHub, RedisHub, nodeRedisCommander, nodeRedisSubscriber } from 'switchboard';
 import { createClusterApp } from './cluster-app.js';
 
-const USAGE = 'usage: main.js [--port N] [--host H] [--redis URL] [--node-id ID] [--key-prefix P] [--poll-hold-ms MS]';
+const USAGE = 'usage: main.js [--port N] [--host H] [--redis URL|memory] [--node-id ID] [--key-prefix P] [--poll-hold-ms MS] [--heartbeat-ms MS]';
 const { values } = readArguments();
 
 function readArguments() {
@@ -22,6 +22,7 @@ function readArguments() {
         'node-id': { type: 'string' },
         'key-prefix': { type: 'string', default: 'switchboard:' },
         'poll-hold-ms': { type: 'string', default: '25000' },
+        'heartbeat-ms': { type: 'string', default: '25000' },
       },
       strict: true,
     });
@@ -34,19 +35,16 @@ const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`--port must be 0 to 65535, got ${values.port}`);
 const pollHoldMs = Number(values['poll-hold-ms']);
 if (!Number.isInteger(pollHoldMs) || pollHoldMs < 0) fail(`--poll-hold-ms must be a whole number of ms, got ${values['poll-hold-ms']}`);
+const heartbeatMs = Number(values['heartbeat-ms']);
+if (!Number.isInteger(heartbeatMs) || heartbeatMs <= 0) fail(`--heartbeat-ms must be a positive whole number of ms, got ${values['heartbeat-ms']}`);
 const nodeId = values['node-id'] ?? `${hostname()}:${port}`;
 const log = (line: string): void => console.error(`[${nodeId}] ${line}`);
 
-// Offline queue off: while Redis is down, publishes fail at once instead of piling up.
-const client = createClient({ url: values.redis, disableOfflineQueue: true, pingInterval: 10_000 });
-client.on('error', (error: Error) => log(`redis: ${error.message}`));
-await client.connect();
-const subscriber = client.duplicate(); // Pub/Sub needs a connection of its own
-subscriber.on('error', (error: Error) => log(`redis subscriber: ${error.message}`));
-await subscriber.connect();
-const hub = new RedisHub({ commander: nodeRedisCommander(client), subscriber: nodeRedisSubscriber(subscriber), keyPrefix: values['key-prefix'] });
+// `--redis memory`: a MemoryHub of this process alone (no Redis; what it holds dies with it).
+const redis = values.redis === 'memory' ? undefined : await connectRedis(values.redis);
+const hub: Hub = redis?.hub ?? new MemoryHub();
 
-const app = createClusterApp({ hub, nodeId, pollHoldMs, log });
+const app = createClusterApp({ hub, nodeId, pollHoldMs, heartbeatMs, log });
 app.server.on('error', (error) => fail(`cannot listen: ${error.message}`));
 app.server.listen(port, values.host, () => {
   const address = app.server.address();
@@ -60,7 +58,7 @@ const stop = async (): Promise<void> => {
   stopping = true;
   await app.close();
   await hub.close();
-  await Promise.all([client.quit(), subscriber.quit()]);
+  await redis?.quit();
 };
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
@@ -69,6 +67,19 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       (error: Error) => fail(`shutdown: ${error.message}`),
     );
   });
+}
+
+/** A RedisHub on two node-redis connections (Pub/Sub needs a connection of its own). */
+async function connectRedis(url: string): Promise<{ hub: Hub; quit(): Promise<void> }> {
+  // Offline queue off: while Redis is down, publishes fail at once instead of piling up.
+  const client = createClient({ url, disableOfflineQueue: true, pingInterval: 10_000 });
+  client.on('error', (error: Error) => log(`redis: ${error.message}`));
+  await client.connect();
+  const subscriber = client.duplicate();
+  subscriber.on('error', (error: Error) => log(`redis subscriber: ${error.message}`));
+  await subscriber.connect();
+  const hub = new RedisHub({ commander: nodeRedisCommander(client), subscriber: nodeRedisSubscriber(subscriber), keyPrefix: values['key-prefix'] });
+  return { hub, quit: async () => void (await Promise.all([client.quit(), subscriber.quit()])) };
 }
 
 function fail(message: string): never {

@@ -58,6 +58,9 @@ interface Attempt {
 /** The heartbeat interval assumed until the server's first `ping` says otherwise (docs/sessions.md). */
 export const DEFAULT_INTERVAL = 25_000;
 
+/** Failed attempts in a row on the transport that last worked before the ladder is walked down again. */
+const HOME_RETRIES = 3;
+
 export class Link {
   state: ClientState = 'connecting';
   /** The transport of the open session. */
@@ -67,6 +70,9 @@ export class Link {
   private index = 0;
   /** Where a new round of the ladder starts: the transport that last worked. */
   private home = 0;
+  /** Whether any session opened yet, and the failed attempts on `home` since one last did. */
+  private everOpened = false;
+  private homeFailures = 0;
   private session: Attempt | undefined;
   private probe: Attempt | undefined;
   private retryTimer: unknown;
@@ -157,6 +163,8 @@ export class Link {
       if (!this.hooks.busy()) this.adopt(attempt, 'probe');
     } else if (attempt === this.session) {
       this.home = this.index;
+      this.everOpened = true;
+      this.homeFailures = 0;
       this.established(attempt, this.why);
     }
   }
@@ -230,6 +238,11 @@ export class Link {
       this.end(this.probe);
       this.probe = undefined;
       this.switching = false;
+    } else if (this.index === this.home && this.everOpened && ++this.homeFailures < HOME_RETRIES) {
+      // A transport that worked failing to open is most likely a server restarting, not
+      // a proxy in the way: retry it after the backoff delay rather than step down (a
+      // client that reached a lower transport first would stay there until the probe).
+      this.index = this.home;
     } else if (this.index + 1 < this.config.transports.length) {
       // Never opened: down the ladder at once (docs/sessions.md, the fallback ladder).
       this.index++;

@@ -71,6 +71,28 @@ describe('browser client: connecting and the fallback ladder', () => {
     expect(transports.last.sent).toEqual([{ type: 'subscribe', channel: 'chat', since: 'e-4' }]);
   });
 
+  it('retries the transport that worked when it fails to open (a server restarting), and steps down only after three failures in a row', () => {
+    const { client, transports, clock } = harness();
+    transports.last.open(); // websocket
+    transports.last.fail('closed (1006)');
+    expect(client.state).toBe('reconnecting');
+    // The server is restarting: the WebSocket does not open, twice; each time the client
+    // waits and tries the WebSocket again, where it would otherwise step down to SSE.
+    for (const delay of [1000, 2000]) {
+      clock.advance(delay);
+      expect(transports.last.name).toBe('websocket');
+      transports.last.fail('closed (1006)');
+      expect(transports.all.at(-1)?.name).toBe('websocket');
+    }
+    clock.advance(4000);
+    expect(transports.last.name).toBe('websocket');
+    transports.last.fail('closed (1006)');
+    // Three in a row: perhaps a proxy now refuses upgrades; the ladder is walked down.
+    expect(transports.last.name).toBe('sse');
+    transports.last.open();
+    expect(client.transport).toBe('sse');
+  });
+
   it('backoff grows across short sessions and resets after a healthy one', () => {
     const { transports, clock, events } = harness({ transports: ['websocket'], heartbeatGrace: 10_000 });
     const delays = (): unknown[] => events.filter((e) => e.type === 'reconnecting').map((e) => (e.detail as { delay: number }).delay);
