@@ -1,6 +1,6 @@
 // Answers of the mount, the same over node:http and the node:http2 compatibility API.
 import type { OutgoingHttpHeaders } from 'node:http';
-import { Http2ServerResponse } from 'node:http2';
+import { Http2ServerResponse, constants as h2 } from 'node:http2';
 import type { SseResponse } from '../sse/index.js';
 import { writeHead } from '../sse/write-head.js';
 
@@ -32,10 +32,23 @@ export function sendEmpty(response: MountResponse, status: number, headers: Outg
 }
 
 /**
- * `connection: close` where HTTP/1.1 has it: after a body refused half-read, so the rest
- * is never read. HTTP/2 forbids connection-specific headers (RFC 9113 §8.2.2); there the
- * stream alone ends.
+ * Answers a request whose body is refused half-read (too large, too slow), so that the
+ * rest is never read. HTTP/1.1: `connection: close`. HTTP/2 forbids that header (RFC 9113
+ * §8.2.2); there the stream is reset with NO_ERROR once the answer is out, which tells the
+ * client to stop sending the body (RFC 9113 §8.1).
  */
-export function closeConnectionHeader(response: MountResponse): OutgoingHttpHeaders {
-  return response instanceof Http2ServerResponse ? {} : { connection: 'close' };
+export function refuseBody(response: MountResponse, status: number, error: string): void {
+  if (!(response instanceof Http2ServerResponse)) {
+    sendJson(response, status, { error }, { connection: 'close' });
+    return;
+  }
+  const stream = response.stream;
+  // What arrives until the reset lands is dropped unread; a paused stream would keep the
+  // peer's flow-control window shut and the stream (and so the session) open.
+  stream.on('data', discard);
+  stream.resume();
+  response.once('finish', () => stream.close(h2.NGHTTP2_NO_ERROR));
+  sendJson(response, status, { error });
 }
+
+function discard(): void {}

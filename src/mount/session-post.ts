@@ -4,7 +4,7 @@
 // worth of requests waiting: the HTTP transports' flow control.
 import { readRequestBody, type RequestBodyLimits } from '../long-polling/request-body.js';
 import type { SseRequest, SseResponse } from '../sse/index.js';
-import { closeConnectionHeader, sendEmpty, sendJson } from './http-reply.js';
+import { refuseBody, sendEmpty, sendJson } from './http-reply.js';
 import { UNKNOWN_SESSION } from './poll-session.js';
 import type { SessionRegistry } from './session-registry.js';
 
@@ -24,7 +24,7 @@ export async function handleSessionPost(
   }
   const read = await readRequestBody(request, limits);
   // Close after answering: reading the rest would let the client spend our time.
-  if (!read.ok) return sendJson(response, read.status, { error: read.error }, closeConnectionHeader(response));
+  if (!read.ok) return refuseBody(response, read.status, read.error);
   const texts = messageTexts(read.body.toString('utf8'));
   if (texts === undefined) return sendJson(response, 400, { error: BAD_BODY });
   const { session } = target;

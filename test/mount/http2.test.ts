@@ -1,0 +1,89 @@
+// The mount's SSE sessions and POSTs over HTTP/2 (the compatibility API), as a browser
+// would use them: one connection for the stream and the commands.
+import { connect, createServer, type ClientHttp2Session } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryHub } from '../../src/hub/index.js';
+import { createSwitchboard } from '../../src/mount/index.js';
+import { EventStreamParser, type SseParseItem } from '../../src/protocol/sse/index.js';
+import { waitFor } from '../support/sse/net.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) { const c = cleanups.pop()!; const t = Date.now(); await c(); console.log("cleanup", cleanups.length, Date.now() - t); }
+});
+
+function request(session: ClientHttp2Session, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request(headers);
+    let status = 0;
+    let text = '';
+    stream.on('response', (h) => (status = Number(h[':status'])));
+    stream.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    stream.on('end', () => resolve({ status, text }));
+    stream.on('error', reject);
+    stream.end(body);
+  });
+}
+
+describe('the mount over HTTP/2', () => {
+  it('opens an SSE session, takes POSTs and delivers messages; authorize sees the HTTP/2 request', async () => {
+    const hub = new MemoryHub({ epoch: 'h2' });
+    const users: unknown[] = [];
+    const switchboard = createSwitchboard({
+      hub,
+      heartbeatInterval: 60_000,
+      maxBodyBytes: 1000,
+      authorize: (req) => {
+        users.push(req.headers['x-user']);
+        return true;
+      },
+    });
+    const server = createServer((req, res) => {
+      if (!switchboard.handleRequest(req, res)) res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    cleanups.push(
+      () => hub.close(),
+      () => new Promise<void>((resolve) => server.close(() => resolve())),
+      () => switchboard.close(),
+      () => void client.destroy(),
+    );
+
+    const stream = client.request({ ':path': '/switchboard/sse', 'x-user': 'ada' });
+    const parser = new EventStreamParser();
+    const items: SseParseItem[] = [];
+    let headers: Record<string, unknown> = {};
+    stream.on('response', (h) => (headers = h));
+    stream.on('data', (chunk: Buffer) => items.push(...parser.push(chunk)));
+    const events = () => items.flatMap((item) => (item.type === 'event' ? [item] : []));
+    await waitFor(() => events().length >= 2, 'the session event and the ping');
+    expect(headers[':status']).toBe(200);
+    expect(headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(events()[0].event).toBe('session');
+    const { session } = JSON.parse(events()[0].data) as { session: string };
+    expect(JSON.parse(events()[1].data)).toEqual({ type: 'ping', interval: 60_000 });
+
+    const answer = await request(
+      client,
+      { ':method': 'POST', ':path': `/switchboard/session/${session}`, 'content-type': 'application/json' },
+      JSON.stringify([{ type: 'subscribe', channel: 'c' }]),
+    );
+    expect(answer.status).toBe(204);
+    await waitFor(() => events().length >= 3, 'subscribed');
+    await hub.publish('c', { data: 'over h2' });
+    await waitFor(() => events().length >= 4, 'the message');
+    expect(events().slice(2).map((event) => JSON.parse(event.data) as unknown)).toEqual([
+      { type: 'subscribed', channel: 'c', headId: 'h2-0' },
+      { type: 'message', channel: 'c', id: 'h2-1', data: 'over h2' },
+    ]);
+    expect(users).toEqual(['ada']);
+
+    const tooLarge = await request(client, { ':method': 'POST', ':path': `/switchboard/session/${session}` }, 'x'.repeat(10_000));
+    expect(tooLarge.status).toBe(413);
+    const poll = await request(client, { ':path': '/switchboard/poll' });
+    expect(JSON.parse(poll.text)).toMatchObject({ interval: 60_000, messages: [{ type: 'ping', interval: 60_000 }] });
+    expect(switchboard.sessionCount).toBe(2);
+  });
+});
