@@ -102,7 +102,7 @@ async function openPage(origin: string, channels: string[], options: object): Pr
   return tab;
 }
 
-const recordOf = (page: Page): Promise<PageRecord> => page.evaluate(() => (window as unknown as { record: PageRecord }).record);
+const recordOf = (page: Page): Promise<PageRecord> => page.evaluate(() => (globalThis as unknown as { record: PageRecord }).record);
 
 async function until(page: Page, what: string, test: (record: PageRecord) => boolean, timeoutMs = 20_000): Promise<PageRecord> {
   const deadline = Date.now() + timeoutMs;
