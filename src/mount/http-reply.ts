@@ -1,7 +1,7 @@
 // Answers of the mount, the same over node:http and the node:http2 compatibility API.
 import type { OutgoingHttpHeaders } from 'node:http';
 import { Http2ServerResponse, constants as h2 } from 'node:http2';
-import type { SseResponse } from '../sse/index.js';
+import type { SseRequest, SseResponse } from '../sse/index.js';
 import { writeHead } from '../sse/write-head.js';
 
 export type MountResponse = SseResponse;
@@ -37,18 +37,15 @@ export function sendEmpty(response: MountResponse, status: number, headers: Outg
  * §8.2.2); there the stream is reset with NO_ERROR once the answer is out, which tells the
  * client to stop sending the body (RFC 9113 §8.1).
  */
-export function refuseBody(response: MountResponse, status: number, error: string): void {
+export function refuseBody(request: SseRequest, response: MountResponse, status: number, error: string): void {
   if (!(response instanceof Http2ServerResponse)) {
     sendJson(response, status, { error }, { connection: 'close' });
     return;
   }
-  const stream = response.stream;
-  // What arrives until the reset lands is dropped unread; a paused stream would keep the
-  // peer's flow-control window shut and the stream (and so the session) open.
-  stream.on('data', discard);
-  stream.resume();
-  response.once('finish', () => stream.close(h2.NGHTTP2_NO_ERROR));
   sendJson(response, status, { error });
+  // With NO_ERROR the reset waits until the answer is written (RFC 9113 §8.1: the client
+  // must then stop sending). Until it lands, what arrives is dropped unread: a paused
+  // request would keep the client's flow-control window shut, and the stream open.
+  request.resume();
+  response.stream.close(h2.NGHTTP2_NO_ERROR);
 }
-
-function discard(): void {}

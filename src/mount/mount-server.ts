@@ -6,6 +6,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Http2SecureServer, Http2Server } from 'node:http2';
 import type { Duplex } from 'node:stream';
+import { sendJson } from './http-reply.js';
 import type { SwitchboardOptions, SwitchboardRequest } from './options.js';
 import { createSwitchboard, type Switchboard, type SwitchboardResponse } from './switchboard.js';
 
@@ -22,17 +23,37 @@ type Listener = (...args: unknown[]) => void;
 export function mountSwitchboard(server: MountableServer, options: SwitchboardOptions = {}): Switchboard {
   const switchboard = createSwitchboard(options);
   const emitter: NodeJS.EventEmitter = server;
-  wrap(emitter, 'request', (args) => switchboard.handleRequest(args[0] as SwitchboardRequest, args[1] as SwitchboardResponse));
-  wrap(emitter, 'upgrade', (args) => switchboard.handleUpgrade(args[0] as IncomingMessage, args[1] as Duplex, args[2] as Buffer));
+  wrap(
+    emitter,
+    'request',
+    (args) => switchboard.handleRequest(args[0] as SwitchboardRequest, args[1] as SwitchboardResponse),
+    // No application: what is not ours is not found.
+    (args) => notFound(args[1] as SwitchboardResponse),
+  );
+  wrap(
+    emitter,
+    'upgrade',
+    (args) => switchboard.handleUpgrade(args[0] as IncomingMessage, args[1] as Duplex, args[2] as Buffer),
+    // What node:http does with an upgrade nobody listens for.
+    (args) => void (args[1] as Duplex).destroy(),
+  );
   return switchboard;
 }
 
-/** Replaces the listeners of `event` by one that offers it to `handled` first, then to them. */
-function wrap(emitter: NodeJS.EventEmitter, event: string, handled: (args: unknown[]) => boolean): void {
+/**
+ * Replaces the listeners of `event` by one that offers it to `handled` first, then to
+ * them, or to `unheard` when there were none.
+ */
+function wrap(emitter: NodeJS.EventEmitter, event: string, handled: (args: unknown[]) => boolean, unheard: (args: unknown[]) => void): void {
   const listeners = emitter.listeners(event) as Listener[];
   emitter.removeAllListeners(event);
   emitter.on(event, (...args: unknown[]) => {
     if (handled(args)) return;
+    if (listeners.length === 0) unheard(args);
     for (const listener of listeners) listener.apply(emitter, args);
   });
+}
+
+function notFound(response: SwitchboardResponse): void {
+  sendJson(response, 404, { error: 'not found' });
 }

@@ -24,7 +24,7 @@ export async function handleSessionPost(
   }
   const read = await readRequestBody(request, limits);
   // Close after answering: reading the rest would let the client spend our time.
-  if (!read.ok) return refuseBody(response, read.status, read.error);
+  if (!read.ok) return refuseBody(request, response, read.status, read.error);
   const texts = messageTexts(read.body.toString('utf8'));
   if (texts === undefined) return sendJson(response, 400, { error: BAD_BODY });
   const { session } = target;

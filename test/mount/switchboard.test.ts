@@ -195,6 +195,16 @@ describe('mountSwitchboard', () => {
     expect((server.address() as AddressInfo).port).toBeGreaterThan(0);
   });
 
+  it('answers 404 outside the prefix on a server without an application', async () => {
+    const server = createServer();
+    const switchboard = mountSwitchboard(server);
+    const origin = await listen(server);
+    cleanups.push(() => shut(server), () => switchboard.close());
+    expect((await fetch(`${origin}/elsewhere`)).status).toBe(404);
+    expect((await poll(`${origin}/switchboard`)).status).toBe(200);
+    await expect(WsSession.open(origin, '/elsewhere')).rejects.toThrow();
+  });
+
   it('rejects a prefix that is not a path', () => {
     const server = createServer();
     for (const prefix of ['', '/', 'rt', '/rt/', '/a?b']) expect(() => mountSwitchboard(server, { prefix })).toThrow(TypeError);
