@@ -134,4 +134,70 @@ describe('the mission app in Chromium', () => {
     await expect.poll(() => watcher.locator('.cursor').count()).toBe(1);
     await screenshot(watcher, 'cursors');
   }, 60_000);
+
+  it('build log: a reload mid-build continues after the last line shown, no line twice and none missing', async () => {
+    const { origin } = await startApp({ buildLineMs: 60 });
+    const page = await openPage(`${origin}/`);
+    const before = await until(page, 'ten lines', (s) => s.build.ids.length >= 10 && s.build);
+    expect(before.resumedFrom).toBeNull();
+    await page.reload();
+    const after = await until(page, 'ten more lines after the reload', (s) => s.build.ids.length >= 10 && s.build);
+    // The page resumed after the last id it had stored; the first line after is the next offset.
+    expect(after.resumedFrom).not.toBeNull();
+    expect(offsetOf(after.ids[0]!)).toBe(offsetOf(after.resumedFrom!) + 1);
+    expect(offsetOf(after.resumedFrom!)).toBeGreaterThanOrEqual(offsetOf(before.ids.at(-1)!));
+    const offsets = after.ids.map(offsetOf);
+    expect(offsets).toEqual(offsets.map((_, i) => offsets[0]! + i));
+    // A first visit reads the current build from its first line.
+    expect(before.lines[0]!.line).toBe(1);
+    expect(after.gaps).toEqual([]);
+    await screenshot(page, 'build-log');
+  }, 60_000);
+
+  it('notifications: long polling delivers them and the page counts its HTTP requests', async () => {
+    const { origin } = await startApp({ notificationMs: 200 });
+    const page = await openPage(`${origin}/`);
+    const state = await until(page, 'five notifications', (s) => s.notifications.received.length >= 5 && s);
+    const numbers = state.notifications.received.map((n) => n.n);
+    expect(numbers).toEqual(numbers.map((_, i) => numbers[0]! + i));
+    // At least the opening poll, one poll per answer, and a POST for the subscription.
+    expect(state.notifications.requests).toBeGreaterThanOrEqual(3);
+    await expect.poll(() => page.locator('#poll-status').textContent()).toMatch(/open over polling · \d+ HTTP requests so far/);
+    await screenshot(page, 'notifications');
+  }, 60_000);
+
+  it('"cut my connection": the client reconnects after its backoff and resumes the chat with nothing lost', async () => {
+    const { app, origin } = await startApp();
+    const page = await openPage(`${origin}/`);
+    await until(page, 'open', (s) => s.state === 'open' && s.chat.room === 'lobby');
+    const publish = (n: number): Promise<string> => app.switchboard.hub.publish('chat:lobby', { data: JSON.stringify({ name: 'server', text: `m${n}`, transport: 'server' }) });
+    for (let n = 1; n <= 3; n++) await publish(n);
+    await until(page, 'three messages', (s) => s.chat.messages.length === 3);
+    await page.click('#cut');
+    await until(page, 'the drop', (s) => s.events.some((e) => e.kind === 'reconnecting'));
+    for (let n = 4; n <= 6; n++) await publish(n); // while the page is away
+    const state = await until(page, 'reconnected with every message', (s) => s.state === 'open' && s.chat.messages.length === 6 && s);
+    expect(state.chat.messages.map((m) => m.text)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    expect(state.chat.gaps).toEqual([]);
+    const kinds = state.events.map((e) => e.kind);
+    expect(kinds.slice(kinds.indexOf('reconnecting'))).toContain('open');
+    expect(state.events.find((e) => e.kind === 'reconnecting')!.text).toMatch(/attempt 1: wait [\d,]+ ms \(nominal 1,000, jitter [+-]?\d+\.\d %\)/);
+    await expect.poll(() => page.locator('#timeline li.reconnecting').count()).toBeGreaterThanOrEqual(1);
+    await screenshot(page, 'cut');
+  }, 60_000);
+
+  it('"restart the server\'s hub" with an in-memory hub: the page reports the gap, then goes on', async () => {
+    const { app, origin } = await startApp();
+    const page = await openPage(`${origin}/`);
+    await until(page, 'open', (s) => s.state === 'open' && s.chat.room === 'lobby');
+    await app.switchboard.hub.publish('chat:lobby', { data: JSON.stringify({ name: 'server', text: 'before', transport: 'server' }) });
+    await until(page, 'the first message', (s) => s.chat.messages.length === 1);
+    await page.click('#restart');
+    const state = await until(page, 'the gap', (s) => s.state === 'open' && s.chat.gaps.length > 0 && s);
+    expect(state.chat.gaps).toContain('epoch-changed');
+    await app.switchboard.hub.publish('chat:lobby', { data: JSON.stringify({ name: 'server', text: 'after', transport: 'server' }) });
+    await until(page, 'the message after', (s) => s.chat.messages.at(-1)?.text === 'after');
+    await expect.poll(() => page.locator('#timeline li.gap').count()).toBeGreaterThanOrEqual(1);
+    await screenshot(page, 'restart');
+  }, 60_000);
 });

@@ -52,8 +52,14 @@ client.addEventListener('transport', ({ detail }) => {
   if (detail.previous !== undefined) mark('transport', `${detail.previous} → ${detail.name}: ${detail.reason}`);
   showStatus();
 });
-client.addEventListener('resume', ({ detail }) => mark(detail.lossy ? 'gap' : 'resume', `resumed ${detail.channel} after ${detail.since}${detail.lossy ? ' (with a gap)' : ''}`));
-client.addEventListener('gap', ({ detail }) => mark('gap', `gap on ${detail.channel}: ${detail.reason}`));
+// The tab's own naming channel is bookkeeping, not something to show; a lossy resume is shown by its gap.
+const shown = (channel) => !channel.startsWith('tab:');
+client.addEventListener('resume', ({ detail }) => {
+  if (shown(detail.channel) && !detail.lossy) mark('resume', `resumed ${detail.channel} after ${detail.since}`);
+});
+client.addEventListener('gap', ({ detail }) => {
+  if (shown(detail.channel)) mark('gap', `gap on ${detail.channel}: ${detail.reason}, resumed from ${detail.firstAvailableId ?? 'the new head'}`);
+});
 client.addEventListener('close', showStatus);
 
 const result = document.getElementById('control-result');
