@@ -4,8 +4,6 @@
 import type { Hub } from 'switchboard';
 import { formatMessageId, parseMessageId } from 'switchboard/protocol';
 
-export const BUILD_CHANNEL = 'build-log';
-
 const STEPS = [
   'checkout', 'install dependencies', 'typecheck', 'build', 'unit tests',
   'property tests', 'browser tests', 'bundle client', 'package', 'deploy',
@@ -14,6 +12,8 @@ const STEPS = [
 export interface BuildSimulatorOptions {
   /** The hub of the moment (it changes when the app restarts its hub). */
   readonly hub: () => Hub;
+  /** Where the lines go: one build per process, so two processes on one Redis do not interleave theirs. */
+  readonly channel: string;
   /** Lines per build. Default 120: with `lineMs` 500, one build lasts a minute. */
   readonly lines?: number;
   readonly lineMs?: number;
@@ -53,7 +53,7 @@ export function startBuildSimulator(options: BuildSimulatorOptions): BuildSimula
     const first = line === 1;
     options
       .hub()
-      .publish(BUILD_CHANNEL, { event: 'line', data })
+      .publish(options.channel, { event: 'line', data })
       .then(
         (id) => {
           if (first) since = idBefore(id);

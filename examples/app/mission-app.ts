@@ -15,8 +15,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { createSseHandler, createSwitchboard, type Hub, type SseHandler, type Switchboard, type SwitchboardRequest } from 'switchboard';
 import { formatMessageId, parseMessageId } from 'switchboard/protocol';
-import { BUILD_CHANNEL, startBuildSimulator } from './build-simulator.js';
-import { NOTIFICATION_CHANNEL, startNotifier } from './notifier.js';
+import { randomBytes } from 'node:crypto';
+import { startBuildSimulator } from './build-simulator.js';
+import { startNotifier } from './notifier.js';
 import { serveStatic } from './static-files.js';
 import { TabRegistry } from './tab-registry.js';
 
@@ -30,6 +31,8 @@ export interface MissionAppOptions {
   /** Ms between build-log lines. Default 500 (a build of 120 lines lasts a minute). */
   readonly buildLineMs?: number;
   readonly notificationMs?: number;
+  /** Names this process's build and notification channels (`build-log:<instance>`). Default random. */
+  readonly instance?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -43,11 +46,14 @@ export interface MissionApp {
 
 /** Channels a page may publish on; everything else is the server's to write. */
 const PUBLISHABLE = /^(chat|cursors):[\w-]{1,64}$/;
-const SUBSCRIBABLE = /^((chat|cursors|presence):[\w-]{1,64}|tab:[\w-]{1,64}|notifications|build-log)$/;
+const SUBSCRIBABLE = /^(chat|cursors|presence|tab|notifications|build-log):[\w-]{1,64}$/;
 const MAX_HISTORY = 200;
 
 export function createMissionApp(options: MissionAppOptions): MissionApp {
   const log = options.log ?? (() => {});
+  const instance = options.instance ?? randomBytes(4).toString('hex');
+  const buildChannel = `build-log:${instance}`;
+  const notificationChannel = `notifications:${instance}`;
   const tabs = new TabRegistry();
   const authorize = (request: SwitchboardRequest, channel: string, action: 'subscribe' | 'publish'): boolean => {
     if (action === 'publish') return PUBLISHABLE.test(channel);
@@ -63,11 +69,11 @@ export function createMissionApp(options: MissionAppOptions): MissionApp {
   const start = (): void => {
     hub = options.makeHub();
     switchboard = createSwitchboard({ hub, authorize, heartbeatInterval: options.heartbeatInterval, onError: (error) => log(`switchboard: ${error.message}`) });
-    buildEvents = createSseHandler({ hub, channel: () => BUILD_CHANNEL, onError: (error) => log(`build log: ${error.message}`) });
+    buildEvents = createSseHandler({ hub, channel: () => buildChannel, onError: (error) => log(`build log: ${error.message}`) });
   };
   start();
-  const builds = startBuildSimulator({ hub: () => hub, lineMs: options.buildLineMs, log });
-  const notifier = startNotifier(() => hub, options.notificationMs, log);
+  const builds = startBuildSimulator({ hub: () => hub, channel: buildChannel, lineMs: options.buildLineMs, log });
+  const notifier = startNotifier(() => hub, notificationChannel, options.notificationMs, log);
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://app');
@@ -94,7 +100,7 @@ export function createMissionApp(options: MissionAppOptions): MissionApp {
     const post = request.method === 'POST';
     switch (url.pathname) {
       case '/app/info':
-        json(response, 200, { hub: options.hubKind, sessions: switchboard.sessionCount });
+        json(response, 200, { hub: options.hubKind, instance, notifications: notificationChannel, sessions: switchboard.sessionCount });
         return true;
       case '/app/history':
         historyStart(hub, url.searchParams.get('channel') ?? '', Number(url.searchParams.get('count') ?? 50)).then(

@@ -1,8 +1,6 @@
 // Notifications for the long-polling panel: one every few seconds, from a small list.
 import type { Hub } from 'switchboard';
 
-export const NOTIFICATION_CHANNEL = 'notifications';
-
 const TEXTS = [
   'Deploy to staging finished',
   'New comment on "Heartbeat numbers"',
@@ -12,13 +10,13 @@ const TEXTS = [
   'Alice mentioned you in #general',
 ];
 
-export function startNotifier(hub: () => Hub, everyMs = 4000, log?: (line: string) => void): { stop(): void } {
+export function startNotifier(hub: () => Hub, channel: string, everyMs = 4000, log?: (line: string) => void): { stop(): void } {
   let n = 0;
   const timer = setInterval(() => {
     const text = TEXTS[n % TEXTS.length];
     n++;
     hub()
-      .publish(NOTIFICATION_CHANNEL, { data: JSON.stringify({ n, text, at: Date.now() }) })
+      .publish(channel, { data: JSON.stringify({ n, text, at: Date.now() }) })
       .catch((error: Error) => log?.(`notifier: ${error.message}`));
   }, everyMs);
   return { stop: () => clearInterval(timer) };

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryHub } from '../../src/hub/index.js';
+import type { Hub } from '../../src/protocol/hub/contract.js';
+import { REDIS_URL, connectPair, deleteKeys, redisHub, uniquePrefix } from '../support/redis.js';
 import { createMissionApp, type MissionApp } from '../../examples/app/mission-app.js';
 import { launchChromium } from '../support/chromium.js';
 
@@ -31,8 +33,13 @@ interface Running {
   readonly origin: string;
 }
 
-async function startApp(options: { buildLineMs?: number; notificationMs?: number } = {}): Promise<Running> {
-  const app = createMissionApp({ makeHub: () => new MemoryHub(), hubKind: 'memory', buildLineMs: options.buildLineMs ?? 100, notificationMs: options.notificationMs ?? 300 });
+async function startApp(options: { buildLineMs?: number; notificationMs?: number; makeHub?: () => Hub } = {}): Promise<Running> {
+  const app = createMissionApp({
+    makeHub: options.makeHub ?? (() => new MemoryHub()),
+    hubKind: options.makeHub === undefined ? 'memory' : 'redis',
+    buildLineMs: options.buildLineMs ?? 100,
+    notificationMs: options.notificationMs ?? 300,
+  });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => app.close());
   return { app, origin: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
@@ -199,5 +206,32 @@ describe('the mission app in Chromium', () => {
     await until(page, 'the message after', (s) => s.chat.messages.at(-1)?.text === 'after');
     await expect.poll(() => page.locator('#timeline li.gap').count()).toBeGreaterThanOrEqual(1);
     await screenshot(page, 'restart');
+  }, 60_000);
+
+  it('on Redis: two app processes share a room, and restarting one\'s hub loses nothing', async () => {
+    const prefix = uniquePrefix('app');
+    const pair = await connectPair(REDIS_URL);
+    cleanups.push(async () => {
+      await deleteKeys(pair.client, prefix);
+      await pair.close();
+    });
+    const makeHub = (): Hub => redisHub(pair, { keyPrefix: prefix });
+    const first = await startApp({ makeHub });
+    const second = await startApp({ makeHub });
+    const alice = await openPage(`${first.origin}/`);
+    const bob = await openPage(`${second.origin}/`);
+    for (const page of [alice, bob]) await until(page, 'open', (s) => s.state === 'open' && s.chat.room === 'lobby');
+    await alice.fill('#text', 'from the first process');
+    await alice.press('#text', 'Enter');
+    await until(bob, 'the message from the other process', (s) => s.chat.messages.some((m) => m.text === 'from the first process'));
+
+    await bob.click('#restart');
+    await until(bob, 'the drop', (s) => s.events.some((e) => e.kind === 'reconnecting'));
+    await alice.fill('#text', 'while bob was away');
+    await alice.press('#text', 'Enter');
+    const state = await until(bob, 'back with everything', (s) => s.state === 'open' && s.chat.messages.length === 2 && s);
+    expect(state.chat.messages.map((m) => m.text)).toEqual(['from the first process', 'while bob was away']);
+    expect(state.chat.gaps).toEqual([]);
+    await screenshot(bob, 'redis-restart');
   }, 60_000);
 });

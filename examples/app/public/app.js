@@ -70,13 +70,12 @@ async function control(path) {
 document.getElementById('cut').addEventListener('click', () => void control(`/app/cut?tab=${tab}`));
 document.getElementById('restart').addEventListener('click', () => void control('/app/restart-hub'));
 
-fetch('/app/info').then((r) => r.json()).then((info) => {
-  hubKind = info.hub;
-  showStatus();
-});
 showStatus();
-
 startChat(client, tab);
 startCursors(client, tab);
 startBuildLog();
-startNotifications();
+fetch('/app/info').then((r) => r.json()).then((info) => {
+  hubKind = info.hub;
+  showStatus();
+  startNotifications(info.notifications);
+});

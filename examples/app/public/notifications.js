@@ -3,7 +3,7 @@
 import { connect } from '/switchboard/client.js';
 import { appendCapped, el, format } from '/app/dom.js';
 
-export function startNotifications() {
+export function startNotifications(channel) {
   const list = document.getElementById('notification-list');
   const status = document.getElementById('poll-status');
   const record = (window.switchboard.notifications = { requests: 0, received: [] });
@@ -18,7 +18,7 @@ export function startNotifications() {
     const minutes = (performance.now() - started) / 60_000;
     status.textContent = `${client.state} over ${client.transport ?? 'polling'} · ${record.requests} HTTP requests so far (${format(record.requests / Math.max(minutes, 1 / 60))} a minute) · ${record.received.length} notifications`;
   };
-  client.subscribe('notifications', (event) => {
+  client.subscribe(channel, (event) => {
     if (event.type !== 'message') return;
     const note = JSON.parse(event.data);
     record.received.push(note);
