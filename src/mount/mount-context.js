@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=mount-context.js.map

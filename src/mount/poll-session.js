@@ -1,0 +1,143 @@
+// A session carried by a chain of polls (docs/sessions.md, "Long polling"). Messages wait
+// in a bounded queue between polls; a poll takes everything queued, at once if there is
+// anything, or is held until something arrives (the heartbeat's `ping` comes within an
+// interval, so no poll is held longer). A session with no poll for `sessionTimeout` after
+// its last answer ends, and so does one whose queue outgrows `maxQueuedBytes`.
+import { frameText } from '../pubsub/frame-text.js';
+import { PubSubSession } from '../pubsub/pubsub-session.js';
+import { sendJson, sendJsonText } from './http-reply.js';
+import { newSessionId } from './session-registry.js';
+export const UNKNOWN_SESSION = Object.freeze({ error: 'unknown session' });
+export class PollSession {
+    context;
+    id = newSessionId();
+    session;
+    /** JSON texts of the server messages not yet answered, in order. */
+    queue = [];
+    queuedBytes = 0;
+    held;
+    flush;
+    idle;
+    over = false;
+    constructor(request, context) {
+        this.context = context;
+        this.session = new PubSubSession(this, request, context.settings);
+    }
+    /** Opens the session and answers its first poll at once, with the id and the first `ping`. */
+    open(response) {
+        this.context.registry.add(this);
+        this.session.start();
+        const head = `"session":${JSON.stringify(this.id)},"interval":${this.context.heartbeatInterval}`;
+        sendJsonText(response, 200, `{${head},"messages":[${this.take()}]}`);
+        this.startIdle();
+    }
+    /** A poll: answered now if anything is queued, else held. */
+    poll(response) {
+        if (this.over) {
+            sendJson(response, 404, UNKNOWN_SESSION);
+            return;
+        }
+        clearTimeout(this.idle);
+        this.idle = undefined;
+        // One poll at a time: the one held is answered now, empty; the queue is kept for the
+        // newer poll, the one the client is reading, so nothing is lost to an abandoned one.
+        const previous = this.release();
+        if (previous !== undefined)
+            sendJsonText(previous, 200, '{"messages":[]}');
+        if (this.queue.length > 0) {
+            sendJsonText(response, 200, `{"messages":[${this.take()}]}`);
+            this.startIdle();
+            return;
+        }
+        this.held = response;
+        response.on('close', this.onHeldClose);
+    }
+    // ---- SessionTransport ----
+    sendText(text) {
+        const bytes = Buffer.byteLength(text);
+        if (this.queuedBytes + bytes > this.context.maxQueuedBytes)
+            return false;
+        this.queue.push(text);
+        this.queuedBytes += bytes;
+        // Messages of one burst (a POST's replies, a replay) go out in one answer.
+        if (this.held !== undefined)
+            this.flush ??= setImmediate(this.answerHeld);
+        return true;
+    }
+    sendFrame(frame) {
+        return this.sendText(frameText(frame));
+    }
+    // A `POST` is answered once its requests are handled: that is the flow control.
+    pauseRequests() { }
+    resumeRequests() { }
+    /** The session ended on its own (too slow, too many bad requests): the next poll gets 404. */
+    ended() {
+        const held = this.release();
+        this.finish();
+        if (held !== undefined)
+            sendJson(held, 404, UNKNOWN_SESSION);
+    }
+    // ---- HttpSession ----
+    /** Server closing: a held poll gets what is queued; the next one gets 404. */
+    close() {
+        if (this.over)
+            return;
+        this.session.close();
+        const held = this.release();
+        if (held !== undefined)
+            sendJsonText(held, 200, `{"messages":[${this.take()}]}`);
+        this.finish();
+    }
+    // ---- Helpers ----
+    answerHeld = () => {
+        this.flush = undefined;
+        const held = this.release();
+        if (held === undefined)
+            return;
+        sendJsonText(held, 200, `{"messages":[${this.take()}]}`);
+        this.startIdle();
+    };
+    /** The client gave up its held poll (connection closed): the session waits for the next. */
+    onHeldClose = () => {
+        this.release();
+        this.startIdle();
+    };
+    release() {
+        const held = this.held;
+        if (held === undefined)
+            return undefined;
+        this.held = undefined;
+        held.off('close', this.onHeldClose);
+        clearImmediate(this.flush);
+        this.flush = undefined;
+        return held;
+    }
+    /** The queued messages as the inside of a JSON array; the queue is emptied. */
+    take() {
+        const text = this.queue.join(',');
+        this.queue = [];
+        this.queuedBytes = 0;
+        return text;
+    }
+    startIdle() {
+        if (this.over || this.held !== undefined)
+            return;
+        clearTimeout(this.idle);
+        this.idle = setTimeout(() => {
+            this.session.close();
+            this.finish();
+        }, this.context.sessionTimeout);
+        this.idle.unref();
+    }
+    finish() {
+        if (this.over)
+            return;
+        this.over = true;
+        clearTimeout(this.idle);
+        this.idle = undefined;
+        this.queue = [];
+        this.queuedBytes = 0;
+        this.context.registry.delete(this);
+    }
+}
+//# sourceMappingURL=poll-session.js.map

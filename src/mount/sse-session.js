@@ -1,0 +1,66 @@
+// A session carried by one event stream (docs/sessions.md, "SSE"): a `session` event
+// first with the id the client's `POST`s name, then one unnamed event per server message,
+// its JSON in one `data:` line (JSON text has no raw line break). No `id:` fields:
+// resumption is per channel (`since`), never by Last-Event-ID.
+import { serializeEvent } from '../protocol/sse/index.js';
+import { frameText } from '../pubsub/frame-text.js';
+import { PubSubSession } from '../pubsub/pubsub-session.js';
+import { SseStream } from '../sse/index.js';
+import { newSessionId } from './session-registry.js';
+// The event of a shared fan-out frame, serialized once for every stream it goes to.
+const frameEvents = new WeakMap();
+function frameEvent(frame) {
+    let text = frameEvents.get(frame);
+    if (text === undefined) {
+        text = serializeEvent({ data: frameText(frame) });
+        frameEvents.set(frame, text);
+    }
+    return text;
+}
+class SseTransport {
+    stream;
+    constructor(stream) {
+        this.stream = stream;
+    }
+    // A stream past its bound of unsent bytes ends itself ('slow-client') and says false.
+    sendText(text) {
+        return this.stream.writeRaw(serializeEvent({ data: text }));
+    }
+    sendFrame(frame) {
+        return this.stream.writeRaw(frameEvent(frame));
+    }
+    // A `POST` is answered once its requests are handled: that is the flow control.
+    pauseRequests() { }
+    resumeRequests() { }
+    ended() {
+        this.stream.close();
+    }
+}
+export function openSseSession(request, response, context) {
+    const stream = new SseStream(response, {
+        // No `retry:`: an EventSource must not reconnect into a new, empty session.
+        retryMs: null,
+        // The `ping` messages keep the path awake; comments would be redundant.
+        keepAliveMs: 0,
+        maxBufferedAmount: context.maxQueuedBytes,
+    });
+    const id = newSessionId();
+    const session = new PubSubSession(new SseTransport(stream), request, context.settings);
+    const httpSession = {
+        id,
+        session,
+        close: () => {
+            session.close();
+            stream.close();
+        },
+    };
+    context.registry.add(httpSession);
+    stream.onClose(() => {
+        session.close();
+        context.registry.delete(httpSession);
+    });
+    stream.send({ event: 'session', data: JSON.stringify({ session: id, interval: context.heartbeatInterval }) });
+    session.start();
+    return httpSession;
+}
+//# sourceMappingURL=sse-session.js.map

@@ -1,0 +1,99 @@
+import { applyMask } from './mask.js';
+import { frameHeaderSize, writeHeaderBytes } from './frame-header.js';
+import { Opcode } from './opcodes.js';
+/**
+ * Encodes one frame as byte arrays to write in order.
+ *
+ * An unmasked frame is `[header, payload]`: the caller's payload is passed
+ * through as it is, neither copied nor touched. A masked frame must not scramble the caller's bytes, so
+ * the masked copy is written right after the header, in one buffer.
+ */
+export function encodeFrame(payload, options) {
+    const opcode = options.opcode;
+    const fin = options.fin !== false;
+    const mask = options.mask;
+    const length = payload.length;
+    if (opcode & 0x8)
+        checkControlFrame(length, fin);
+    const lengthSize = length < 126 ? 2 : length < 0x10000 ? 4 : 10;
+    if (mask === undefined) {
+        // A small on-heap typed array is cheaper to make than a slice of Buffer's pool.
+        const header = new Uint8Array(lengthSize);
+        writeHeaderBytes(header, 0, fin, options.rsv ?? 0, opcode, length);
+        return length === 0 ? [header] : [header, payload];
+    }
+    const keyAt = lengthSize;
+    const headerSize = lengthSize + 4;
+    const frame = length < 64 ? new Uint8Array(headerSize + length) : Buffer.allocUnsafe(headerSize + length);
+    writeHeaderBytes(frame, 0, fin, options.rsv ?? 0, opcode, length);
+    frame[1] |= 0x80;
+    if (typeof mask === 'function')
+        mask(frame, keyAt);
+    else
+        frame.set(mask.subarray(0, 4), keyAt);
+    if (length < 64) {
+        // Short payloads: copy and mask in one pass, four bytes per turn.
+        const k0 = frame[keyAt];
+        const k1 = frame[keyAt + 1];
+        const k2 = frame[keyAt + 2];
+        const k3 = frame[keyAt + 3];
+        let i = 0;
+        for (; i + 3 < length; i += 4) {
+            frame[headerSize + i] = payload[i] ^ k0;
+            frame[headerSize + i + 1] = payload[i + 1] ^ k1;
+            frame[headerSize + i + 2] = payload[i + 2] ^ k2;
+            frame[headerSize + i + 3] = payload[i + 3] ^ k3;
+        }
+        for (; i < length; i++)
+            frame[headerSize + i] = payload[i] ^ frame[keyAt + (i & 3)];
+    }
+    else {
+        const body = frame.subarray(headerSize);
+        body.set(payload);
+        applyMask(body, frame, 0, keyAt);
+    }
+    return [frame];
+}
+/**
+ * A whole server frame in one contiguous buffer, to be encoded once and written
+ * to any number of connections (a broadcast): the same bytes suit every
+ * recipient because server frames are never masked.
+ */
+export function encodeSharedFrame(payload, opcode) {
+    if (opcode & 0x8)
+        checkControlFrame(payload.length, true);
+    const headerSize = frameHeaderSize(payload.length, false);
+    const frame = Buffer.allocUnsafe(headerSize + payload.length);
+    writeHeaderBytes(frame, 0, true, 0, opcode, payload.length);
+    frame.set(payload, headerSize);
+    return frame;
+}
+/** Encodes a data message, fragmented if asked, as buffers to write in order. */
+export function encodeMessage(data, options) {
+    const opcode = options.binary ? Opcode.Binary : Opcode.Text;
+    const size = options.fragmentSize ?? 0;
+    if (size <= 0 || data.length <= size) {
+        return encodeFrame(data, { opcode, rsv: options.rsv, mask: options.mask });
+    }
+    const out = [];
+    for (let start = 0; start < data.length; start += size) {
+        const end = Math.min(start + size, data.length);
+        const frames = encodeFrame(data.subarray(start, end), {
+            opcode: start === 0 ? opcode : Opcode.Continuation,
+            fin: end === data.length,
+            rsv: start === 0 ? options.rsv : 0,
+            mask: options.mask,
+        });
+        for (const frame of frames)
+            out.push(frame);
+    }
+    return out;
+}
+/** §5.5: control frames carry at most 125 bytes and are never fragmented. */
+function checkControlFrame(length, fin) {
+    if (length > 125)
+        throw new RangeError(`A control frame's payload is limited to 125 bytes, got ${length}`);
+    if (!fin)
+        throw new RangeError('A control frame cannot be fragmented');
+}
+//# sourceMappingURL=frame-encoder.js.map

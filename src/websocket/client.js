@@ -1,0 +1,151 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { MAX_CLOSE_REASON_BYTES, clientHandshakeHeaders, createMaskKeySource, formatExtensions, generateKey, validateUpgradeResponse, } from '../protocol/websocket/index.js';
+import { resolveSettings } from './connection-settings.js';
+import { WebSocketConnection } from './connection.js';
+import { CLOSED, CLOSING, CONNECTING } from './ready-state.js';
+import { attach } from './adapter-operations.js';
+import { createWatch } from './heartbeat.js';
+/** One key pool for every client in the process (§10.3: keys from a strong source). */
+const maskKeys = createMaskKeySource();
+/** Most bytes of a refusal's body quoted in the error message. */
+const BODY_QUOTE_LIMIT = 512;
+/**
+ * A WebSocket client with the WHATWG API (`new WebSocket(url, protocols)`,
+ * `onopen`/`onmessage`/`onclose`/`onerror`, `binaryType`, `bufferedAmount`…),
+ * plus Node options. A failed handshake surfaces as 'error' then 'close' with
+ * code 1006 and a message that says what went wrong (status code and why).
+ */
+export class WebSocket extends WebSocketConnection {
+    url;
+    request;
+    handshakeTimer;
+    constructor(address, protocols, options = {}) {
+        super();
+        const url = parseWebSocketUrl(address);
+        this.url = url.href;
+        const offered = protocols === undefined ? [] : typeof protocols === 'string' ? [protocols] : [...protocols];
+        const key = generateKey();
+        let handshakeHeaders;
+        try {
+            handshakeHeaders = clientHandshakeHeaders({ key, protocols: offered, origin: options.origin });
+        }
+        catch (error) {
+            throw new DOMException(error.message, 'SyntaxError');
+        }
+        const secure = url.protocol === 'wss:';
+        const request = (secure ? httpsRequest : httpRequest)({
+            ...(secure ? options.tls : undefined),
+            host: url.hostname.replace(/^\[|\]$/g, ''),
+            port: url.port || (secure ? 443 : 80),
+            path: `${url.pathname}${url.search}`,
+            method: 'GET',
+            headers: { ...options.headers, ...handshakeHeaders },
+            agent: false,
+            localAddress: options.localAddress,
+        });
+        this.request = request;
+        this.handshakeTimer = setTimeout(() => this.failHandshake('Opening handshake timed out'), options.handshakeTimeout ?? 10_000);
+        request.on('upgrade', (response, socket, head) => {
+            const check = validateUpgradeResponse({ statusCode: response.statusCode ?? 0, headers: response.headers }, { key, protocols: offered });
+            if (!check.ok) {
+                socket.destroy();
+                this.failHandshake(check.reason);
+                return;
+            }
+            this.finishHandshake();
+            this.protocol = check.protocol;
+            this.extensions = formatExtensions(check.extensions);
+            // Off by default on a client: a browser runs no heartbeat of its own either.
+            const heartbeat = createWatch(options.heartbeat || false, {
+                writeStallTimeout: options.writeStallTimeout ?? Infinity,
+                messageTimeout: options.messageTimeout ?? Infinity,
+            });
+            this[attach](socket, head, { ...resolveSettings('client', options, maskKeys), heartbeat });
+            this.emit('open');
+        });
+        request.on('response', (response) => {
+            // Anything but 101: quote the start of the body, which usually says why.
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk) => {
+                if (body.length < BODY_QUOTE_LIMIT)
+                    body += chunk;
+            });
+            const fail = () => {
+                const why = body.trim().slice(0, BODY_QUOTE_LIMIT);
+                this.failHandshake(`Unexpected server response: ${response.statusCode}${why ? ` (${why})` : ''}`);
+            };
+            response.on('end', fail);
+            response.on('error', fail);
+        });
+        request.on('error', (error) => this.failHandshake(error.message));
+        request.end();
+    }
+    /**
+     * WHATWG close(): the code must be 1000 or 3000–4999 and the reason at most
+     * 123 bytes of UTF-8; closing while connecting abandons the handshake.
+     */
+    close(code, reason) {
+        if (code !== undefined && code !== 1000 && !(code >= 3000 && code <= 4999)) {
+            throw new DOMException(`The close code must be 1000 or in 3000–4999, got ${code}`, 'InvalidAccessError');
+        }
+        if (reason !== undefined && Buffer.byteLength(reason) > MAX_CLOSE_REASON_BYTES) {
+            throw new DOMException('The close reason must be at most 123 bytes of UTF-8', 'SyntaxError');
+        }
+        if (this.readyState === CONNECTING) {
+            this.failHandshake('WebSocket was closed before the connection was established');
+            return;
+        }
+        // WHATWG "close the WebSocket": a reason without a code goes out with 1000.
+        if (code === undefined && reason)
+            code = 1000;
+        super.close(code, code === undefined ? undefined : reason);
+    }
+    /** Destroys the connection at once; while connecting, abandons the handshake (error, then close 1006). */
+    terminate() {
+        if (this.readyState === CONNECTING) {
+            this.failHandshake('WebSocket was closed before the connection was established');
+            return;
+        }
+        super.terminate();
+    }
+    finishHandshake() {
+        clearTimeout(this.handshakeTimer);
+        this.request = undefined;
+    }
+    failHandshake(message) {
+        if (this.readyState !== CONNECTING)
+            return;
+        const request = this.request;
+        this.finishHandshake();
+        this.setReadyState(CLOSING);
+        request?.destroy();
+        this.setReadyState(CLOSED);
+        if (this.listenerCount('error') > 0)
+            this.emit('error', new Error(message));
+        this.emit('close', 1006, '', false);
+    }
+}
+/** WHATWG "WebSocket(url)": ws, wss, and http(s) mapped to them; no fragment. */
+function parseWebSocketUrl(address) {
+    let url;
+    try {
+        url = new URL(address);
+    }
+    catch {
+        throw new DOMException(`Invalid URL: ${String(address)}`, 'SyntaxError');
+    }
+    if (url.protocol === 'http:')
+        url.protocol = 'ws:';
+    else if (url.protocol === 'https:')
+        url.protocol = 'wss:';
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+        throw new DOMException(`The URL's scheme must be ws or wss, got ${url.protocol.slice(0, -1)}`, 'SyntaxError');
+    }
+    // An empty fragment ("ws://host/#") is still a fragment, though `hash` reads ''.
+    if (url.hash !== '' || url.href.endsWith('#'))
+        throw new DOMException('The URL must not have a fragment', 'SyntaxError');
+    return url;
+}
+//# sourceMappingURL=client.js.map

@@ -1,0 +1,91 @@
+/**
+ * Fairness between the peers of one process: at most a budget of frames is read
+ * from each peer per turn of the event loop. Node may hand one socket many reads
+ * in one turn, and a peer flooding tiny frames would otherwise be served to the
+ * end of its flood before anyone else. What is left of a read waits for the next
+ * turn (`setImmediate` runs after the turn's other I/O callbacks).
+ *
+ * What a reader has read in this turn is a stamp the reader keeps (a small
+ * integer: the turn's number and a frame count), not an entry here: a read costs
+ * no lookup. Only readers with bytes waiting have an entry.
+ */
+export class ReadTurns {
+    resumeRead;
+    /** The number of this turn, 1 to MAX_TURN, counting turns in which anyone read. */
+    turn = 1;
+    deferred = new Map();
+    /** Deferred reads of readers that paused meanwhile: they wait for `release`. */
+    held = new Map();
+    scheduled = false;
+    constructor(
+    /** Called in a later turn with what was left of a reader's read. */
+    resumeRead) {
+        this.resumeRead = resumeRead;
+    }
+    /** Frames read so far in this turn, by the reader that keeps `stamp` (0 when the stamp is of another turn). */
+    framesUsed(stamp) {
+        return stamp >>> FRAME_BITS === this.turn ? stamp & FRAME_MASK : 0;
+    }
+    /**
+     * The stamp for a reader that has read `frames` frames in all in this turn, of
+     * `framesPerTurn`. The turn is ended (a `setImmediate`) only once someone has
+     * used half a budget: most turns of a server read a few frames per peer and cost
+     * no timer. A count may then carry over a few quiet turns, so a peer can be
+     * held back after half its budget in a turn, never after more than all of it.
+     */
+    stamp(frames, framesPerTurn) {
+        if (frames * 2 > framesPerTurn)
+            this.schedule();
+        return (this.turn << FRAME_BITS) | Math.min(frames, FRAME_MASK);
+    }
+    /** Leaves `rest` of a read for the next turn, after whatever of the reader's already waits. */
+    defer(reader, rest) {
+        appendTo(this.deferred, reader, rest);
+        this.schedule();
+    }
+    /** Keeps `rest` until `release`: its reader paused reading. */
+    hold(reader, rest) {
+        appendTo(this.held, reader, rest);
+    }
+    /** The reader resumed: what it held is read in the next turn. Returns whether anything was held. */
+    release(reader) {
+        const rest = this.held.get(reader);
+        if (rest === undefined)
+            return false;
+        this.held.delete(reader);
+        this.defer(reader, rest);
+        return true;
+    }
+    forget(reader) {
+        this.deferred.delete(reader);
+        this.held.delete(reader);
+    }
+    schedule() {
+        if (this.scheduled)
+            return;
+        this.scheduled = true;
+        setImmediate(() => this.endTurn());
+    }
+    endTurn() {
+        this.scheduled = false;
+        this.turn = this.turn === MAX_TURN ? 1 : this.turn + 1;
+        if (this.deferred.size === 0)
+            return;
+        const waiting = [...this.deferred];
+        this.deferred.clear();
+        for (const [reader, rest] of waiting)
+            this.resumeRead(reader, rest);
+    }
+}
+// A stamp is a small integer (below 2^30): the turn in its high bits, the frames in its low 16.
+// A count saturates at 65,535; turn numbers wrap after 16,383 turns, and a stamp that old
+// and of the same number only costs its reader one turn of budget.
+const FRAME_BITS = 16;
+const FRAME_MASK = 0xffff;
+const MAX_TURN = 0x3fff;
+/** Bytes that wait keep their order: a later read goes behind an earlier one (rare: reading is paused meanwhile). */
+function appendTo(waiting, reader, rest) {
+    const before = waiting.get(reader);
+    waiting.set(reader, before === undefined ? rest : Buffer.concat([before, rest]));
+}
+//# sourceMappingURL=read-turns.js.map

@@ -1,0 +1,236 @@
+import { EventEmitter } from 'node:events';
+import { createServer } from 'node:http';
+import { CloseCode, buildAcceptResponse, buildRejectResponse, reasonPhrase, validateUpgradeRequest, } from '../protocol/websocket/index.js';
+import { resolveSettings } from './connection-settings.js';
+import { WebSocketConnection } from './connection.js';
+import { attach } from './adapter-operations.js';
+import { createWatch } from './heartbeat.js';
+/**
+ * A WebSocket server in the manner of `ws`: `{ port }`, `{ server }` or
+ * `{ noServer: true }` with `handleUpgrade`. Events: 'connection' (socket,
+ * request), 'headers' (headers, request) to add response headers,
+ * 'listening', 'error', 'close'.
+ *
+ * A bad handshake gets its HTTP answer (400, 403, 404, 405, 426, 431, 503…)
+ * and the socket is closed; nothing about it is thrown into the application.
+ */
+export class WebSocketServer extends EventEmitter {
+    clients = new Set();
+    options;
+    settings;
+    heartbeat;
+    handshakeTimeout;
+    httpServer;
+    ownsServer = false;
+    detach;
+    closed = false;
+    constructor(options, callback) {
+        super();
+        const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true];
+        if (modes.filter(Boolean).length !== 1) {
+            throw new TypeError('Give exactly one of the "port", "server" or "noServer" options');
+        }
+        this.options = options;
+        this.handshakeTimeout = options.handshakeTimeout ?? 10_000;
+        this.heartbeat = createWatch(options.heartbeat, options);
+        this.settings = {
+            ...resolveSettings('server', options),
+            heartbeat: this.heartbeat,
+            tracker: options.clientTracking === false ? undefined : this.clients,
+        };
+        if (options.port !== undefined) {
+            this.httpServer = createServer({
+                maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
+                headersTimeout: this.handshakeTimeout,
+                requestTimeout: this.handshakeTimeout,
+                connectionsCheckingInterval: Math.min(this.handshakeTimeout, 1000),
+            }, (_request, response) => {
+                const body = 'This is a WebSocket endpoint: connect with Upgrade: websocket\n';
+                response.writeHead(426, reasonPhrase(426), { Upgrade: 'websocket', Connection: 'Upgrade', 'Content-Type': 'text/plain' });
+                response.end(body);
+            });
+            // Requests node:http itself refuses (a stalled or oversized head, bytes that
+            // are not HTTP) get the same kind of answer as ours: status and a reason.
+            this.httpServer.on('clientError', answerClientError);
+            this.ownsServer = true;
+            this.httpServer.listen(options.port, options.host, options.backlog, callback);
+        }
+        else if (options.server) {
+            this.httpServer = options.server;
+        }
+        if (this.httpServer) {
+            const server = this.httpServer;
+            const onUpgrade = (request, socket, head) => this.handleUpgrade(request, socket, head, (connection) => this.emit('connection', connection, request));
+            const onListening = () => this.emit('listening');
+            const onError = (error) => this.emit('error', error);
+            server.on('upgrade', onUpgrade);
+            server.on('listening', onListening);
+            server.on('error', onError);
+            this.detach = () => {
+                server.off('upgrade', onUpgrade);
+                server.off('listening', onListening);
+                server.off('error', onError);
+            };
+        }
+    }
+    address() {
+        if (!this.httpServer)
+            throw new Error('A server in noServer mode has no address');
+        return this.httpServer.address();
+    }
+    /** Whether `request` is for this server's path. */
+    shouldHandle(request) {
+        const path = this.options.path;
+        if (path === undefined)
+            return true;
+        const url = request.url ?? '/';
+        const query = url.indexOf('?');
+        return (query === -1 ? url : url.slice(0, query)) === path;
+    }
+    /**
+     * Completes (or refuses) the opening handshake of an upgrade request routed
+     * here, and calls `callback` with the open connection.
+     */
+    handleUpgrade(request, duplex, head, callback) {
+        const socket = duplex;
+        socket.on('error', destroyOnError);
+        const timer = setTimeout(abandon, this.handshakeTimeout, socket);
+        timer.unref();
+        try {
+            this.upgrade(request, socket, head, callback, timer);
+        }
+        catch (error) {
+            clearTimeout(timer);
+            reject(socket, 500, `Handshake failed: ${error.message}`);
+        }
+    }
+    upgrade(request, socket, head, callback, timer) {
+        const refuse = (status, reason, headers) => {
+            clearTimeout(timer);
+            reject(socket, status, reason, headers);
+        };
+        if (this.closed)
+            return refuse(503, 'Server is shutting down');
+        if (!this.shouldHandle(request))
+            return refuse(404, 'No WebSocket endpoint at this path');
+        const check = validateUpgradeRequest({
+            method: request.method ?? '',
+            httpVersion: request.httpVersion,
+            headers: request.headers,
+        });
+        if (!check.ok)
+            return refuse(check.status, check.reason, check.headers);
+        const origins = this.options.origins;
+        if (origins !== undefined) {
+            const allowed = typeof origins === 'function' ? origins(check.origin, request) : check.origin !== undefined && origins.includes(check.origin);
+            if (!allowed)
+                return refuse(403, 'Origin not allowed');
+        }
+        let protocol;
+        if (check.protocols.length > 0) {
+            const chosen = this.options.handleProtocols ? this.options.handleProtocols(check.protocols, request) : check.protocols[0];
+            if (chosen) {
+                // §4.2.2: the server may only choose one the client offered.
+                if (!check.protocols.includes(chosen))
+                    throw new Error(`handleProtocols chose ${chosen}, which the client did not offer`);
+                protocol = chosen;
+            }
+        }
+        const accept = () => {
+            clearTimeout(timer);
+            this.accept(request, socket, head, check.key, protocol, callback);
+        };
+        const verify = this.options.verify;
+        if (!verify)
+            return accept();
+        const decide = (result) => {
+            if (result === true || result === undefined)
+                return accept();
+            if (result === false)
+                return refuse(401, 'Unauthorized');
+            refuse(result.status, result.reason ?? '', result.headers);
+        };
+        const result = verify(request);
+        if (result instanceof Promise) {
+            result.then(decide, (error) => refuse(500, `verify failed: ${error.message}`));
+        }
+        else {
+            decide(result);
+        }
+    }
+    accept(request, socket, head, key, protocol, callback) {
+        // The client may have left while `verify` was thinking (a FIN leaves the
+        // socket half-open, still writable, but no longer readable).
+        if (socket.destroyed || !socket.writable || !socket.readable) {
+            socket.destroy();
+            return;
+        }
+        if (this.closed)
+            return reject(socket, 503, 'Server is shutting down');
+        const headers = {};
+        this.emit('headers', headers, request);
+        socket.write(buildAcceptResponse({ key, protocol, headers }));
+        socket.off('error', destroyOnError);
+        const connection = new WebSocketConnection();
+        connection.protocol = protocol ?? '';
+        connection[attach](socket, head, this.settings);
+        callback(connection, request);
+    }
+    /**
+     * Stops accepting, and closes every client with 1001 (Going Away). The
+     * callback runs once every connection is closed (and our own server, if any).
+     */
+    close(callback) {
+        if (this.closed) {
+            if (callback)
+                process.nextTick(callback);
+            return;
+        }
+        this.closed = true;
+        this.detach?.();
+        let pending = 1;
+        const done = () => {
+            if (--pending > 0)
+                return;
+            this.heartbeat?.stop();
+            this.emit('close');
+            callback?.();
+        };
+        for (const client of this.clients) {
+            pending++;
+            client.once('close', done);
+            client.close(CloseCode.GoingAway, 'Server shutting down');
+        }
+        if (this.ownsServer && this.httpServer) {
+            pending++;
+            this.httpServer.close(() => done());
+        }
+        process.nextTick(done);
+    }
+}
+function reject(socket, status, reason, headers) {
+    if (socket.writable)
+        socket.end(buildRejectResponse(status, reason, headers));
+    // Give the answer a moment to reach a peer that does not close its end.
+    setTimeout(abandon, 1000, socket).unref();
+}
+function answerClientError(error, socket) {
+    const [status, reason] = error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request header fields too large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'The request head did not arrive in time']
+            : [400, `Malformed HTTP request (${error.code ?? error.message})`];
+    // The peer may already be gone (ECONNRESET): then there is no one to answer.
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy();
+        return;
+    }
+    reject(socket, status, reason);
+}
+function abandon(socket) {
+    socket.destroy();
+}
+function destroyOnError() {
+    this.destroy();
+}
+//# sourceMappingURL=server.js.map

@@ -1,0 +1,360 @@
+import { EventEmitter } from 'node:events';
+import { CloseCode, Opcode, frameHeaderSize } from '../protocol/websocket/index.js';
+import { bytesTaken, giveUp, heartbeatClock, lastSeen, messageInProgress, messageTimedOut, pingSentAt, sendPing, writeBacklog, } from './heartbeat.js';
+import { listenerSlots } from './listener-slots.js';
+import { CLOSED, CLOSING, CONNECTING, OPEN } from './ready-state.js';
+import { FLUSH_SCHEDULED, NEED_DRAIN, PAUSED, READING, afterEndpoint, attach, endpointOf, enqueue, enqueueFrame, failLocally, flagsOf, flushOutgoing, pauseReading, receive, resumeReading, settingsOf, socketClosed, socketDrained, socketEnded, socketFailed, socketOf, startClose, terminateSocket, turnUsage, unsentPongs, } from './adapter-operations.js';
+import { EndpointPool } from './endpoint-pool.js';
+import { deliverEvent, forgetReader, readChunk, resumeAfterPause } from './socket-reading.js';
+import { writeOutgoing } from './socket-writer.js';
+/** How long a connection failed for a local limit gets for its close frame to leave (ms). */
+const FAIL_GRACE = 1000;
+const kSocket = Symbol('switchboard.socket');
+/**
+ * The adapter between a TCP (or TLS) socket and the sans-I/O endpoint
+ * (`WebSocketProtocol`): it feeds the socket's bytes to the endpoint, writes
+ * what the endpoint produces, turns the endpoint's signals into socket calls
+ * (end, destroy, a timer bounding the closing handshake), and keeps the send
+ * buffer bounded. Its reading side is in socket-reading.ts. It emits the
+ * Node-style events, 'message' (data, isBinary), 'ping', 'pong', 'drain',
+ * 'close' (code, reason, wasClean) and 'error'; the methods an application
+ * calls are the faces' (`SocketConnection`, `WebSocketConnection`), which
+ * reach it through the symbol-keyed operations of adapter-operations.ts.
+ *
+ * The endpoint lives only while it holds something (a message half read, a
+ * close begun, frames not yet written): the many connections of a server that
+ * are quiet most of the time keep none.
+ */
+export class SocketAdapter extends EventEmitter {
+    /** The subprotocol agreed in the handshake, or ''. */
+    protocol = '';
+    /** The extensions agreed in the handshake, as a header value, or ''. */
+    extensions = '';
+    /** @internal `heartbeatClock()` time; small integers, so no number box per connection. */
+    [lastSeen] = 0;
+    /** @internal */
+    [pingSentAt] = 0;
+    /** @internal */
+    [flagsOf] = 0;
+    /** @internal */
+    [socketOf];
+    /** @internal */
+    [settingsOf];
+    /** @internal Pongs answered while the socket was not taking our bytes. */
+    [unsentPongs] = 0;
+    /** @internal Frames read in this turn of the event loop (a stamp of read-turns.ts). */
+    [turnUsage] = 0;
+    #state = CONNECTING;
+    #core;
+    #closeTimer;
+    constructor() {
+        super();
+        this._events = listenerSlots();
+    }
+    /** The names of events that have listeners (the empty slots above are not events). */
+    eventNames() {
+        return super.eventNames().filter((name) => this.listenerCount(name) > 0);
+    }
+    get readyState() {
+        return this.#state;
+    }
+    /** @internal For the client's handshake, which ends before any socket is attached. */
+    setReadyState(state) {
+        this.#state = state;
+    }
+    /** Bytes of frames sent but not yet handed to the kernel (the endpoint's and the socket's). */
+    get bufferedAmount() {
+        return (this.#core?.bufferedBytes ?? 0) + (this[socketOf]?.writableLength ?? 0);
+    }
+    /** True while `pause()` holds reading. */
+    get readingPaused() {
+        return (this[flagsOf] & PAUSED) !== 0;
+    }
+    /** @internal */
+    [attach](socket, head, settings) {
+        const attached = socket;
+        attached[kSocket] = this;
+        this[socketOf] = attached;
+        this[settingsOf] = settings;
+        socket.setNoDelay(true);
+        socket.setTimeout(0);
+        // Bytes that came with the handshake are the first frames; read them after 'open'.
+        // Unshifted before the 'data' listener, they wait for the stream to resume on the
+        // next tick: once a listener is there, a flowing socket would deliver them at once,
+        // while the connection still counts as connecting, and they would be dropped.
+        if (head.length > 0)
+            socket.unshift(head);
+        socket.on('data', onSocketData);
+        socket.on('end', onSocketEnd);
+        socket.on('close', onSocketClose);
+        socket.on('error', onSocketError);
+        socket.on('drain', onSocketDrain);
+        // A pause() made while connecting holds once the socket is there.
+        if (this.readingPaused)
+            socket.pause();
+        this.#state = OPEN;
+        this[lastSeen] = heartbeatClock();
+        settings.heartbeat?.add(this);
+        settings.tracker?.add(this);
+    }
+    // ---- Sending: the send queue and its limit ----
+    /** @internal Queues a message or control frame of the application's, within the buffer limit. */
+    [enqueue](payload, opcode, callback) {
+        const settings = this[settingsOf];
+        if (this.#state !== OPEN || settings === undefined)
+            return notOpen(callback);
+        // The frame's size, for the limit: a header, a client's masking key (§5.3), the payload.
+        const size = frameHeaderSize(payload.length, settings.mask !== undefined) + payload.length;
+        const buffered = this.bufferedAmount;
+        if (buffered + size > settings.maxBufferedAmount)
+            return this.#overLimit(settings, callback);
+        // The endpoint refuses once a close frame has gone out (§5.5.1).
+        if (!this[endpointOf]().send(payload, opcode, callback))
+            return notOpen(callback);
+        return this.#queued(buffered + size);
+    }
+    /** @internal Queues a frame encoded beforehand (`encodeSharedFrame`), within the buffer limit. */
+    [enqueueFrame](frame, callback) {
+        const settings = this[settingsOf];
+        if (settings?.mask)
+            throw new TypeError('sendFrame is for server-side connections: client frames must be masked');
+        if (this.#state !== OPEN || settings === undefined)
+            return notOpen(callback);
+        const buffered = this.bufferedAmount;
+        if (buffered + frame.length > settings.maxBufferedAmount)
+            return this.#overLimit(settings, callback);
+        if (!this[endpointOf]().sendFrame(frame, callback))
+            return notOpen(callback);
+        return this.#queued(buffered + frame.length);
+    }
+    /** Past `maxBufferedAmount`: the sender is told, and the connection fails or stays as `onBufferLimit` says. */
+    #overLimit(settings, callback) {
+        callback?.(new Error('Send buffer limit reached'));
+        if (settings.onBufferLimit === 'close')
+            this[failLocally](CloseCode.PolicyViolation, 'Send buffer limit reached');
+        return 'dropped';
+    }
+    /** A frame was queued; `buffered` is what now waits, that frame included. */
+    #queued(buffered) {
+        this.#scheduleFlush();
+        if (buffered <= this[socketOf].writableHighWaterMark)
+            return 'sent';
+        this[flagsOf] |= NEED_DRAIN;
+        return 'queued';
+    }
+    /** @internal */
+    [pauseReading]() {
+        if (this.readingPaused)
+            return;
+        this[flagsOf] |= PAUSED;
+        this[socketOf]?.pause();
+    }
+    /** @internal */
+    [resumeReading]() {
+        if (!this.readingPaused)
+            return;
+        this[flagsOf] &= ~PAUSED;
+        resumeAfterPause(this);
+    }
+    /** @internal */
+    [endpointOf]() {
+        return (this.#core ??= endpoints.take(this[settingsOf], this));
+    }
+    #scheduleFlush() {
+        // During a read, the flush at its end takes everything: one write answers a whole read.
+        if ((this[flagsOf] & (READING | FLUSH_SCHEDULED)) !== 0)
+            return;
+        this[flagsOf] |= FLUSH_SCHEDULED;
+        process.nextTick(flushConnection, this);
+    }
+    /** @internal Writes what the endpoint has produced, then lets a quiet endpoint go. */
+    [flushOutgoing]() {
+        this[flagsOf] &= ~FLUSH_SCHEDULED;
+        const core = this.#core;
+        const socket = this[socketOf];
+        if (!core || !socket || socket.destroyed)
+            return;
+        const outgoing = core.takeOutgoing();
+        if (core.atRest) {
+            this.#core = undefined;
+            endpoints.give(core);
+        }
+        if (!outgoing)
+            return;
+        // A socket that takes it all without asking to wait (the kernel took the bytes at
+        // once) emits no 'drain' of its own, yet a sender told 'queued' waits for ours.
+        if (writeOutgoing(socket, outgoing) && (this[flagsOf] & NEED_DRAIN) !== 0)
+            process.nextTick(drainConnection, this);
+    }
+    /** @internal Emits 'drain' once what waits is back under the socket's high-water mark, as 'sent' means. */
+    [socketDrained]() {
+        const socket = this[socketOf];
+        if (!socket || socket.writableLength > socket.writableHighWaterMark)
+            return;
+        this[unsentPongs] = 0;
+        if ((this[flagsOf] & NEED_DRAIN) !== 0 && (this.#core?.bufferedBytes ?? 0) === 0) {
+            this[flagsOf] &= ~NEED_DRAIN;
+            this.emit('drain');
+        }
+    }
+    // ---- Receiving (socket-reading.ts) ----
+    /** @internal */
+    [receive](chunk) {
+        readChunk(this, chunk);
+    }
+    /** @internal Turns the endpoint's state into socket calls after it was driven (a read, a close). */
+    [afterEndpoint](flushNow) {
+        const core = this.#core;
+        if (core && (core.state !== 'open' || core.failed)) {
+            if (this.#state === OPEN)
+                this.#state = CLOSING;
+            if (core.closeTransport) {
+                // §7.1.1 / §7.1.7: the server closes TCP first, and a failed connection is over.
+                this[flushOutgoing]();
+                this[socketOf]?.end();
+            }
+            this.#armCloseTimer(this[settingsOf]?.closeTimeout ?? 30_000);
+        }
+        if (flushNow)
+            this[flushOutgoing]();
+        else
+            this.#scheduleFlush();
+    }
+    // ---- Closing ----
+    /** @internal */
+    [startClose](code, reason) {
+        if (this.#state === CLOSED || !this[settingsOf])
+            return;
+        const core = this[endpointOf]();
+        if (!core.close(code, reason))
+            return;
+        this[afterEndpoint](false);
+    }
+    /** @internal */
+    [terminateSocket]() {
+        if (this.#state === CLOSED)
+            return;
+        this.#state = CLOSING;
+        this[socketOf]?.destroy();
+    }
+    /**
+     * Fails the connection for a local limit (§7.1.7): a close frame if one can
+     * still go, nothing more read, and the socket destroyed soon rather than after
+     * a closing handshake the peer, which is not reading, would never complete.
+     * @internal
+     */
+    [failLocally](code, reason) {
+        const core = this[endpointOf]();
+        if (core.failed)
+            return;
+        core.fail(code, reason);
+        this[socketOf]?.pause();
+        this[afterEndpoint](true);
+        this.#armCloseTimer(Math.min(FAIL_GRACE, this[settingsOf]?.closeTimeout ?? FAIL_GRACE), true);
+    }
+    #armCloseTimer(delay, replace = false) {
+        if (!this[socketOf] || (this.#closeTimer && !replace))
+            return;
+        clearTimeout(this.#closeTimer);
+        this.#closeTimer = setTimeout(destroySocket, delay, this[socketOf]);
+        this.#closeTimer.unref();
+    }
+    /**
+     * The peer closed its half of TCP: nothing more will arrive (§7.1.5: without a
+     * close frame, the code is 1006). An http.Server's sockets allow half-open
+     * connections, so end ours too, after what is queued; otherwise the socket
+     * would linger in CLOSE_WAIT until the heartbeat, or forever without one.
+     * @internal
+     */
+    [socketEnded]() {
+        if (this.#state === OPEN)
+            this.#state = CLOSING;
+        this[flushOutgoing]();
+        this[socketOf]?.end();
+        // A peer that stopped reading never takes our unwritten bytes: bound the wait.
+        this.#armCloseTimer(this[settingsOf]?.closeTimeout ?? 30_000);
+    }
+    /** @internal */
+    [socketClosed]() {
+        this.#state = CLOSED;
+        clearTimeout(this.#closeTimer);
+        const settings = this[settingsOf];
+        settings?.heartbeat?.delete(this);
+        settings?.tracker?.delete(this);
+        forgetReader(this);
+        const core = this.#core;
+        core?.takeOutgoing()?.settle(new Error('WebSocket closed before the data was written'));
+        const { code, reason, wasClean } = core?.outcome() ?? ABNORMAL;
+        this.#core = undefined;
+        this.emit('close', code, reason, wasClean);
+    }
+    /** @internal */
+    [socketFailed](error) {
+        if (this.listenerCount('error') > 0)
+            this.emit('error', error);
+        this[socketOf]?.destroy();
+    }
+    // ---- The heartbeat's view ----
+    /** @internal */
+    get [writeBacklog]() {
+        return this.bufferedAmount;
+    }
+    /** @internal `bytesWritten` counts what waits in the socket too: take that away. */
+    get [bytesTaken]() {
+        const socket = this[socketOf];
+        return socket ? (socket.bytesWritten ?? 0) - socket.writableLength : 0;
+    }
+    /** @internal */
+    get [messageInProgress]() {
+        const core = this.#core;
+        const number = core?.messageInProgress ?? 0;
+        return number === 0 ? undefined : { reader: core, number };
+    }
+    /** @internal */
+    [messageTimedOut]() {
+        this[failLocally](CloseCode.PolicyViolation, 'Message took too long to arrive');
+    }
+    /** @internal */
+    [giveUp]() {
+        this[terminateSocket]();
+    }
+    /** @internal */
+    [sendPing]() {
+        if (this.#state === OPEN)
+            this[enqueue](EMPTY, Opcode.Ping);
+    }
+}
+const EMPTY = Buffer.alloc(0);
+const endpoints = new EndpointPool(deliverEvent);
+const ABNORMAL = { code: CloseCode.Abnormal, reason: '', wasClean: false };
+// Listeners shared by every connection: `this` is the socket, which points back to its
+// connection, so no closure is made per connection (as `ws` does).
+function onSocketData(chunk) {
+    this[kSocket][receive](chunk);
+}
+function onSocketEnd() {
+    this[kSocket][socketEnded]();
+}
+function onSocketClose() {
+    this[kSocket][socketClosed]();
+}
+function onSocketError(error) {
+    this[kSocket][socketFailed](error);
+}
+function onSocketDrain() {
+    this[kSocket][socketDrained]();
+}
+function flushConnection(connection) {
+    connection[flushOutgoing]();
+}
+function drainConnection(connection) {
+    connection[socketDrained]();
+}
+function notOpen(callback) {
+    callback?.(new Error('WebSocket is not open'));
+    return 'dropped';
+}
+function destroySocket(socket) {
+    socket.destroy();
+}
+//# sourceMappingURL=socket-adapter.js.map
