@@ -50,10 +50,9 @@ export const openLongPolling: OpenCarrier = async (inbox: Inbox) => {
       const opened = await within(exchange(port, agent, `${PREFIX}/poll`), deadline, 'opening poll');
       if (opened.status !== 200) throw new Error(`opening poll answered ${opened.status}`);
       session = (JSON.parse(opened.body) as { session: string }).session;
-      const polled = poll();
-      const posted = await within(exchange(port, agent, `${PREFIX}/session/${session}`, SUBSCRIBE_BODY), deadline, 'subscribe POST');
+      // The poll is held while the POST goes on another connection; either failing fails both.
+      const [, posted] = await within(Promise.all([poll(), exchange(port, agent, `${PREFIX}/session/${session}`, SUBSCRIBE_BODY)]), deadline, 'subscribe');
       if (posted.status !== 204) throw new Error(`subscribe POST answered ${posted.status}`);
-      await within(polled, deadline, 'poll with the subscription');
       // The poll may have been answered before the reply was queued: poll until it is there.
       while (!reader.isSubscribed) await within(poll(), deadline, 'poll for subscribed');
     },
