@@ -1,10 +1,11 @@
 // What each transport provides to the measurement (transport-bytes.ts): a server of its
 // own on an ephemeral loopback port, a client that connects and subscribes, and a way to
 // send one message from the server to that client.
-import type { Server as HttpServer } from 'node:http';
-import type { Http2Server } from 'node:http2';
+import { createServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttp2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { createSwitchboard, type Switchboard } from 'switchboard';
+import type { Duplex } from 'node:stream';
+import { createSwitchboard, type SwitchboardRequest, type SwitchboardResponse } from 'switchboard';
 import { parseServerMessage } from 'switchboard/protocol';
 import type { Deadline, Inbox } from './inbox.js';
 
@@ -27,12 +28,25 @@ export interface Carrier {
 /** Starts a carrier's server; the client pushes each message it receives (decoded) into `inbox`. */
 export type OpenCarrier = (inbox: Inbox) => Promise<Carrier>;
 
-/** The mount with a heartbeat far beyond a run: the only `ping` is the first, in the handshake. */
-export function quietSwitchboard(): Switchboard {
-  return createSwitchboard({ prefix: PREFIX, heartbeatInterval: 600_000 });
+/** The mount on a loopback server of its own (HTTP/1.1 with upgrades, or h2c), and how to publish on it. */
+export interface Mount {
+  readonly port: number;
+  /** Publishes on the channel the client subscribed to. */
+  publish(message: string): Promise<void>;
+  /** Ends the mount's sessions and the server. */
+  close(): Promise<void>;
 }
 
-export async function listen(server: HttpServer | Http2Server): Promise<number> {
+export async function startMount(http: 'http1' | 'http2'): Promise<Mount> {
+  // A heartbeat far beyond a run: the only `ping` is the first, in the handshake.
+  const switchboard = createSwitchboard({ prefix: PREFIX, heartbeatInterval: 600_000 });
+  const answer = (request: SwitchboardRequest, response: SwitchboardResponse): void => {
+    if (!switchboard.handleRequest(request, response)) response.writeHead(404).end();
+  };
+  const server = http === 'http1' ? createServer(answer) : createHttp2Server(answer);
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!switchboard.handleUpgrade(request, socket, head)) socket.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, HOST, () => {
@@ -40,12 +54,17 @@ export async function listen(server: HttpServer | Http2Server): Promise<number> 
       resolve();
     });
   });
-  return (server.address() as AddressInfo).port;
-}
-
-export function closeServer(server: HttpServer | Http2Server): Promise<void> {
-  if ('closeAllConnections' in server) server.closeAllConnections();
-  return new Promise<void>((resolve) => server.close(() => resolve()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    publish: async (message) => {
+      await switchboard.hub.publish(CHANNEL, { data: message });
+    },
+    close: async () => {
+      await switchboard.close();
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 /**

@@ -6,20 +6,16 @@
 export type Deadline = number;
 
 /** Resolves as `promise` does, or rejects naming `what` once `deadline` has passed. */
-export function within<T>(promise: Promise<T>, deadline: Deadline, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: not done in time`)), Math.max(0, deadline - Date.now()));
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
+export async function within<T>(promise: Promise<T>, deadline: Deadline, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done in time`)), Math.max(0, deadline - Date.now()));
   });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export class Inbox {

@@ -3,10 +3,11 @@
 // framing. The client subscribes with one `POST <prefix>/session/<id>`; over HTTP/1.1
 // that is a second connection (the stream holds the first), over HTTP/2 a second stream
 // on the one connection. Both count as the handshake.
-import { Agent, createServer, request as httpRequest, type IncomingMessage } from 'node:http';
-import { connect as http2Connect, createServer as createHttp2Server, type ClientHttp2Session } from 'node:http2';
+import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
 import { EventStreamParser } from 'switchboard/protocol';
-import { CHANNEL, HOST, PREFIX, SUBSCRIBE_BODY, SessionReader, closeServer, listen, quietSwitchboard, type OpenCarrier } from './carrier.js';
+import { HOST, PREFIX, SUBSCRIBE_BODY, SessionReader, startMount, type OpenCarrier } from './carrier.js';
+import { exchange } from './http1-exchange.js';
 import { within, type Inbox } from './inbox.js';
 
 /**
@@ -15,13 +16,12 @@ import { within, type Inbox } from './inbox.js';
  */
 class SessionStream {
   private readonly parser = new EventStreamParser();
+  readonly reader: SessionReader;
   readonly session: Promise<string>;
   private named!: (id: string) => void;
 
-  constructor(
-    private readonly reader: SessionReader,
-    private readonly inbox: Inbox,
-  ) {
+  constructor(private readonly inbox: Inbox) {
+    this.reader = new SessionReader(inbox);
     this.session = new Promise<string>((resolve) => (this.named = resolve));
   }
 
@@ -39,18 +39,13 @@ class SessionStream {
 }
 
 export const openSseHttp1: OpenCarrier = async (inbox) => {
-  const switchboard = quietSwitchboard();
-  const server = createServer((request, response) => {
-    if (!switchboard.handleRequest(request, response)) response.writeHead(404).end();
-  });
-  const port = await listen(server);
+  const mount = await startMount('http1');
   const agent = new Agent({ keepAlive: true });
-  const reader = new SessionReader(inbox);
-  const stream = new SessionStream(reader, inbox);
+  const stream = new SessionStream(inbox);
   return {
-    port,
+    port: mount.port,
     connect: async (deadline) => {
-      const get = httpRequest({ host: HOST, port, path: `${PREFIX}/sse`, agent });
+      const get = httpRequest({ host: HOST, port: mount.port, path: `${PREFIX}/sse`, agent });
       get.on('response', (response: IncomingMessage) => {
         response.on('data', (chunk: Buffer) => stream.push(chunk));
         response.on('end', () => stream.ended());
@@ -58,68 +53,45 @@ export const openSseHttp1: OpenCarrier = async (inbox) => {
       get.on('error', (error) => inbox.fail(error));
       get.end();
       const session = await within(stream.session, deadline, 'SSE session event');
-      const status = await post1(port, agent, `${PREFIX}/session/${session}`, SUBSCRIBE_BODY);
-      if (status !== 204) throw new Error(`subscribe POST answered ${status}`);
-      await within(reader.subscribed, deadline, 'subscribed');
+      const posted = await within(exchange(mount.port, agent, `${PREFIX}/session/${session}`, SUBSCRIBE_BODY), deadline, 'subscribe POST');
+      if (posted.status !== 204) throw new Error(`subscribe POST answered ${posted.status}`);
+      await within(stream.reader.subscribed, deadline, 'subscribed');
     },
-    send: async (message) => {
-      await switchboard.hub.publish(CHANNEL, { data: message });
-    },
+    send: (message) => mount.publish(message),
     close: async () => {
       agent.destroy();
-      await switchboard.close();
-      await closeServer(server);
+      await mount.close();
     },
   };
 };
 
-function post1(port: number, agent: Agent, path: string, body: string): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const post = httpRequest({ host: HOST, port, path, method: 'POST', agent, headers: { 'content-type': 'application/json' } });
-    post.on('response', (response: IncomingMessage) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-    });
-    post.on('error', reject);
-    post.end(body);
-  });
-}
-
 export const openSseHttp2: OpenCarrier = async (inbox) => {
-  const switchboard = quietSwitchboard();
-  const server = createHttp2Server();
-  server.on('request', (request, response) => {
-    if (!switchboard.handleRequest(request, response)) response.writeHead(404).end();
-  });
-  const port = await listen(server);
-  const reader = new SessionReader(inbox);
-  const stream = new SessionStream(reader, inbox);
+  const mount = await startMount('http2');
+  const stream = new SessionStream(inbox);
   let client: ClientHttp2Session | undefined;
   return {
-    port,
+    port: mount.port,
     connect: async (deadline) => {
-      client = http2Connect(`http://${HOST}:${port}`);
+      client = http2Connect(`http://${HOST}:${mount.port}`);
       client.on('error', (error) => inbox.fail(error));
       const events = client.request({ ':path': `${PREFIX}/sse` });
       events.on('data', (chunk: Buffer) => stream.push(chunk));
       events.on('end', () => stream.ended());
       events.on('error', (error) => inbox.fail(error));
       const session = await within(stream.session, deadline, 'SSE session event (HTTP/2)');
-      const status = await post2(client, `${PREFIX}/session/${session}`, SUBSCRIBE_BODY);
+      const status = await within(post2(client, `${PREFIX}/session/${session}`, SUBSCRIBE_BODY), deadline, 'subscribe POST (HTTP/2)');
       if (status !== 204) throw new Error(`subscribe POST answered ${status}`);
-      await within(reader.subscribed, deadline, 'subscribed');
+      await within(stream.reader.subscribed, deadline, 'subscribed');
     },
-    send: async (message) => {
-      await switchboard.hub.publish(CHANNEL, { data: message });
-    },
+    send: (message) => mount.publish(message),
     close: async () => {
       client?.destroy();
-      await switchboard.close();
-      await closeServer(server);
+      await mount.close();
     },
   };
 };
 
+/** A `POST` as one more stream of the HTTP/2 connection; resolves with its status. */
 function post2(client: ClientHttp2Session, path: string, body: string): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     const post = client.request({ ':method': 'POST', ':path': path, 'content-type': 'application/json' });

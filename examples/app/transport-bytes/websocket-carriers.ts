@@ -1,9 +1,8 @@
 // The two WebSocket carriers: bare text frames (this package's WebSocketServer sending
 // each message as it is), and `switchboard.v1` through the mount (`<prefix>/ws`), where
 // each message is a JSON envelope with its channel and hub id.
-import { createServer } from 'node:http';
 import { WebSocket, WebSocketServer, type WebSocketConnection, type WebSocketMessageEvent } from 'switchboard';
-import { CHANNEL, HOST, PREFIX, SessionReader, closeServer, listen, quietSwitchboard, type OpenCarrier } from './carrier.js';
+import { CHANNEL, HOST, PREFIX, SessionReader, startMount, type OpenCarrier } from './carrier.js';
 import { within, type Deadline, type Inbox } from './inbox.js';
 
 /** Resolves when the client is open; rejects if it fails or closes first. */
@@ -51,20 +50,13 @@ export const openWebSocketFrames: OpenCarrier = async (inbox) => {
 };
 
 export const openSwitchboardWebSocket: OpenCarrier = async (inbox) => {
-  const switchboard = quietSwitchboard();
-  const server = createServer((request, response) => {
-    if (!switchboard.handleRequest(request, response)) response.writeHead(404).end();
-  });
-  server.on('upgrade', (request, socket, head) => {
-    if (!switchboard.handleUpgrade(request, socket, head)) socket.destroy();
-  });
-  const port = await listen(server);
+  const mount = await startMount('http1');
   const reader = new SessionReader(inbox);
   let client: WebSocket | undefined;
   return {
-    port,
+    port: mount.port,
     connect: async (deadline) => {
-      client = new WebSocket(`ws://${HOST}:${port}${PREFIX}/ws`, 'switchboard.v1');
+      client = new WebSocket(`ws://${HOST}:${mount.port}${PREFIX}/ws`, 'switchboard.v1');
       let first: (() => void) | undefined;
       const pinged = new Promise<void>((resolve) => (first = resolve));
       readText(client, inbox, (text) => {
@@ -77,13 +69,10 @@ export const openSwitchboardWebSocket: OpenCarrier = async (inbox) => {
       client.send(JSON.stringify({ type: 'subscribe', channel: CHANNEL }));
       await within(reader.subscribed, deadline, 'subscribed');
     },
-    send: async (message) => {
-      await switchboard.hub.publish(CHANNEL, { data: message });
-    },
+    send: (message) => mount.publish(message),
     close: async () => {
       client?.terminate();
-      await switchboard.close();
-      await closeServer(server);
+      await mount.close();
     },
   };
 };
