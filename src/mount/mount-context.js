@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=mount-context.js.map
