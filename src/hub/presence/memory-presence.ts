@@ -4,7 +4,7 @@
 // with the process, so nothing here expires.
 import { HubClosedError, HubInputError, type Hub } from '../../protocol/hub/contract.js';
 import { positiveInteger } from '../../protocol/integer-option.js';
-import { PresenceRoster, type RosterChange } from '../../protocol/hub/presence-roster.js';
+import { PresenceRoster, type RosterAnnouncement } from '../../protocol/hub/presence-roster.js';
 import {
   encodeMember,
   leaveEventData,
@@ -28,6 +28,8 @@ export class MemoryPresence implements Presence {
   readonly limits: PresenceLimits;
   private readonly maxRooms: number;
   private readonly rooms = new Map<string, PresenceRoster>();
+  /** Pending linger timers (`leaveDelayMs`), cleared on close. */
+  private readonly lingering = new Set<NodeJS.Timeout>();
   private closed = false;
 
   constructor(
@@ -53,7 +55,7 @@ export class MemoryPresence implements Presence {
       roster = new PresenceRoster(this.limits);
       this.rooms.set(room, roster);
     }
-    let change: RosterChange | null;
+    let change: RosterAnnouncement | null;
     try {
       change = roster.join(connection, id, json);
     } finally {
@@ -89,21 +91,40 @@ export class MemoryPresence implements Presence {
     return this.rooms.get(room)?.connectionCount ?? 0;
   }
 
+  /** Announces every member's leave at once (lingering ones too) and stops the timers. */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.lingering) clearTimeout(timer);
+    this.lingering.clear();
     const leaves: Promise<void>[] = [];
     for (const [room, roster] of this.rooms) {
       const channel = presenceChannel(room, this.limits);
-      for (const connection of roster.connectionIds()) leaves.push(this.leaveUnchecked(room, channel, connection).catch(() => {}));
+      for (const json of roster.memberJsons()) {
+        const { id } = JSON.parse(json) as PresenceMember;
+        leaves.push(this.announce(channel, { type: 'leave', id }).catch(() => {}));
+      }
     }
-    this.closed = true;
+    this.rooms.clear();
     await Promise.all(leaves);
   }
 
   private async leaveUnchecked(room: string, channel: string, connection: string): Promise<void> {
     const roster = this.rooms.get(room);
     if (roster === undefined) return;
-    const change = roster.leave(connection);
+    const change = roster.leave(connection, this.limits.leaveDelayMs > 0);
+    if (change?.type === 'linger') {
+      const timer = setTimeout(() => {
+        this.lingering.delete(timer);
+        const expired = roster.expire(change.id, change.token);
+        if (roster.memberCount === 0 && this.rooms.get(room) === roster) this.rooms.delete(room);
+        // Nobody awaits a timer: a hub failing now is reported by the hub's own subscribers.
+        if (expired !== null) this.announce(channel, expired).catch(() => {});
+      }, this.limits.leaveDelayMs);
+      timer.unref();
+      this.lingering.add(timer);
+      return;
+    }
     if (roster.memberCount === 0) this.rooms.delete(room);
     if (change !== null) await this.announce(channel, change);
   }
@@ -112,7 +133,7 @@ export class MemoryPresence implements Presence {
     return (this.rooms.get(room)?.memberJsons() ?? []).map((json) => JSON.parse(json) as PresenceMember);
   }
 
-  private async announce(channel: string, change: RosterChange): Promise<void> {
+  private async announce(channel: string, change: RosterAnnouncement): Promise<void> {
     const data = change.type === 'leave' ? leaveEventData(change.id) : presenceEventData(change.type, change.json);
     await this.hub.publish(channel, { data });
   }

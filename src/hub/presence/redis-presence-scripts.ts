@@ -6,7 +6,8 @@
 // `P presence:refs:<room>` (member id → connection count), `P presence:member:<room>`
 // (member id → member JSON), `P presence:leave:<room>` (member id → encoded leave event) and
 // one sorted set `P presence:deadlines` of `<room byte length>:<room><connection>` scored by
-// the expiry in ms. Keys are built inside the scripts from P (the sweep only learns the
+// the expiry in ms, and `L<room byte length>:<room><member id>` for a member lingering
+// (its last connection gone, `leaveDelayMs` not yet over; its refs count is 0). Keys are built inside the scripts from P (the sweep only learns the
 // rooms there), so on Redis Cluster give the hub a prefix with a hash tag, e.g. `{sb}:`.
 import { PRELUDE } from '../redis-scripts.js';
 
@@ -30,20 +31,29 @@ local function announce(room, body)
   return publish_message(P .. 'epoch', P .. 'offset:' .. channel, P .. 'stream:' .. channel, ARGV[3], ARGV[4], ARGV[5], ARGV[6], body, P .. 'live:' .. channel)
 end
 
--- Removes a connection; publishes the leave when it was its member's last. Returns
--- 'absent', 'removed' or 'left'.
-local function remove_connection(room, connection)
+local function remove_member(room, id)
+  redis.call('HDEL', room_key('refs', room), id)
+  redis.call('HDEL', room_key('member', room), id)
+  local body = redis.call('HGET', room_key('leave', room), id)
+  redis.call('HDEL', room_key('leave', room), id)
+  announce(room, body)
+end
+
+-- Removes a connection. When it was its member's last, the member leaves now (announced),
+-- or with 'linger_until' (ms) stays with a refs count of 0 until the sweep passes that
+-- time. Returns 'absent', 'removed', 'lingering' or 'left'.
+local function remove_connection(room, connection, linger_until)
   local conn = room_key('conn', room)
   local id = redis.call('HGET', conn, connection)
   redis.call('ZREM', DEADLINES, entry_of(room, connection))
   if not id then return 'absent' end
   redis.call('HDEL', conn, connection)
   if redis.call('HINCRBY', room_key('refs', room), id, -1) > 0 then return 'removed' end
-  redis.call('HDEL', room_key('refs', room), id)
-  redis.call('HDEL', room_key('member', room), id)
-  local body = redis.call('HGET', room_key('leave', room), id)
-  redis.call('HDEL', room_key('leave', room), id)
-  announce(room, body)
+  if linger_until then
+    redis.call('ZADD', DEADLINES, linger_until, 'L' .. entry_of(room, id))
+    return 'lingering'
+  end
+  remove_member(room, id)
   return 'left'
 end
 
@@ -52,12 +62,18 @@ local function sweep(limit)
   local expired = redis.call('ZRANGEBYSCORE', DEADLINES, '-inf', '(' .. ARGV[4], 'LIMIT', 0, limit)
   local left = 0
   for _, entry in ipairs(expired) do
-    local length, rest = string.match(entry, '^(%d+):(.*)$')
+    redis.call('ZREM', DEADLINES, entry)
+    local linger, length, rest = string.match(entry, '^(L?)(%d+):(.*)$')
     if length then
       local room = string.sub(rest, 1, tonumber(length))
-      if remove_connection(room, string.sub(rest, tonumber(length) + 1)) == 'left' then left = left + 1 end
-    else
-      redis.call('ZREM', DEADLINES, entry)
+      local name = string.sub(rest, tonumber(length) + 1)
+      if linger == '' then
+        -- Its process stopped refreshing it: no linger, the TTL was the grace already.
+        if remove_connection(room, name, nil) == 'left' then left = left + 1 end
+      elseif redis.call('HGET', room_key('refs', room), name) == '0' then
+        remove_member(room, name)
+        left = left + 1
+      end
     end
   end
   return { #expired, left }
@@ -75,8 +91,9 @@ local conn = room_key('conn', room)
 local refs = room_key('refs', room)
 local current = redis.call('HGET', conn, connection)
 if current and current ~= id then return { 'conflict', current } end
-local count = tonumber(redis.call('HGET', refs, id) or '0')
-if count == 0 then
+local refs_text = redis.call('HGET', refs, id)
+local count = tonumber(refs_text or '0')
+if not refs_text then
   if redis.call('HLEN', refs) >= tonumber(ARGV[15]) then return { 'full' } end
 elseif not current and count >= tonumber(ARGV[16]) then
   return { 'too-many-connections' }
@@ -86,8 +103,10 @@ if not current then
   redis.call('HSET', conn, connection, id)
   redis.call('HINCRBY', refs, id, 1)
 end
+-- Back before its linger ran out: it never left.
+if count == 0 then redis.call('ZREM', DEADLINES, 'L' .. entry_of(room, id)) end
 local body
-if count == 0 then
+if not refs_text then
   body = ARGV[11]
 elseif redis.call('HGET', room_key('member', room), id) ~= json then
   body = ARGV[12]
@@ -100,9 +119,11 @@ announce(room, body)
 return { 'ok' }
 `;
 
-/** ARGV 7..: room, connection. Returns 'absent', 'removed' or 'left'. */
+/** ARGV 7..: room, connection, linger until (ms; '' for none). Returns 'absent', 'removed', 'lingering' or 'left'. */
 export const LEAVE_SCRIPT = `${PRESENCE_PRELUDE}
-return remove_connection(ARGV[7], ARGV[8])
+local linger_until = nil
+if ARGV[9] ~= '' then linger_until = ARGV[9] end
+return remove_connection(ARGV[7], ARGV[8], linger_until)
 `;
 
 /**

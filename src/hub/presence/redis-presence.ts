@@ -32,6 +32,8 @@ import { JOIN_SCRIPT, LEAVE_SCRIPT, MEMBERS_SCRIPT, REFRESH_SCRIPT, SWEEP_SCRIPT
 export interface PresenceTimers {
   setInterval(callback: () => void, ms: number): unknown;
   clearInterval(handle: unknown): void;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
 }
 
 export interface RedisPresenceOptions extends Partial<PresenceLimits> {
@@ -62,6 +64,8 @@ const MEMBERS = luaScript(MEMBERS_SCRIPT);
 const globalTimers: PresenceTimers = {
   setInterval: (callback, ms) => setInterval(callback, ms).unref(),
   clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
+  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
 export class RedisPresence implements Presence {
@@ -75,6 +79,8 @@ export class RedisPresence implements Presence {
   private readonly timer: unknown;
   /** This process's connections, by deadline entry: what it refreshes and leaves on close. */
   private readonly held = new Map<string, Held>();
+  /** One-shot sweeps due when a member's linger ends, so its leave is not late by up to an interval. */
+  private readonly lingerSweeps = new Set<unknown>();
   private ticking = false;
   private closed = false;
 
@@ -123,7 +129,7 @@ export class RedisPresence implements Presence {
     presenceChannel(room, this.limits);
     validateConnectionId(connection);
     this.held.delete(deadlineEntry(room, connection));
-    await this.run('leave', LEAVE, [room, connection]);
+    await this.runLeave(room, connection);
   }
 
   async members(room: string): Promise<PresenceSnapshot> {
@@ -159,14 +165,31 @@ export class RedisPresence implements Presence {
     }
   }
 
-  /** Stops the timer and leaves every connection this process holds (best effort). */
+  /**
+   * Stops the timers and leaves every connection this process holds (best effort). Members
+   * left lingering are announced by the sweep of any process still running, or of the
+   * next one to start (and `members()` sweeps first, so never lists them once due).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.timers.clearInterval(this.timer);
+    for (const timer of this.lingerSweeps) this.timers.clearTimeout(timer);
+    this.lingerSweeps.clear();
     const held = [...this.held.values()];
     this.held.clear();
-    await Promise.all(held.map(({ room, connection }) => this.run('leave', LEAVE, [room, connection]).catch(() => {})));
+    await Promise.all(held.map(({ room, connection }) => this.runLeave(room, connection).catch(() => {})));
+  }
+
+  private async runLeave(room: string, connection: string): Promise<void> {
+    const delay = this.limits.leaveDelayMs;
+    const result = await this.run('leave', LEAVE, [room, connection, delay > 0 ? String(this.hub.now() + delay) : '']);
+    if (result !== 'lingering' || this.closed) return;
+    const timer = this.timers.setTimeout(() => {
+      this.lingerSweeps.delete(timer);
+      this.run('sweep', SWEEP, [String(this.sweepBatch)]).catch((error: unknown) => this.onError?.(asError(error)));
+    }, delay + 1);
+    this.lingerSweeps.add(timer);
   }
 
   private async refresh(): Promise<void> {

@@ -3,7 +3,7 @@
 // room's changes are published as ordinary hub messages on a derived channel, so clients
 // get them with ids, in order and resumable like any other message. Pure: the contract,
 // the limits, the event wire format. The stores with their timers live in src/hub/presence/.
-import { positiveInteger } from '../integer-option.js';
+import { nonNegativeInteger, positiveInteger } from '../integer-option.js';
 import { HubInputError, MAX_CHANNEL_NAME_LENGTH, validateChannelName } from './contract.js';
 
 /** JSON a member's `info` may hold. */
@@ -49,7 +49,7 @@ export interface Presence {
    * refused (HubInputError), and so is a new member past `maxMembersPerRoom`.
    */
   join(room: string, connection: string, member: PresenceMember): Promise<void>;
-  /** `connection` left `room`; nothing when it is not there. */
+  /** `connection` left `room` (its member's last: `leave` after `leaveDelayMs`); nothing when it is not there. */
   leave(room: string, connection: string): Promise<void>;
   /** The distinct members with at least one connection in `room`, with its presence channel's head. */
   members(room: string): Promise<PresenceSnapshot>;
@@ -68,6 +68,13 @@ export interface PresenceLimits {
   readonly maxMemberIdLength: number;
   /** Longest `info` as JSON text, in UTF-16 code units. Default 1 024. */
   readonly maxInfoLength: number;
+  /**
+   * How long a member whose last connection left stays in the room, silently, before its
+   * `leave` is announced: a client reconnecting within it (its new session joining after
+   * the old one ended) never appears to leave. 0 announces at once. Default 5 000 ms,
+   * which covers the browser client's first two reconnect attempts (1 s, then 2 s, ±10 %).
+   */
+  readonly leaveDelayMs: number;
 }
 
 export const PRESENCE_DEFAULTS: PresenceLimits = Object.freeze({
@@ -76,6 +83,7 @@ export const PRESENCE_DEFAULTS: PresenceLimits = Object.freeze({
   maxConnectionsPerMember: 100,
   maxMemberIdLength: 256,
   maxInfoLength: 1024,
+  leaveDelayMs: 5000,
 });
 
 /** Longest connection id, in UTF-16 code units. */
@@ -175,5 +183,6 @@ export function resolvePresenceLimits(options: Partial<PresenceLimits> = {}): Pr
     maxConnectionsPerMember: positive(options.maxConnectionsPerMember ?? PRESENCE_DEFAULTS.maxConnectionsPerMember, 'maxConnectionsPerMember'),
     maxMemberIdLength: positive(options.maxMemberIdLength ?? PRESENCE_DEFAULTS.maxMemberIdLength, 'maxMemberIdLength'),
     maxInfoLength: positive(options.maxInfoLength ?? PRESENCE_DEFAULTS.maxInfoLength, 'maxInfoLength'),
+    leaveDelayMs: nonNegativeInteger(options.leaveDelayMs ?? PRESENCE_DEFAULTS.leaveDelayMs, 'leaveDelayMs'),
   };
 }
