@@ -133,4 +133,6 @@ export {
   type SwitchboardOptions,
   type SwitchboardRequest,
   type SwitchboardResponse,
+  type SwitchboardPresenceOptions,
+  type SwitchboardTransport,
 } from './mount/index.js';

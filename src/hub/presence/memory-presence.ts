@@ -40,6 +40,10 @@ export class MemoryPresence implements Presence {
     this.maxRooms = positiveInteger(options.maxRooms ?? 10_000, 'maxRooms');
   }
 
+  get channelPrefix(): string {
+    return this.limits.channelPrefix;
+  }
+
   channelOf(room: string): string {
     return presenceChannel(room, this.limits);
   }

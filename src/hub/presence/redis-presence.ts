@@ -98,6 +98,10 @@ export class RedisPresence implements Presence {
     this.timer = this.timers.setInterval(() => void this.tick(), this.refreshIntervalMs);
   }
 
+  get channelPrefix(): string {
+    return this.limits.channelPrefix;
+  }
+
   channelOf(room: string): string {
     return presenceChannel(room, this.limits);
   }

@@ -41,7 +41,9 @@ export interface PresenceSnapshot {
 
 /** A presence store: one contract, a single-process one and a Redis one (src/hub/presence/). */
 export interface Presence {
-  /** The hub channel carrying `room`'s events. */
+  /** What every presence channel name starts with (`channelPrefix` option). */
+  readonly channelPrefix: string;
+  /** The hub channel carrying `room`'s events: `channelPrefix + room`. */
   channelOf(room: string): string;
   /**
    * `connection` (unique per transport session) of `member` is in `room`. Idempotent for
@@ -100,7 +102,7 @@ export function presenceChannel(room: string, limits: PresenceLimits): string {
 }
 
 /** True for a channel that carries presence events, which only the store may publish on. */
-export function isPresenceChannel(channel: string, limits: PresenceLimits): boolean {
+export function isPresenceChannel(channel: string, limits: Pick<PresenceLimits, 'channelPrefix'>): boolean {
   return channel.startsWith(limits.channelPrefix);
 }
 
