@@ -41,10 +41,6 @@ export class PresenceRoster {
     return this.connections.size;
   }
 
-  connectionIds(): string[] {
-    return [...this.connections.keys()];
-  }
-
   /** Member JSON texts, in order of arrival. */
   memberJsons(): string[] {
     return [...this.members.values()].map((member) => member.json);
