@@ -19,6 +19,7 @@ import {
   type SubscriptionEvent,
 } from '../../src/hub/index.js';
 import { connectPair, deleteKeys, redisHub, uniquePrefix, type RedisPair } from '../support/redis.js';
+import { RedisHub, nodeRedisCommander, nodeRedisSubscriber } from '../../src/hub/index.js';
 import { waitFor } from '../support/sse/net.js';
 
 type Options = RedisPresenceOptions;
@@ -304,6 +305,24 @@ describe('RedisPresence across processes', () => {
     await waitFor(() => watched.text().length === 3, 'the join again');
     expect(watched.text()).toEqual(['join ann', 'leave ann', 'join ann']);
     expect((await sweeper.presence.members('room')).members).toEqual([{ id: 'ann' }]);
+  });
+
+  it('a join that failed on Redis is retried by the next refresh', async () => {
+    const keyPrefix = uniquePrefix('presence-flaky');
+    cleanups.push(() => deleteKeys(pair.client, keyPrefix));
+    let failing = true;
+    const real = nodeRedisCommander(pair.client);
+    const commander = { sendCommand: (args: readonly string[]) => (failing ? Promise.reject(new Error('connection refused')) : real.sendCommand(args)) };
+    const hub = new RedisHub({ commander, subscriber: nodeRedisSubscriber(pair.subscriber), keyPrefix });
+    const presence = new RedisPresence(hub, { ttlMs: 1000, refreshIntervalMs: 100, leaveDelayMs: 0 });
+    cleanups.push(async () => {
+      await presence.close();
+      await hub.close();
+    });
+    await expect(presence.join('room', 'c1', { id: 'ann' })).rejects.toThrow(/Redis presence join failed: connection refused/);
+    failing = false;
+    await presence.tick();
+    expect((await presence.members('room')).members).toEqual([{ id: 'ann' }]);
   });
 
   it('refuses a hub that is not a RedisHub and a refresh interval not below the TTL', () => {

@@ -106,6 +106,7 @@ export class RedisPresence implements Presence {
     return presenceChannel(room, this.limits);
   }
 
+  /** As `Presence.join`; when Redis fails (HubUnavailableError) the join is retried by the next refresh until a `leave`. */
   async join(room: string, connection: string, member: PresenceMember): Promise<void> {
     this.assertOpen();
     presenceChannel(room, this.limits);
@@ -120,7 +121,8 @@ export class RedisPresence implements Presence {
       await this.runJoin(held);
     } catch (error) {
       // A refused join changes nothing, so a connection already in keeps being refreshed.
-      if (this.held.get(entry) === held) {
+      // One that failed on Redis stays held: the next refresh finds it missing and joins it.
+      if (error instanceof HubInputError && this.held.get(entry) === held) {
         if (previous === undefined) this.held.delete(entry);
         else this.held.set(entry, previous);
       }
