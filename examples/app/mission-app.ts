@@ -68,7 +68,14 @@ export function createMissionApp(options: MissionAppOptions): MissionApp {
   let buildEvents: SseHandler;
   const start = (): void => {
     hub = options.makeHub();
-    switchboard = createSwitchboard({ hub, authorize, heartbeatInterval: options.heartbeatInterval, onError: (error) => log(`switchboard: ${error.message}`) });
+    switchboard = createSwitchboard({
+      hub,
+      authorize,
+      heartbeatInterval: options.heartbeatInterval,
+      // Chat rooms have presence: the member is the browser (a cookie the page sets), its info the name and transport.
+      presence: { rooms: (channel) => channel.startsWith('chat:'), member: memberOf },
+      onError: (error) => log(`switchboard: ${error.message}`),
+    });
     buildEvents = createSseHandler({ hub, channel: () => buildChannel, onError: (error) => log(`build log: ${error.message}`) });
   };
   start();
@@ -147,6 +154,28 @@ export function createMissionApp(options: MissionAppOptions): MissionApp {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The chat member behind a request: the `sb_member` cookie, shown as `sb_name`; none without the cookie. */
+function memberOf(request: SwitchboardRequest, _room: string, transport: string): { id: string; info: { name: string; transport: string } } | undefined {
+  const cookies = parseCookies(request.headers.cookie);
+  const id = cookies.get('sb_member');
+  if (id === undefined || !/^[\w-]{1,64}$/.test(id)) return undefined;
+  return { id, info: { name: (cookies.get('sb_name') ?? id).slice(0, 40), transport } };
+}
+
+function parseCookies(header: string | undefined): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of (header ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at === -1) continue;
+    try {
+      cookies.set(part.slice(0, at).trim(), decodeURIComponent(part.slice(at + 1).trim()));
+    } catch {
+      // A cookie that is not percent-encoded text is not one of ours.
+    }
+  }
+  return cookies;
 }
 
 /**

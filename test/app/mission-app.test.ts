@@ -45,10 +45,11 @@ async function startApp(options: { buildLineMs?: number; notificationMs?: number
   return { app, origin: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
 }
 
-/** A page in a context of its own (its own sessionStorage and cookies: another person's tab). */
-async function openPage(url: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+/** A page in a context of its own (its own storage and cookies: another person's browser), named `name` if given. */
+async function openPage(url: string, name?: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
   const context: BrowserContext = await browser.newContext({ viewport });
   cleanups.push(() => context.close());
+  if (name !== undefined) await context.addInitScript((chosen) => localStorage.setItem('switchboard-name', chosen), name);
   const page = await context.newPage();
   await page.goto(url);
   return page;
@@ -62,6 +63,7 @@ interface PageState {
   cursors: { received: number; sent: number; latencies: number[]; perCursorBytesPerSecond: number | undefined };
   build: { resumedFrom: string | null; lines: Array<{ build: number; line: number; text: string }>; ids: string[]; gaps: string[] };
   notifications: { requests: number; received: Array<{ n: number; text: string }> };
+  presence?: { room: string; members: Array<{ id: string; name: string; transport: string }> };
 }
 
 const stateOf = (page: Page): Promise<PageState & { state: string; transport: string | undefined }> =>
@@ -88,17 +90,20 @@ async function screenshot(page: Page, name: string): Promise<void> {
 const offsetOf = (id: string): number => Number(id.slice(id.lastIndexOf('-') + 1));
 
 describe('the mission app in Chromium', () => {
-  it('chat: two pages see each other\'s messages with ids, and a page that joins later gets the history', async () => {
+  it("chat: two pages see each other's messages with ids and each other's presence; a later page gets the history; a page that leaves is gone", async () => {
     const { origin } = await startApp();
-    const alice = await openPage(`${origin}/`);
-    const bob = await openPage(`${origin}/`);
-    for (const [page, name] of [[alice, 'alice'], [bob, 'bob']] as const) {
-      await until(page, 'open', (s) => s.state === 'open' && s.chat.room === 'lobby');
-      await page.fill('#name', name);
-      await page.dispatchEvent('#name', 'change');
+    const alice = await openPage(`${origin}/`, 'alice');
+    const bob = await openPage(`${origin}/`, 'bob');
+    for (const page of [alice, bob]) {
+      await until(page, 'open, both present', (s) => s.state === 'open' && s.presence?.members.length === 2);
+    }
+    for (const page of [alice, bob]) {
+      const members = (await stateOf(page)).presence!.members.map((m) => `${m.name} ${m.transport}`).sort();
+      expect(members).toEqual(['alice websocket', 'bob websocket']);
     }
     await alice.fill('#text', 'hello from alice');
     await alice.press('#text', 'Enter');
+    await until(bob, 'alice first', (s) => s.chat.messages.length === 1);
     await bob.fill('#text', 'hi alice');
     await bob.click('#say button');
     for (const page of [alice, bob]) {
@@ -108,11 +113,17 @@ describe('the mission app in Chromium', () => {
       expect(messages.every((m) => m.transport === 'websocket')).toBe(true);
     }
     await expect.poll(() => bob.locator('#messages li').count()).toBe(2);
+    await expect.poll(() => bob.locator('#presence').textContent()).toMatch(/^2 here: /);
     await screenshot(bob, 'chat');
 
-    const carol = await openPage(`${origin}/`);
+    const carol = await openPage(`${origin}/`, 'carol');
     const history = await until(carol, 'the history', (s) => s.chat.messages.length === 2 && s.chat.messages);
     expect(history.map((m) => m.text)).toEqual(['hello from alice', 'hi alice']);
+    await until(alice, 'carol present', (s) => s.presence?.members.some((m) => m.name === 'carol'));
+    await carol.context().close();
+    // The mount announces the leave once the session is gone and leaveDelayMs (5 s) passed without a new one.
+    const left = await until(alice, 'carol gone', (s) => s.presence?.members.length === 2 && s.presence.members, 15_000);
+    expect(left.map((m) => m.name).sort()).toEqual(['alice', 'bob']);
   }, 60_000);
 
   it('cursors: a page receives the other page\'s pointer at 30 updates a second and reports latency and bytes', async () => {

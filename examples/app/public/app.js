@@ -11,6 +11,22 @@ import { el, format } from '/app/dom.js';
 const tab = sessionStorage.getItem('switchboard-tab') ?? Math.random().toString(36).slice(2, 10);
 sessionStorage.setItem('switchboard-tab', tab);
 
+// Presence knows a browser by cookies, set before the first connection carries them:
+// a member id, and the name to show.
+const setCookie = (name, value) => (document.cookie = `${name}=${encodeURIComponent(value)}; path=/; max-age=31536000; samesite=lax`);
+const member = /(?:^|; )sb_member=([\w-]+)/.exec(document.cookie)?.[1] ?? Math.random().toString(36).slice(2, 12);
+setCookie('sb_member', member);
+const identity = {
+  member,
+  name: localStorage.getItem('switchboard-name') ?? `guest-${member.slice(0, 4)}`,
+  rename(name) {
+    identity.name = name;
+    localStorage.setItem('switchboard-name', name);
+    setCookie('sb_name', name);
+  },
+};
+setCookie('sb_name', identity.name);
+
 const client = connect('/switchboard');
 window.switchboard = { client, tab, events: [] };
 client.subscribe(`tab:${tab}`, () => {});
@@ -71,7 +87,7 @@ document.getElementById('cut').addEventListener('click', () => void control(`/ap
 document.getElementById('restart').addEventListener('click', () => void control('/app/restart-hub'));
 
 showStatus();
-startChat(client, tab);
+startChat(client, tab, identity);
 startCursors(client, tab);
 startBuildLog();
 fetch('/app/info').then((r) => r.json()).then((info) => {

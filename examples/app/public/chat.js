@@ -6,13 +6,17 @@ import { showPresence } from '/app/presence.js';
 
 const HISTORY = 50;
 
-export function startChat(client, tab) {
+export function startChat(client, tab, identity) {
   const roomInput = document.getElementById('room');
   const nameInput = document.getElementById('name');
   const list = document.getElementById('messages');
   const text = document.getElementById('text');
-  nameInput.value = localStorage.getItem('switchboard-name') ?? `guest-${tab.slice(0, 4)}`;
-  nameInput.addEventListener('change', () => localStorage.setItem('switchboard-name', nameInput.value));
+  nameInput.value = identity.name;
+  nameInput.addEventListener('change', () => {
+    identity.rename(nameInput.value);
+    // Presence reads the name from the cookies of the request that opened the session,
+    // so the room sees a new name from the next session on; messages carry it at once.
+  });
 
   let room;
   let handler;
