@@ -9,6 +9,7 @@
 //   POST /app/restart-hub  closes the mount and its hub and starts new ones
 //   GET  /app/build        the id to read the current build from its first line
 //   GET  /app/wire?tab=…    bytes this tab's session socket carried (measured by Node)
+//   GET  /app/transport-bytes  the same messages over every transport, bytes measured
 //   GET  /app/info         which hub, and how many sessions
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
@@ -20,6 +21,7 @@ import { startBuildSimulator } from './build-simulator.js';
 import { startNotifier } from './notifier.js';
 import { serveStatic } from './static-files.js';
 import { TabRegistry } from './tab-registry.js';
+import { summarizeTransportBytes, type TransportBytesSummary } from './transport-bytes-summary.js';
 
 export interface MissionAppOptions {
   /** Makes the hub, at the start and again on each restart. */
@@ -102,6 +104,9 @@ export function createMissionApp(options: MissionAppOptions): MissionApp {
     log(`hub restarted (${options.hubKind})`);
   };
 
+  // Measured once on first request (about half a second), again on `?fresh=1`.
+  let transportBytes: Promise<TransportBytesSummary> | undefined;
+
   /** The app's own small API; false when the path is not one of it (static files then). */
   const api = (request: IncomingMessage, response: ServerResponse, url: URL): boolean => {
     const post = request.method === 'POST';
@@ -113,6 +118,16 @@ export function createMissionApp(options: MissionAppOptions): MissionApp {
         historyStart(hub, url.searchParams.get('channel') ?? '', Number(url.searchParams.get('count') ?? 50)).then(
           (since) => json(response, since === undefined ? 400 : 200, since === undefined ? { error: 'bad channel or count' } : { since }),
           (error: Error) => json(response, 503, { error: error.message }),
+        );
+        return true;
+      case '/app/transport-bytes':
+        if (transportBytes === undefined || url.searchParams.has('fresh')) transportBytes = summarizeTransportBytes();
+        transportBytes.then(
+          (summary) => json(response, 200, summary),
+          (error: Error) => {
+            transportBytes = undefined;
+            json(response, 500, { error: error.message });
+          },
         );
         return true;
       case '/app/build':

@@ -49,7 +49,7 @@ async function startApp(options: { buildLineMs?: number; notificationMs?: number
 async function openPage(url: string, name?: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
   const context: BrowserContext = await browser.newContext({ viewport });
   cleanups.push(() => context.close());
-  if (name !== undefined) await context.addInitScript((chosen) => localStorage.setItem('switchboard-name', chosen), name);
+  if (name !== undefined) await context.addInitScript((chosen) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('switchboard-name', chosen), name);
   const page = await context.newPage();
   await page.goto(url);
   return page;
