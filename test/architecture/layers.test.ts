@@ -26,7 +26,7 @@ const CORE_BUILTINS = new Set(['node:buffer', 'node:crypto']);
  * Code shared with clients that run in browsers, Bun and Deno (the pub/sub client state):
  * no `node:` module and no Buffer, neither in these folders nor in anything they import.
  */
-const BROWSER_SAFE = ['protocol/pubsub/', 'client/'];
+const BROWSER_SAFE = ['protocol/pubsub/', 'protocol/inspector/', 'client/'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
