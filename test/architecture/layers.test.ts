@@ -12,6 +12,7 @@ const LAYERS: Array<[prefix: string, layer: number]> = [
   ['websocket/', 1],
   ['sse/', 1],
   ['long-polling/', 1],
+  ['trace/', 1],
   ['hub/', 2],
   ['pubsub/', 2],
   ['reconnect/', 2],
