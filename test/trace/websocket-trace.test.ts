@@ -15,7 +15,7 @@ async function startServer(options: ConstructorParameters<typeof WebSocketServer
   await once(server, 'listening');
   cleanups.push(() => new Promise((resolve) => server.close(resolve)));
   server.on('connection', (ws) => {
-    ws.on('message', (data, binary) => (String(data) === 'close please' ? ws.close(4001, 'as asked') : ws.send(data, { binary })));
+    ws.on('message', (data: Buffer, binary: boolean) => (String(data) === 'close please' ? ws.close(4001, 'as asked') : ws.send(data, { binary })));
   });
   return { server, url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/room?viewer=v1` };
 }
