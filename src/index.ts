@@ -71,6 +71,7 @@ export {
   type TraceTransport,
   findTrace,
   liveTraces,
+  traceHttpExchange,
   setEndedTracesKept,
   subscribeTrace,
 } from './trace/index.js';

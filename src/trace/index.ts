@@ -4,3 +4,5 @@ export type { FrameSummary, Sender, TraceEvent, TraceListener, TraceTransport } 
 export { DEFAULT_ENDED_KEPT, type TraceSelector, findTrace, liveTraces, setEndedTracesKept, subscribeTrace } from './trace-registry.js';
 export { rebuildHead, tapReads, tapSocket, tapWrites } from './socket-tap.js';
 export { type DecodedPiece, WireDecoder } from './wire-decoder.js';
+export { type TraceOption, decideTrace } from './trace-option.js';
+export { traceExchange, traceHttpExchange } from './http-exchange-tap.js';

@@ -2,16 +2,11 @@
 // a client's own trace, and tracing a connection already open.
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { ConnectionTrace, rebuildHead, tapReads, tapSocket, tapWrites } from '../trace/index.js';
+import { ConnectionTrace, type TraceOption, decideTrace, rebuildHead, tapReads, tapSocket, tapWrites } from '../trace/index.js';
 import { settingsOf, socketOf } from './adapter-operations.js';
 import type { SocketAdapter } from './socket-adapter.js';
 
-/**
- * Which upgrades a server traces: all (`true`), none (`false`, the default), or
- * as a function decides per request; a string it returns is the connection's
- * label (e.g. the viewer id a page put in its URL), to subscribe by.
- */
-export type TraceOption = boolean | ((request: IncomingMessage) => boolean | string | undefined);
+export type { TraceOption };
 
 /** By socket, so that a connection carries no field for tracing. */
 const traces = new WeakMap<Socket, ConnectionTrace>();
@@ -39,9 +34,9 @@ export function traceConnection(connection: SocketAdapter, label?: string): Conn
 
 /** @internal A server's upgrade about to be answered with `101`: traced if `option` says so. */
 export function traceUpgrade(option: TraceOption, request: IncomingMessage, socket: Socket): void {
-  const decided = typeof option === 'function' ? option(request) : option;
-  if (decided === false || decided === undefined) return;
-  const label = typeof decided === 'string' ? decided : undefined;
+  const decided = decideTrace(option, request);
+  if (!decided) return;
+  const label = decided.label;
   // The request head was read by node:http; the response head goes out through the tap, exactly.
   const trace = new ConnectionTrace({ transport: 'websocket', label, headFirst: { server: true } });
   trace.head('client', rebuildHead(`${request.method} ${request.url} HTTP/${request.httpVersion}`, request.rawHeaders), false);

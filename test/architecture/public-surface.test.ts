@@ -64,6 +64,7 @@ const ROOT_EXPORTS = [
   'setEndedTracesKept',
   'subscribeTrace',
   'traceConnection',
+  'traceHttpExchange',
   'traceOf',
 ];
 
