@@ -65,7 +65,12 @@ export class ConnectionTrace {
   bytes(from: Sender, chunk: Uint8Array): void {
     if (this.over) return;
     const time = now();
-    for (const piece of this.decoders[from].push(chunk)) this.record({ ...piece, from, time } as TraceEventInit);
+    for (const piece of this.decoders[from].push(chunk)) {
+      const init = piece as TraceEventInit & { from: Sender; time: number };
+      init.from = from;
+      init.time = time;
+      this.record(init);
+    }
   }
 
   /** An HTTP head Node parsed or built, given as text (`exact`: these are the bytes on the wire). */
@@ -96,8 +101,12 @@ export class ConnectionTrace {
 
   private record(init: TraceEventInit): void {
     if (this.over) return;
-    const event = { ...init, connection: this.id, transport: this.transport, seq: this.seq++ } as TraceEvent;
-    if (this.label !== undefined) (event as { label?: string }).label = this.label;
+    // The init object becomes the event: no copy per event.
+    const event = init as TraceEvent;
+    event.connection = this.id;
+    if (this.label !== undefined) event.label = this.label;
+    event.transport = this.transport;
+    event.seq = this.seq++;
     this.history.push(event);
     if (this.history.length > this.historyLimit) this.history.shift();
     for (const listener of this.listeners) listener(event);

@@ -1,4 +1,4 @@
-import { type AnnotatedFrame, FrameAnnotator, toHex } from '../protocol/inspector/index.js';
+import { type AnnotatedFrame, FrameAnnotator } from '../protocol/inspector/index.js';
 import type { FrameSummary } from './trace-events.js';
 
 /** Longest HTTP head read before giving up on finding its end (as node:http's default limit). */
@@ -25,7 +25,7 @@ export class WireDecoder {
 
   constructor(headFirst: boolean, captureLimit?: number) {
     this.mode = headFirst ? 'head' : 'frames';
-    this.frames = new FrameAnnotator({ captureLimit });
+    this.frames = new FrameAnnotator({ captureLimit, fields: false });
   }
 
   push(chunk: Uint8Array): DecodedPiece[] {
@@ -68,7 +68,7 @@ export class WireDecoder {
 }
 
 function framePiece(frame: AnnotatedFrame): DecodedPiece {
-  return { type: 'frame', bytes: frame.wireLength, hex: toHex(frame.bytes, ''), frame: summarize(frame) };
+  return { type: 'frame', bytes: frame.wireLength, hex: Buffer.from(frame.bytes.buffer, frame.bytes.byteOffset, frame.bytes.length).toString('hex'), frame: summarize(frame) };
 }
 
 export function summarize(frame: AnnotatedFrame): FrameSummary {
@@ -84,7 +84,7 @@ export function summarize(frame: AnnotatedFrame): FrameSummary {
     truncated: frame.truncated,
     notes: frame.notes,
   };
-  if (frame.maskKey) summary.maskKey = toHex(frame.maskKey, '');
+  if (frame.maskKey) summary.maskKey = Buffer.from(frame.maskKey).toString('hex');
   if (frame.text !== undefined) summary.text = frame.text;
   if (frame.close) summary.close = frame.close;
   return summary;

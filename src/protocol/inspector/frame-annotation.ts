@@ -73,6 +73,8 @@ export interface AnnotatedFrame {
 export interface AnnotatorOptions {
   /** Most payload bytes kept per frame (the rest is counted and skipped). Default 1 MiB. */
   captureLimit?: number;
+  /** Build `fields` with their explanations (default true); a recorder that keeps only the summary skips them. */
+  fields?: boolean;
 }
 
 export const DEFAULT_CAPTURE_LIMIT = 1024 * 1024;
@@ -155,6 +157,7 @@ export class FrameAnnotator {
   /** Why the stream cannot be followed any further, once it cannot. */
   failure: string | undefined;
   private readonly captureLimit: number;
+  private readonly withFields: boolean;
   private readonly header = new Uint8Array(MAX_HEADER);
   private headerHave = 0;
   private frame: FrameInProgress | undefined;
@@ -165,6 +168,7 @@ export class FrameAnnotator {
     const limit = options.captureLimit ?? DEFAULT_CAPTURE_LIMIT;
     if (!(limit >= 0) || limit % 1 !== 0) throw new RangeError(`captureLimit must be a whole number of bytes, got ${limit}`);
     this.captureLimit = limit;
+    this.withFields = options.fields !== false;
   }
 
   /** Bytes of an unfinished frame held back: its header so far, or its payload so far. */
@@ -221,7 +225,7 @@ export class FrameAnnotator {
   }
 
   private annotate(frame: FrameInProgress): AnnotatedFrame {
-    const annotated = describeFrame(frame.bytes, frame.headerLength, frame.payloadLength, frame.streamOffset);
+    const annotated = describeFrame(frame.bytes, frame.headerLength, frame.payloadLength, frame.streamOffset, this.withFields);
     this.trackMessage(annotated);
     return annotated;
   }
@@ -273,7 +277,7 @@ function readPayloadLength(header: Uint8Array): number | undefined {
 }
 
 /** Builds the annotated view of a frame whose header and kept payload are `bytes`. */
-function describeFrame(bytes: Uint8Array, headerLength: number, payloadLength: number, streamOffset: number): AnnotatedFrame {
+function describeFrame(bytes: Uint8Array, headerLength: number, payloadLength: number, streamOffset: number, withFields: boolean): AnnotatedFrame {
   const fin = (bytes[0] & 0x80) !== 0;
   const rsv = (bytes[0] >>> 4) & 0x7;
   const opcode = bytes[0] & 0xf;
@@ -287,7 +291,8 @@ function describeFrame(bytes: Uint8Array, headerLength: number, payloadLength: n
   const truncated = payload.length < payloadLength;
   const notes: string[] = [];
   const name = opcodeName(opcode);
-  const fields: FrameField[] = [
+  const fields: FrameField[] = [];
+  if (withFields) fields.push(
     bit('FIN', 0, fin, fin ? '1: the final fragment of its message (§5.2)' : '0: more fragments of this message follow (§5.4)'),
     ...rsvFields(rsv),
     {
@@ -319,9 +324,9 @@ function describeFrame(bytes: Uint8Array, headerLength: number, payloadLength: n
           ? `${length7}: the payload length itself (0–125 fit in these 7 bits, §5.2)`
           : `${length7}: the length follows in the next ${length7 === 126 ? '16' : '64'} bits, network byte order (§5.2)`,
     },
-  ];
+  );
   if (length7 >= 126) {
-    fields.push({
+    if (withFields) fields.push({
       name: 'extended payload length',
       offset: 2,
       length: length7 === 126 ? 2 : 8,
@@ -332,7 +337,7 @@ function describeFrame(bytes: Uint8Array, headerLength: number, payloadLength: n
       notes.push(`the length ${payloadLength} is not in its shortest form: §5.2 requires "the minimal number of bytes"`);
     }
   }
-  if (maskKey) {
+  if (maskKey && withFields) {
     fields.push({
       name: 'masking key',
       offset: keyAt,
@@ -341,7 +346,7 @@ function describeFrame(bytes: Uint8Array, headerLength: number, payloadLength: n
       explanation: 'payload byte i is XORed with key byte i mod 4, on the way out and again on the way in (§5.3)',
     });
   }
-  if (payloadLength > 0) {
+  if (payloadLength > 0 && withFields) {
     fields.push({
       name: 'payload',
       offset: headerLength,
@@ -379,11 +384,11 @@ function describeFrame(bytes: Uint8Array, headerLength: number, payloadLength: n
     if (text !== undefined) frame.text = text;
     else if (opcode === 0x1 && fin) notes.push('a text message that is not valid UTF-8 (§8.1): the receiver fails the connection with 1007');
   }
-  if (opcode === 0x8 && !truncated) describeClose(frame, fields, notes);
+  if (opcode === 0x8 && !truncated) describeClose(frame, withFields ? fields : undefined, notes);
   return frame;
 }
 
-function describeClose(frame: AnnotatedFrame, fields: FrameField[], notes: string[]): void {
+function describeClose(frame: AnnotatedFrame, fields: FrameField[] | undefined, notes: string[]): void {
   const { payload, headerLength } = frame;
   if (payload.length === 0) {
     notes.push('no status code: the receiver reports 1005, No Status Received (§7.1.5)');
@@ -397,7 +402,7 @@ function describeClose(frame: AnnotatedFrame, fields: FrameField[], notes: strin
   const reasonBytes = payload.subarray(2);
   const reason = utf8(reasonBytes);
   frame.close = { code, reason: reason ?? '' };
-  fields.push({
+  fields?.push({
     name: 'close code',
     offset: headerLength,
     length: 2,
@@ -408,7 +413,7 @@ function describeClose(frame: AnnotatedFrame, fields: FrameField[], notes: strin
     notes.push(`close code ${code} may not be sent on the wire (§7.4.1, §7.4.2): a protocol error`);
   }
   if (reasonBytes.length === 0) return;
-  fields.push({
+  fields?.push({
     name: 'close reason',
     offset: headerLength + 2,
     length: reasonBytes.length,

@@ -190,6 +190,14 @@ describe('frame annotation: frames that break the rules are shown, with the rule
     expect(field(frame, 'payload')!.value).toBe('8 bytes (first 3 kept)');
   });
 
+  it('skips the fields when asked, keeping the rest', () => {
+    const close = annotateFrames(clientFrame({ opcode: 8, payload: Buffer.concat([hex('03 e8'), Buffer.from('bye')]) }), { fields: false }).frames[0];
+    expect(close).toMatchObject({ fields: [], close: { code: 1000, reason: 'bye' }, masked: true });
+    const long = annotateFrames(rawFrame({ opcode: 1, payload: 'hi', lengthForm: 16 }), { fields: false }).frames[0];
+    expect(long).toMatchObject({ fields: [], text: 'hi', lengthForm: '16-bit' });
+    expect(long.notes[0]).toContain('shortest form');
+  });
+
   it('refuses a captureLimit that is not a whole number', () => {
     expect(() => new FrameAnnotator({ captureLimit: -1 })).toThrow(RangeError);
     expect(() => new FrameAnnotator({ captureLimit: 1.5 })).toThrow(RangeError);
