@@ -9,13 +9,17 @@ export interface ConnectionTraceOptions {
   label?: string;
   /** Which directions start with an HTTP head as bytes (a proxy; a client that writes its own request). */
   headFirst?: { client?: boolean; server?: boolean };
-  /** Most payload bytes kept per frame. Default 1 MiB (the annotator's). */
+  /** Most payload bytes kept per frame (the rest is counted, not kept). Default 16 KiB. */
   captureLimit?: number;
   /** Events kept for a listener that subscribes late. Default 1,000. */
   historyLimit?: number;
+  /** And at most about this many characters of them (hex and text). Default 1 MiB. */
+  historyChars?: number;
 }
 
 export const DEFAULT_HISTORY_LIMIT = 1000;
+export const DEFAULT_HISTORY_CHARS = 1024 * 1024;
+export const DEFAULT_TRACE_CAPTURE_LIMIT = 16 * 1024;
 
 const counters: Record<TraceTransport, number> = { websocket: 0, sse: 0, 'long-polling': 0 };
 const PREFIX: Record<TraceTransport, string> = { websocket: 'ws', sse: 'sse', 'long-polling': 'poll' };
@@ -37,6 +41,8 @@ export class ConnectionTrace {
   private readonly decoders: Record<Sender, WireDecoder>;
   private readonly history: TraceEvent[] = [];
   private readonly historyLimit: number;
+  private readonly historyChars: number;
+  private historySize = 0;
   private readonly listeners = new Set<TraceListener>();
   private over = false;
 
@@ -45,9 +51,11 @@ export class ConnectionTrace {
     this.id = `${PREFIX[options.transport]}-${++counters[options.transport]}`;
     this.label = options.label;
     this.historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    this.historyChars = options.historyChars ?? DEFAULT_HISTORY_CHARS;
+    const captureLimit = options.captureLimit ?? DEFAULT_TRACE_CAPTURE_LIMIT;
     this.decoders = {
-      client: new WireDecoder(options.headFirst?.client === true, options.captureLimit),
-      server: new WireDecoder(options.headFirst?.server === true, options.captureLimit),
+      client: new WireDecoder(options.headFirst?.client === true, captureLimit),
+      server: new WireDecoder(options.headFirst?.server === true, captureLimit),
     };
     traceStarted(this);
   }
@@ -107,8 +115,13 @@ export class ConnectionTrace {
     if (this.label !== undefined) event.label = this.label;
     event.transport = this.transport;
     event.seq = this.seq++;
+    // The history is bounded in events and in characters: a trace is kept for late
+    // listeners, and for a while after its end, so it must not grow with the traffic.
     this.history.push(event);
-    if (this.history.length > this.historyLimit) this.history.shift();
+    this.historySize += sizeOf(event);
+    while (this.history.length > 1 && (this.history.length > this.historyLimit || this.historySize > this.historyChars)) {
+      this.historySize -= sizeOf(this.history.shift()!);
+    }
     for (const listener of this.listeners) listener(event);
     traceEvent(this, event);
     publishTraceEvent(event);
@@ -119,3 +132,8 @@ type TraceEventInit = DistributiveOmit<TraceEvent, 'connection' | 'transport' | 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 function noop(): void {}
+
+/** About how many characters an event holds. */
+function sizeOf(event: TraceEvent): number {
+  return 100 + (event.type === 'frame' ? event.hex.length : event.type === 'http-head' || event.type === 'body' ? event.text.length : 0);
+}

@@ -57,6 +57,17 @@ describe('trace registry and history', () => {
     expect(() => setEndedTracesKept(-1)).toThrow(RangeError);
   });
 
+  it('bounds the history in characters too, and cuts frames at 16 KiB by default', () => {
+    const trace = new ConnectionTrace({ transport: 'websocket', historyChars: 1000 });
+    trace.bytes('server', rawFrame({ opcode: 2, payload: Buffer.alloc(20_000) }));
+    const [big] = trace.events;
+    expect(big.type === 'frame' && [big.frame.truncated, big.hex.length, big.bytes]).toEqual([true, 2 * (4 + 16 * 1024), 20_004]);
+    for (let i = 0; i < 20; i++) trace.body('server', 'x'.repeat(100));
+    expect(trace.events.length).toBe(5);
+    expect(trace.events.every((e) => e.type === 'body')).toBe(true);
+    trace.end();
+  });
+
   it('a label subscription made before the connection sees it from its first event, and stops when asked', () => {
     const seen: string[] = [];
     const stop = subscribeTrace({ label: 'early' }, (event) => seen.push(`${event.connection} ${event.type}`));

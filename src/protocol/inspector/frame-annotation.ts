@@ -292,39 +292,41 @@ function describeFrame(bytes: Uint8Array, headerLength: number, payloadLength: n
   const notes: string[] = [];
   const name = opcodeName(opcode);
   const fields: FrameField[] = [];
-  if (withFields) fields.push(
-    bit('FIN', 0, fin, fin ? '1: the final fragment of its message (§5.2)' : '0: more fragments of this message follow (§5.4)'),
-    ...rsvFields(rsv),
-    {
-      name: 'opcode',
-      offset: 0,
-      length: 1,
-      bits: { first: 4, count: 4 },
-      value: `0x${opcode.toString(16)} ${name}`,
-      explanation: OPCODE_EXPLANATIONS[opcode] ?? `0x${opcode.toString(16)} is reserved (§5.2, §11.8): a peer that sends it without an extension defining it fails the connection`,
-    },
-    {
-      name: 'MASK',
-      offset: 1,
-      length: 1,
-      bits: { first: 0, count: 1 },
-      value: masked,
-      explanation: masked
-        ? '1: the payload is masked with the key below, as every client-to-server frame must be (§5.3)'
-        : '0: not masked, as every server-to-client frame must be (§5.1)',
-    },
-    {
-      name: 'payload length',
-      offset: 1,
-      length: 1,
-      bits: { first: 1, count: 7 },
-      value: length7,
-      explanation:
-        length7 < 126
-          ? `${length7}: the payload length itself (0–125 fit in these 7 bits, §5.2)`
-          : `${length7}: the length follows in the next ${length7 === 126 ? '16' : '64'} bits, network byte order (§5.2)`,
-    },
-  );
+  if (withFields) {
+    fields.push(
+      bit('FIN', 0, fin, fin ? '1: the final fragment of its message (§5.2)' : '0: more fragments of this message follow (§5.4)'),
+      ...rsvFields(rsv),
+      {
+        name: 'opcode',
+        offset: 0,
+        length: 1,
+        bits: { first: 4, count: 4 },
+        value: `0x${opcode.toString(16)} ${name}`,
+        explanation: OPCODE_EXPLANATIONS[opcode] ?? `0x${opcode.toString(16)} is reserved (§5.2, §11.8): a peer that sends it without an extension defining it fails the connection`,
+      },
+      {
+        name: 'MASK',
+        offset: 1,
+        length: 1,
+        bits: { first: 0, count: 1 },
+        value: masked,
+        explanation: masked
+          ? '1: the payload is masked with the key below, as every client-to-server frame must be (§5.3)'
+          : '0: not masked, as every server-to-client frame must be (§5.1)',
+      },
+      {
+        name: 'payload length',
+        offset: 1,
+        length: 1,
+        bits: { first: 1, count: 7 },
+        value: length7,
+        explanation:
+          length7 < 126
+            ? `${length7}: the payload length itself (0–125 fit in these 7 bits, §5.2)`
+            : `${length7}: the length follows in the next ${length7 === 126 ? '16' : '64'} bits, network byte order (§5.2)`,
+      },
+    );
+  }
   if (length7 >= 126) {
     if (withFields) fields.push({
       name: 'extended payload length',
