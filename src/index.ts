@@ -106,6 +106,19 @@ export {
   type IoRedisSubscriberLike,
   type NodeRedisClientLike,
   type NodeRedisSubscriberLike,
+  PRESENCE_DEFAULTS,
+  parsePresenceEvent,
+  type Presence,
+  type PresenceEvent,
+  type PresenceInfo,
+  type PresenceLimits,
+  type PresenceMember,
+  type PresenceSnapshot,
+  MemoryPresence,
+  type MemoryPresenceOptions,
+  RedisPresence,
+  type PresenceTimers,
+  type RedisPresenceOptions,
 } from './hub/index.js';
 
 // --- Pub/sub over WebSocket (switchboard.v1): the server and the reconnecting client ---
@@ -139,4 +152,6 @@ export {
   type SwitchboardOptions,
   type SwitchboardRequest,
   type SwitchboardResponse,
+  type SwitchboardPresenceOptions,
+  type SwitchboardTransport,
 } from './mount/index.js';
