@@ -1,14 +1,14 @@
 // The inspector's text views, shared by `inspect`, `proxy` and `connect --trace`:
 // a frame field by field (the layout of RFC 6455 §5.2), and a trace event in one line.
 import { type AnnotatedFrame, type FrameField, maskSteps, toHex } from '../protocol/inspector/index.js';
-import type { FrameSummary, TraceEvent } from '../trace/index.js';
+import { type FrameSummary, type TraceEvent, summarize } from '../trace/index.js';
 
 /** Bytes shown of a long field before "…". */
 const SHOWN_BYTES = 16;
 
 /** A frame, field by field: where each lies (bytes, and bits within a byte), its value, and why. */
 export function describeFrameLines(frame: AnnotatedFrame, index: number): string[] {
-  const lines = [`frame ${index} at byte ${frame.streamOffset}: ${headline(summaryOf(frame))}, ${frame.wireLength} bytes on the wire (header ${frame.headerLength})`];
+  const lines = [`frame ${index} at byte ${frame.streamOffset}: ${headline(summarize(frame))}, ${frame.wireLength} bytes on the wire (header ${frame.headerLength})`];
   lines.push(`  ${hexLine(frame.bytes.subarray(0, frame.headerLength))}${frame.payload.length > 0 ? ` | ${hexLine(frame.bytes.subarray(frame.headerLength))}` : ''}`);
   for (const field of frame.fields) lines.push(fieldLine(frame, field));
   if (frame.masked && frame.payload.length > 0) {
@@ -46,24 +46,6 @@ function hexLine(bytes: Uint8Array): string {
 
 function hex2(byte: number): string {
   return byte.toString(16).padStart(2, '0');
-}
-
-function summaryOf(frame: AnnotatedFrame): FrameSummary {
-  return {
-    fin: frame.fin,
-    rsv: frame.rsv,
-    opcode: frame.opcode,
-    opcodeName: frame.opcodeName,
-    masked: frame.masked,
-    maskKey: frame.maskKey && toHex(frame.maskKey, ''),
-    lengthForm: frame.lengthForm,
-    headerLength: frame.headerLength,
-    payloadLength: frame.payloadLength,
-    truncated: frame.truncated,
-    text: frame.text,
-    close: frame.close,
-    notes: frame.notes,
-  };
 }
 
 /** "text FIN MASK key 37fa213d, 5-byte payload (7-bit length) "Hello"". */
