@@ -3,8 +3,9 @@
 // messages per read, 25 reads per turn of the event loop. Loads the connection from a
 // build directory given on the command line, so two builds (say, before and after a
 // change) run the very same workload:
-//   node .bench-out/bench/instructions-echo.js <build dir> <turns>
-// where <build dir> holds `websocket/connection.js` (`.bench-out/src`, or a `dist/`).
+//   node .bench-out/bench/instructions-echo.js <build dir>[#traced] <turns>
+// where <build dir> holds `websocket/connection.js` (`.bench-out/src`, or a `dist/`);
+// with `#traced`, the connection records a wire trace (`traceConnection`, docs/inspector.md).
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -80,11 +81,17 @@ function clientFrame(): Buffer {
 }
 
 async function main(): Promise<void> {
-  const [dir, turnsArg] = process.argv.slice(2);
+  const [dirArg, turnsArg] = process.argv.slice(2);
   const turns = Number(turnsArg);
-  if (!dir || !(turns > 0)) throw new Error('usage: instructions-echo.js <build dir> <turns>');
+  if (!dirArg || !(turns > 0)) throw new Error('usage: instructions-echo.js <build dir>[#traced] <turns>');
+  const [dir, mode] = dirArg.split('#');
   const socket = new StandInSocket();
   const connection = await openConnection(dir, socket);
+  if (mode === 'traced') {
+    const traceConnection = (await load(dir, 'websocket/wire-trace.js'))?.traceConnection as ((c: EchoConnection) => unknown) | undefined;
+    if (!traceConnection) throw new Error(`No traceConnection in ${dir}/websocket/wire-trace.js`);
+    traceConnection(connection);
+  }
   connection.on('message', (data, isBinary) => connection.send(data, { binary: isBinary }));
   const read = Buffer.concat(Array.from({ length: MESSAGES_PER_READ }, clientFrame));
   const echoed = turns * MESSAGES_PER_TURN * (2 + MESSAGE_SIZE);

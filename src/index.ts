@@ -58,6 +58,25 @@ export { SseSerializeError, type SseEventInit } from './protocol/sse/index.js';
 // --- Long polling ---
 export * from './long-polling/index.js';
 
+// --- Wire traces: the bytes of chosen connections, as events (docs/inspector.md) ---
+export {
+  ConnectionTrace,
+  type ConnectionTraceOptions,
+  type FrameSummary,
+  type Sender,
+  TRACE_CHANNELS,
+  type TraceEvent,
+  type TraceListener,
+  type TraceSelector,
+  type TraceTransport,
+  findTrace,
+  liveTraces,
+  traceHttpExchange,
+  setEndedTracesKept,
+  subscribeTrace,
+} from './trace/index.js';
+export { type TraceOption, traceConnection, traceOf } from './websocket/index.js';
+
 // --- Hubs: one contract, in memory or shared through Redis ---
 export {
   HubClosedError,

@@ -1,6 +1,8 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { subscribeTrace } from '../trace/index.js';
 import { WebSocket } from '../websocket/index.js';
+import { describeEventLines } from './frame-view.js';
 import { type CliIo, UsageError, println } from './io.js';
 
 export interface ConnectOptions {
@@ -9,16 +11,19 @@ export interface ConnectOptions {
   origin?: string;
   /** Longest wait for the server to answer the ping sent before closing (ms). Default 2 s. */
   settleTimeout?: number;
+  /** Print every head and frame of the connection, both ways, decoded (frame-view.ts). */
+  trace?: boolean;
 }
 
-export const CONNECT_USAGE = `switchboard connect <ws://…> [--protocol p]… [--header 'Name: value']… [--origin o]
+export const CONNECT_USAGE = `switchboard connect <ws://…> [--protocol p]… [--header 'Name: value']… [--origin o] [--trace]
   An interactive client: each line read is sent as a text message; incoming
   messages print as "< text" or "< <binary N bytes>". Commands:
     /ping [data]            send a ping
     /close [code] [reason]  start the closing handshake (e.g. /close 1000 bye)
     /quit                   close and exit
   The end of the input closes the connection too, so piping works:
-    printf 'hello\\n/close 1000 bye\\n' | switchboard connect ws://127.0.0.1:9001`;
+    printf 'hello\\n/close 1000 bye\\n' | switchboard connect ws://127.0.0.1:9001
+  --trace prints the handshake and every frame both ways, decoded, as the proxy does.`;
 
 /** Payload of the pings this client sends on its own, told apart from the user's /ping. */
 const SETTLE_PING = 'switchboard-connect-settle';
@@ -29,7 +34,9 @@ const SETTLE_PING = 'switchboard-connect-settle';
  * open connection closed, 1 when it never opened.
  */
 export function runConnect(url: string, options: ConnectOptions, io: CliIo): Promise<number> {
-  const socket = new WebSocket(url, options.protocols, { headers: options.headers, origin: options.origin });
+  const label = options.trace ? `connect-${++traced}` : undefined;
+  const stopTrace = label === undefined ? undefined : printTrace(label, io);
+  const socket = new WebSocket(url, options.protocols, { headers: options.headers, origin: options.origin, trace: label });
   const settleTimeout = options.settleTimeout ?? 2000;
   let opened = false;
   let settle: (() => void) | undefined;
@@ -58,6 +65,7 @@ export function runConnect(url: string, options: ConnectOptions, io: CliIo): Pro
       settle?.();
       lines.close();
       if (opened) println(io.stdout, `Closed: code ${code}${reason ? `, reason "${reason}"` : ''}`);
+      stopTrace?.();
       resolve(opened ? 0 : 1);
     });
 
@@ -133,6 +141,17 @@ export function runConnect(url: string, options: ConnectOptions, io: CliIo): Pro
   });
 }
 
+let traced = 0;
+
+/** Prints the events of the connection labelled `label` as they happen; returns the stop. */
+function printTrace(label: string, io: CliIo): () => void {
+  let start: number | undefined;
+  return subscribeTrace({ label }, (event) => {
+    start ??= event.time;
+    for (const line of describeEventLines(event, start)) println(io.stdout, `trace ${line}`);
+  });
+}
+
 /** `switchboard connect <url>` with its options. */
 export function connectCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -142,6 +161,7 @@ export function connectCommand(args: string[], io: CliIo): Promise<number> {
       protocol: { type: 'string', short: 'p', multiple: true },
       header: { type: 'string', short: 'H', multiple: true },
       origin: { type: 'string', short: 'o' },
+      trace: { type: 'boolean', default: false },
     },
   });
   if (positionals.length !== 1) throw new UsageError('connect takes one URL, e.g. switchboard connect ws://127.0.0.1:9001');
@@ -151,5 +171,5 @@ export function connectCommand(args: string[], io: CliIo): Promise<number> {
     if (colon <= 0) throw new UsageError(`A header is 'Name: value', got '${header}'`);
     headers[header.slice(0, colon).trim()] = header.slice(colon + 1).trim();
   }
-  return runConnect(positionals[0], { protocols: values.protocol, headers, origin: values.origin }, io);
+  return runConnect(positionals[0], { protocols: values.protocol, headers, origin: values.origin, trace: values.trace }, io);
 }

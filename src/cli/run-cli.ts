@@ -2,12 +2,14 @@ import { AUTOBAHN_USAGE, autobahnClientCommand } from './autobahn-client.js';
 import { CONNECT_USAGE, connectCommand } from './connect-command.js';
 import { DEMO_USAGE, demoCommand } from './demo-server.js';
 import { ECHO_USAGE, echoCommand } from './echo-command.js';
+import { INSPECT_USAGE, inspectCommand } from './inspect-command.js';
+import { PROXY_USAGE, proxyCommand } from './proxy-command.js';
 import { type CliIo, UsageError, println } from './io.js';
 
 export const USAGE = `Usage: switchboard <command> [options]
 
 Commands:
-${[ECHO_USAGE, CONNECT_USAGE, DEMO_USAGE, AUTOBAHN_USAGE].map((text) => `  ${text.replaceAll('\n', '\n  ')}`).join('\n\n')}
+${[ECHO_USAGE, CONNECT_USAGE, DEMO_USAGE, AUTOBAHN_USAGE, INSPECT_USAGE, PROXY_USAGE].map((text) => `  ${text.replaceAll('\n', '\n  ')}`).join('\n\n')}
 
   switchboard --help
 `;
@@ -19,6 +21,8 @@ const COMMANDS: Record<string, Command> = {
   connect: connectCommand,
   demo: demoCommand,
   'autobahn-client': autobahnClientCommand,
+  inspect: inspectCommand,
+  proxy: proxyCommand,
 };
 
 /**

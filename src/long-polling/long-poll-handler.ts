@@ -9,6 +9,7 @@ import { channelOfRequest, type ChannelPicker } from '../protocol/hub/request-ch
 import { openSubscription, type SubscriptionHandle } from '../protocol/hub/subscription-handle.js';
 import { positiveInteger } from '../protocol/integer-option.js';
 import { reasonPhrase } from '../protocol/http-status.js';
+import { type TraceOption, traceExchange } from '../trace/index.js';
 import { readRequestBody } from './request-body.js';
 import { isLongPollPost, type LongPollGap, type LongPollMessage, type LongPollResponse } from './wire.js';
 
@@ -39,6 +40,8 @@ export interface LongPollHandlerOptions {
    */
   readonly onPost?: (message: PublishInput, channel: string, request: IncomingMessage) => Promise<string | void> | string | void;
   readonly onError?: (error: Error, request: IncomingMessage) => void;
+  /** Record a wire trace of all, none (default) or some polls, each exchange as text (docs/inspector.md). */
+  readonly trace?: TraceOption;
 }
 
 export type LongPollHandler = ((request: IncomingMessage, response: ServerResponse) => void) & {
@@ -70,6 +73,7 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
   const byClient = new Map<string, Poll>();
 
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
+    if (options.trace) traceExchange(options.trace, request, response, 'long-polling');
     const choice = channelOfRequest(request, options.channel);
     if (!choice.ok) {
       sendJson(response, 400, { error: choice.reason });

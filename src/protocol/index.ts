@@ -16,3 +16,6 @@ export * from './hub/contract.js';
 
 // --- The backoff policy shared by every reconnecting client ---
 export * from './reconnect/backoff.js';
+
+// --- The inspector's core: frames annotated field by field, the accept computation explained ---
+export * from './inspector/index.js';

@@ -4,6 +4,7 @@ import { serializeEvent } from '../protocol/sse/index.js';
 import { gapNotice, isCursorTooLong, type Hub, type HubMessage, type SubscriptionEvent } from '../protocol/hub/contract.js';
 import { channelOfRequest, type ChannelPicker } from '../protocol/hub/request-channel.js';
 import { openSubscription } from '../protocol/hub/subscription-handle.js';
+import { type TraceOption, traceExchange } from '../trace/index.js';
 import { writeHead } from './write-head.js';
 import { SseStream, type SseCloseReason, type SseRequest, type SseResponse, type SseStreamOptions } from './sse-stream.js';
 
@@ -22,6 +23,8 @@ export interface SseHandlerOptions extends SseStreamOptions {
   readonly onError?: (error: Error, request: SseRequest) => void;
   /** Called once per stream when it ends, with why (client gone, closed, too slow). */
   readonly onStreamClose?: (reason: SseCloseReason, request: SseRequest) => void;
+  /** Record a wire trace of all, none (default) or some streams: head and events as text (docs/inspector.md). */
+  readonly trace?: TraceOption<SseRequest>;
 }
 
 export type SseHandler = (request: SseRequest, response: SseResponse) => void;
@@ -42,6 +45,7 @@ export function createSseHandler(options: SseHandlerOptions): SseHandler {
   };
 
   return (request, response) => {
+    if (options.trace) traceExchange(options.trace, request, response, 'sse');
     if (request.method !== 'GET') {
       reject(response, 405, 'event streams are read with GET', { allow: 'GET' });
       return;

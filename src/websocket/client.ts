@@ -15,6 +15,7 @@ import { WebSocketConnection } from './connection.js';
 import { CLOSED, CLOSING, CONNECTING } from './ready-state.js';
 import { attach } from './adapter-operations.js';
 import { type HeartbeatOptions, createWatch } from './heartbeat.js';
+import { traceClientRequest } from './wire-trace.js';
 
 export interface WebSocketClientOptions extends ConnectionOptions {
   /** Extra request headers (cookies, authorization…). */
@@ -29,6 +30,8 @@ export interface WebSocketClientOptions extends ConnectionOptions {
   tls?: TlsConnectionOptions;
   /** Ping the server when it is silent and give up on it when it does not answer. Off by default. */
   heartbeat?: HeartbeatOptions | false;
+  /** Record a wire trace of this connection, handshake included; a string labels it (wire-trace.ts). */
+  trace?: boolean | string;
 }
 
 /** One key pool for every client in the process (§10.3: keys from a strong source). */
@@ -71,6 +74,7 @@ export class WebSocket extends WebSocketConnection {
       localAddress: options.localAddress,
     });
     this.request = request;
+    if (options.trace) traceClientRequest(request, typeof options.trace === 'string' ? options.trace : undefined);
     this.handshakeTimer = setTimeout(() => this.failHandshake('Opening handshake timed out'), options.handshakeTimeout ?? 10_000);
     request.on('upgrade', (response: IncomingMessage, socket: Socket, head: Buffer) => {
       const check = validateUpgradeResponse(

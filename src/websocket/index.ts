@@ -15,3 +15,4 @@ export {
 } from './heartbeat.js';
 export { type IncomingMessage } from './message-iterator.js';
 export { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent, WebSocketEvent } from './events.js';
+export { type TraceOption, traceConnection, traceOf } from './wire-trace.js';

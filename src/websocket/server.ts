@@ -15,6 +15,7 @@ import { type ConnectionOptions, type ConnectionSettings, resolveSettings } from
 import { WebSocketConnection } from './connection.js';
 import { attach } from './adapter-operations.js';
 import { type Heartbeat, type HeartbeatOptions, createWatch } from './heartbeat.js';
+import { type TraceOption, traceUpgrade } from './wire-trace.js';
 
 /** A refusal from the `verify` hook: any HTTP status, a reason for the body, extra headers. */
 export interface Rejection {
@@ -55,6 +56,8 @@ export interface WebSocketServerOptions extends ConnectionOptions {
   heartbeat?: HeartbeatOptions | false;
   /** Keep open connections in `clients`. Default true. */
   clientTracking?: boolean;
+  /** Record a wire trace of all, none (default) or some connections (wire-trace.ts, docs/inspector.md). */
+  trace?: TraceOption;
 }
 
 type UpgradeCallback = (connection: WebSocketConnection, request: IncomingMessage) => void;
@@ -227,6 +230,7 @@ export class WebSocketServer extends EventEmitter {
     if (this.closed) return reject(socket, 503, 'Server is shutting down');
     const headers: Record<string, string | string[]> = {};
     this.emit('headers', headers, request);
+    if (this.options.trace) traceUpgrade(this.options.trace, request, socket);
     socket.write(buildAcceptResponse({ key, protocol, headers }));
     socket.off('error', destroyOnError);
     const connection = new WebSocketConnection();

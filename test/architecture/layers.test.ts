@@ -12,6 +12,7 @@ const LAYERS: Array<[prefix: string, layer: number]> = [
   ['websocket/', 1],
   ['sse/', 1],
   ['long-polling/', 1],
+  ['trace/', 1],
   ['hub/', 2],
   ['pubsub/', 2],
   ['reconnect/', 2],
@@ -26,7 +27,7 @@ const CORE_BUILTINS = new Set(['node:buffer', 'node:crypto']);
  * Code shared with clients that run in browsers, Bun and Deno (the pub/sub client state):
  * no `node:` module and no Buffer, neither in these folders nor in anything they import.
  */
-const BROWSER_SAFE = ['protocol/pubsub/', 'client/'];
+const BROWSER_SAFE = ['protocol/pubsub/', 'protocol/inspector/', 'client/'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
