@@ -7,6 +7,7 @@ import { timerInterval } from '../pubsub/pubsub-server.js';
 import type { PubSubAuthorize } from '../pubsub/pubsub-session.js';
 import type { SseRequest } from '../sse/index.js';
 import type { SwitchboardPresenceOptions } from './mount-presence.js';
+import type { TraceOption } from '../trace/index.js';
 
 /** The request that opened a session: a WebSocket upgrade, an SSE `GET` or the first poll, over HTTP/1.1 or HTTP/2. */
 export type SwitchboardRequest = SseRequest;
@@ -44,6 +45,13 @@ export interface SwitchboardOptions extends Omit<PubSubOptions, 'hub' | 'authori
    * `GET <prefix>/presence?room=` answers the member list. Default: off.
    */
   readonly presence?: SwitchboardPresenceOptions;
+  /**
+   * Record a wire trace (docs/inspector.md) of all sessions, none (default), or those a
+   * function picks per request; a string it returns labels the session's connections
+   * (the WebSocket; the SSE stream, polls and POSTs, each an exchange of its own), so a
+   * viewer's can be followed together with `subscribeTrace({ label })`.
+   */
+  readonly trace?: TraceOption<SwitchboardRequest>;
 }
 
 export interface ResolvedMountOptions {

@@ -19,6 +19,7 @@ import { PollSession, UNKNOWN_SESSION } from './poll-session.js';
 import { handleSessionPost } from './session-post.js';
 import { SessionRegistry } from './session-registry.js';
 import { openSseSession } from './sse-session.js';
+import { traceExchange } from '../trace/index.js';
 
 export type SwitchboardResponse = SseResponse;
 
@@ -69,6 +70,7 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
       maxBufferedAmount: mount.maxQueuedBytes,
       server: {
         noServer: true,
+        trace: options.trace,
         verify: () => (closed ? { status: 503, reason: 'Server is shutting down' } : full() ? { status: 503, reason: 'Too many sessions' } : true),
       },
     },
@@ -95,6 +97,12 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
       sendJson(response, 405, { error: `use ${methods}` }, { allow: methods });
       return false;
     };
+    // Traced exchanges: the SSE stream, each poll and each POST (an untraced one pays one test).
+    const trace = options.trace;
+    if (trace && (path === '/sse' || path === '/poll' || path.startsWith('/session/'))) {
+      const transport = path === '/sse' || (path !== '/poll' && !(registry.get(path.slice(9)) instanceof PollSession)) ? 'sse' : 'long-polling';
+      traceExchange(trace, request, response, transport);
+    }
     if (path === '/sse') {
       if (allow('GET') && !refuseNew(response)) openSseSession(request, response, context);
     } else if (path === '/poll') {
