@@ -10,6 +10,8 @@
 //   GET  /app/build        the id to read the current build from its first line
 //   GET  /app/wire?tab=…    bytes this tab's session socket carried (measured by Node)
 //   GET  /app/transport-bytes  the same messages over every transport, bytes measured
+//   GET  /app/trace/events  this browser's traced connections, live (SSE)
+//   GET  /app/inspector-core.js  the frame annotator, bundled for the page
 //   GET  /app/info         which hub, and how many sessions
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
@@ -20,7 +22,9 @@ import { randomBytes } from 'node:crypto';
 import { startBuildSimulator } from './build-simulator.js';
 import { startNotifier } from './notifier.js';
 import { serveStatic } from './static-files.js';
+import { inspectorCoreBundle } from './inspector-core.js';
 import { TabRegistry } from './tab-registry.js';
+import { serveTraceStream } from './trace-stream.js';
 import { summarizeTransportBytes, type TransportBytesSummary } from './transport-bytes-summary.js';
 
 export interface MissionAppOptions {
@@ -76,6 +80,8 @@ export function createMissionApp(options: MissionAppOptions): MissionApp {
       heartbeatInterval: options.heartbeatInterval,
       // Chat rooms have presence: the member is the browser (a cookie the page sets), its info the name and transport.
       presence: { rooms: (channel) => channel.startsWith('chat:'), member: memberOf },
+      // A browser that opened the inspector (cookie sb_inspect) has its sessions traced under its member id.
+      trace: (request) => (parseCookies(request.headers.cookie).get('sb_inspect') === '1' ? viewerOf(request) : false),
       onError: (error) => log(`switchboard: ${error.message}`),
     });
     buildEvents = createSseHandler({ hub, channel: () => buildChannel, onError: (error) => log(`build log: ${error.message}`) });
@@ -88,6 +94,8 @@ export function createMissionApp(options: MissionAppOptions): MissionApp {
     const url = new URL(request.url ?? '/', 'http://app');
     if (switchboard.handleRequest(request, response)) return;
     if (url.pathname === '/build/events') return buildEvents(request, response);
+    if (url.pathname === '/app/trace/events') return serveTraceStream(request, response, viewerOf(request));
+    if (url.pathname === '/app/inspector-core.js') return serveInspectorCore(response);
     if (url.pathname.startsWith('/app/') && api(request, response, url)) return;
     if (serveStatic(request, response, url.pathname)) return;
     json(response, 404, { error: 'not found' });
@@ -171,12 +179,24 @@ export function createMissionApp(options: MissionAppOptions): MissionApp {
   };
 }
 
-/** The chat member behind a request: the `sb_member` cookie, shown as `sb_name`; none without the cookie. */
+/** The browser behind a request: its `sb_member` cookie, a random id the page sets; undefined without one. */
+function viewerOf(request: SwitchboardRequest): string | undefined {
+  const id = parseCookies(request.headers.cookie).get('sb_member');
+  return id !== undefined && /^[\w-]{1,64}$/.test(id) ? id : undefined;
+}
+
+/** The chat member behind a request: the viewer, shown as `sb_name`, with the session's transport. */
 function memberOf(request: SwitchboardRequest, _room: string, transport: string): { id: string; info: { name: string; transport: string } } | undefined {
-  const cookies = parseCookies(request.headers.cookie);
-  const id = cookies.get('sb_member');
-  if (id === undefined || !/^[\w-]{1,64}$/.test(id)) return undefined;
-  return { id, info: { name: (cookies.get('sb_name') ?? id).slice(0, 40), transport } };
+  const id = viewerOf(request);
+  if (id === undefined) return undefined;
+  return { id, info: { name: (parseCookies(request.headers.cookie).get('sb_name') ?? id).slice(0, 40), transport } };
+}
+
+function serveInspectorCore(response: ServerResponse): void {
+  inspectorCoreBundle().then(
+    (body) => response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'content-length': body.length }).end(body),
+    (error: Error) => json(response, 500, { error: `bundling the inspector core: ${error.message}` }),
+  );
 }
 
 function parseCookies(header: string | undefined): Map<string, string> {

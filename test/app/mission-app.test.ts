@@ -245,4 +245,57 @@ describe('the mission app in Chromium', () => {
     expect(state.chat.gaps).toEqual([]);
     await screenshot(bob, 'redis-restart');
   }, 60_000);
+
+  it('inspector: this browser\'s frames live, a selected frame decoded field by field as its bytes say, the accept computed, the bytes chart', async () => {
+    const { origin } = await startApp();
+    const page = await openPage(`${origin}/inspector`);
+    await page.waitForFunction(() => (globalThis as unknown as { inspector?: { events: unknown[] } }).inspector?.events.length);
+    await page.click('button[data-send="300"]');
+    await expect.poll(() => page.locator('#try-status').textContent(), { timeout: 10_000 }).toMatch(/^published 300 characters as /);
+    interface Recorded {
+      events: Array<{ type: string; from?: string; hex?: string; text?: string; frame?: { payloadLength: number; opcodeName: string } }>;
+      selected?: { fields: Array<{ name: string; value: unknown }>; accept?: { matches?: boolean; accept: string } };
+      transportBytes?: { kinds: Array<{ transports: unknown[] }> };
+    }
+    const recorded = (): Promise<Recorded> => page.evaluate(() => JSON.parse(JSON.stringify((globalThis as unknown as { inspector: unknown }).inspector)) as Recorded);
+    // The client's publish: a masked text frame with a 16-bit length.
+    let index = -1;
+    await expect
+      .poll(async () => {
+        index = (await recorded()).events.findIndex((e) => e.type === 'frame' && e.from === 'client' && (e.frame?.payloadLength ?? 0) > 300);
+        return index;
+      }, { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(0);
+    await page.click(`#frames tr[data-index="${index}"]`);
+    const state = await recorded();
+    const bytes = Buffer.from(state.events[index]!.hex!, 'hex');
+    const fields = new Map(state.selected!.fields.map((f) => [f.name, f.value]));
+    // Read the header here, independently of the annotator, and compare.
+    expect(fields.get('FIN')).toBe((bytes[0]! & 0x80) !== 0);
+    expect(fields.get('opcode')).toBe(`0x${bytes[0]! & 0x0f} text`);
+    expect(fields.get('MASK')).toBe(true);
+    expect(bytes[1]! & 0x7f).toBe(126);
+    expect(fields.get('payload length')).toBe(126);
+    expect(fields.get('extended payload length')).toBe(bytes.readUInt16BE(2));
+    expect(fields.get('masking key')).toBe(bytes.subarray(4, 8).toString('hex').replace(/(..)(?!$)/g, '$1 '));
+    const key = bytes.subarray(4, 8);
+    const payload = Buffer.from(bytes.subarray(8).map((b, i) => b ^ key[i % 4]!));
+    expect(JSON.parse(payload.toString('utf8'))).toMatchObject({ type: 'publish', channel: 'chat:inspector', data: 'x'.repeat(300) });
+    await expect.poll(() => page.locator('.legend li').count()).toBe(state.selected!.fields.length);
+    await expect.poll(() => page.locator('.mask-table').count()).toBe(2); // the bits of bytes 0-1, the unmasking
+
+    // The opening handshake: the accept recomputed in the page matches the server's.
+    const head = state.events.findIndex((e) => e.type === 'http-head' && e.from === 'client' && /sec-websocket-key/i.test(e.text ?? ''));
+    await page.click(`#frames tr[data-index="${head}"]`);
+    const explained = (await recorded()).selected!.accept!;
+    expect(explained.matches).toBe(true);
+    await expect.poll(() => page.locator('.steps li').count()).toBeGreaterThanOrEqual(4);
+    await screenshot(page, 'inspector-handshake');
+    await page.click(`#frames tr[data-index="${index}"]`);
+
+    // The chart: every kind, every transport, from the server's measurement.
+    await expect.poll(async () => (await recorded()).transportBytes?.kinds.length, { timeout: 15_000 }).toBe(3);
+    await expect.poll(() => page.locator('#chart svg rect').count()).toBe(15);
+    await screenshot(page, 'inspector');
+  }, 60_000);
 });

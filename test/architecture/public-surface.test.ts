@@ -194,6 +194,12 @@ describe('public surface', () => {
     expect(await runtimeNames('client/index.js')).toEqual(['PublishError', 'SwitchboardClient', 'SwitchboardEvent', 'connect']);
   });
 
+  it('switchboard/inspector exports exactly the browser-safe inspector core', async () => {
+    expect(await runtimeNames('protocol/inspector/index.js')).toEqual([
+      'DEFAULT_CAPTURE_LIMIT', 'FrameAnnotator', 'annotateFrames', 'base64', 'closeCodeName', 'explainAccept', 'fromHex', 'maskSteps', 'opcodeName', 'sha1', 'toHex',
+    ]);
+  });
+
   it('no bare ready-state constant or global event name at the root', async () => {
     // `CLOSED` is 3 for a WebSocket but 2 for an EventSource; the WebSocket's event
     // classes are not the global (WHATWG) MessageEvent the other clients dispatch.
@@ -212,6 +218,7 @@ describe('public surface', () => {
       '.': { types: './dist/index.d.ts', import: './dist/index.js' },
       './protocol': { types: './dist/protocol/index.d.ts', import: './dist/protocol/index.js' },
       './client': { types: './dist/client/index.d.ts', import: './dist/client/index.js' },
+      './inspector': { types: './dist/protocol/inspector/index.d.ts', import: './dist/protocol/inspector/index.js' },
     });
   });
 
@@ -220,6 +227,7 @@ describe('public surface', () => {
       { specifier: 'switchboard', declarationFile: dist('index.d.ts') },
       { specifier: 'switchboard/protocol', declarationFile: dist('protocol/index.d.ts') },
       { specifier: 'switchboard/client', declarationFile: dist('client/index.d.ts') },
+      { specifier: 'switchboard/inspector', declarationFile: dist('protocol/inspector/index.d.ts') },
     ]);
     await expect(surface).toMatchFileSnapshot('public-surface.snapshot.txt');
   });

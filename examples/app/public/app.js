@@ -6,26 +6,11 @@ import { startCursors } from '/app/cursors.js';
 import { startBuildLog } from '/app/build-log.js';
 import { startNotifications } from '/app/notifications.js';
 import { el, format } from '/app/dom.js';
+import { identity } from '/app/identity.js';
 
 // A tab names itself by subscribing to `tab:<id>`; the server's "cut" finds it that way.
 const tab = sessionStorage.getItem('switchboard-tab') ?? Math.random().toString(36).slice(2, 10);
 sessionStorage.setItem('switchboard-tab', tab);
-
-// Presence knows a browser by cookies, set before the first connection carries them:
-// a member id, and the name to show.
-const setCookie = (name, value) => (document.cookie = `${name}=${encodeURIComponent(value)}; path=/; max-age=31536000; samesite=lax`);
-const member = /(?:^|; )sb_member=([\w-]+)/.exec(document.cookie)?.[1] ?? Math.random().toString(36).slice(2, 12);
-setCookie('sb_member', member);
-const identity = {
-  member,
-  name: localStorage.getItem('switchboard-name') ?? `guest-${member.slice(0, 4)}`,
-  rename(name) {
-    identity.name = name;
-    localStorage.setItem('switchboard-name', name);
-    setCookie('sb_name', name);
-  },
-};
-setCookie('sb_name', identity.name);
 
 const client = connect('/switchboard');
 window.switchboard = { client, tab, events: [] };

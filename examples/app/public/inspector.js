@@ -5,6 +5,7 @@
 import { annotateFrames, explainAccept, fromHex, maskSteps, toHex } from '/app/inspector-core.js';
 import { connect } from '/switchboard/client.js';
 import { el, format } from '/app/dom.js';
+import { setCookie } from '/app/identity.js';
 
 const COLOURS = {
   FIN: '#f4b8b8', RSV1: '#f7d6a8', RSV2: '#f7d6a8', RSV3: '#f7d6a8', opcode: '#f2e394',
@@ -20,7 +21,7 @@ const traceStatus = document.getElementById('trace-status');
 const connectionsLine = document.getElementById('connections');
 
 // This browser opts its connections in to tracing (the server labels them with its member id).
-document.cookie = 'sb_inspect=1; path=/; max-age=86400; samesite=lax';
+setCookie('sb_inspect', '1');
 
 // --- The trace, live ---
 const source = new EventSource('/app/trace/events');
@@ -42,7 +43,7 @@ function summary(event) {
   switch (event.type) {
     case 'frame': {
       const f = event.frame;
-      const text = f.close ? `close ${f.close.code}${f.close.reason ? ` "${f.close.reason}"` : ''}` : f.text !== undefined ? JSON.stringify(f.text.slice(0, 60)) : '';
+      const text = f.close ? `close ${f.close.code}${f.close.reason ? ` "${f.close.reason}"` : ''}` : f.text !== undefined ? `“${f.text.slice(0, 60)}”` : '';
       return `${f.opcodeName}${f.fin ? '' : ' (FIN=0)'}${f.rsv ? ` RSV=${f.rsv}` : ''} · ${f.lengthForm} · ${f.payloadLength} B ${text}`;
     }
     case 'http-head':
