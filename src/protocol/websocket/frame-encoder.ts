@@ -68,13 +68,14 @@ export function encodeFrame(payload: Uint8Array, options: FrameOptions): Uint8Ar
 /**
  * A whole server frame in one contiguous buffer, to be encoded once and written
  * to any number of connections (a broadcast): the same bytes suit every
- * recipient because server frames are never masked.
+ * recipient because server frames are never masked. `rsv` marks a payload
+ * an extension transformed (RSV1 for a compressed message, RFC 7692 §6).
  */
-export function encodeSharedFrame(payload: Uint8Array, opcode: number): Buffer {
+export function encodeSharedFrame(payload: Uint8Array, opcode: number, rsv = 0): Buffer {
   if (opcode & 0x8) checkControlFrame(payload.length, true);
   const headerSize = frameHeaderSize(payload.length, false);
   const frame = Buffer.allocUnsafe(headerSize + payload.length);
-  writeHeaderBytes(frame, 0, true, 0, opcode, payload.length);
+  writeHeaderBytes(frame, 0, true, rsv, opcode, payload.length);
   frame.set(payload, headerSize);
   return frame;
 }

@@ -34,6 +34,7 @@ export {
   negotiateDeflate,
   parseDeflateOffer,
 } from './permessage-deflate.js';
+export { type CompressionPlan, type DeflateStreamPlan, DEFLATE_TAIL, RSV1, compressionPlan, removeDeflateTail } from './compressed-message.js';
 export { Opcode, type ControlOpcode, type DataOpcode, type KnownOpcode, isControlOpcode, isKnownOpcode } from './opcodes.js';
 export { type FrameHeader, encodeFrameHeader, frameHeaderSize, writeFrameHeader } from './frame-header.js';
 export { applyMask, applyMaskKey } from './mask.js';
