@@ -80,6 +80,21 @@ export function encodeSharedFrame(payload: Uint8Array, opcode: number, rsv = 0):
   return frame;
 }
 
+/** The parts of a frame made by `encodeSharedFrame`: a server frame, unmasked, whole. */
+export interface SharedFrameParts {
+  opcode: number;
+  rsv: number;
+  /** A view of the frame's payload, no copy. */
+  payload: Uint8Array;
+}
+
+/** Reads back a frame made by `encodeSharedFrame` (for a carrier that transforms its payload, say compresses it). */
+export function sharedFrameParts(frame: Uint8Array): SharedFrameParts {
+  const length7 = frame[1] & 0x7f;
+  const headerSize = length7 < 126 ? 2 : length7 === 126 ? 4 : 10;
+  return { opcode: frame[0] & 0x0f, rsv: (frame[0] >> 4) & 0x7, payload: frame.subarray(headerSize) };
+}
+
 export interface MessageOptions {
   /** Binary (opcode 2) or text (opcode 1); text must already be UTF-8. */
   binary: boolean;

@@ -30,6 +30,7 @@ export {
   PERMESSAGE_DEFLATE,
   acceptDeflateResponse,
   deflateOffer,
+  deflateOfferExtension,
   deflateOfferParameters,
   negotiateDeflate,
   parseDeflateOffer,
@@ -39,7 +40,15 @@ export { Opcode, type ControlOpcode, type DataOpcode, type KnownOpcode, isContro
 export { type FrameHeader, encodeFrameHeader, frameHeaderSize, writeFrameHeader } from './frame-header.js';
 export { applyMask, applyMaskKey } from './mask.js';
 export { type MaskKeySource, createMaskKeySource } from './mask-key.js';
-export { type FrameOptions, type MessageOptions, encodeFrame, encodeMessage, encodeSharedFrame } from './frame-encoder.js';
+export {
+  type FrameOptions,
+  type MessageOptions,
+  type SharedFrameParts,
+  encodeFrame,
+  encodeMessage,
+  encodeSharedFrame,
+  sharedFrameParts,
+} from './frame-encoder.js';
 export { Utf8Validator } from './utf8-validator.js';
 export { MessageBuffer } from './message-buffer.js';
 export {
