@@ -9,11 +9,14 @@ export interface ConnectOptions {
   origin?: string;
   /** Longest wait for the server to answer the ping sent before closing (ms). Default 2 s. */
   settleTimeout?: number;
+  /** Offer permessage-deflate (RFC 7692). Default false. */
+  deflate?: boolean;
 }
 
-export const CONNECT_USAGE = `switchboard connect <ws://…> [--protocol p]… [--header 'Name: value']… [--origin o]
+export const CONNECT_USAGE = `switchboard connect <ws://…> [--protocol p]… [--header 'Name: value']… [--origin o] [--deflate]
   An interactive client: each line read is sent as a text message; incoming
-  messages print as "< text" or "< <binary N bytes>". Commands:
+  messages print as "< text" or "< <binary N bytes>". --deflate offers
+  permessage-deflate. Commands:
     /ping [data]            send a ping
     /close [code] [reason]  start the closing handshake (e.g. /close 1000 bye)
     /quit                   close and exit
@@ -29,7 +32,7 @@ const SETTLE_PING = 'switchboard-connect-settle';
  * open connection closed, 1 when it never opened.
  */
 export function runConnect(url: string, options: ConnectOptions, io: CliIo): Promise<number> {
-  const socket = new WebSocket(url, options.protocols, { headers: options.headers, origin: options.origin });
+  const socket = new WebSocket(url, options.protocols, { headers: options.headers, origin: options.origin, perMessageDeflate: options.deflate === true });
   const settleTimeout = options.settleTimeout ?? 2000;
   let opened = false;
   let settle: (() => void) | undefined;
@@ -41,7 +44,8 @@ export function runConnect(url: string, options: ConnectOptions, io: CliIo): Pro
 
     socket.on('open', () => {
       opened = true;
-      println(io.stdout, `Connected to ${socket.url}${socket.protocol ? ` (protocol: ${socket.protocol})` : ''}`);
+      const agreed = [socket.protocol && `protocol: ${socket.protocol}`, socket.extensions && `extensions: ${socket.extensions}`].filter(Boolean);
+      println(io.stdout, `Connected to ${socket.url}${agreed.length > 0 ? ` (${agreed.join('; ')})` : ''}`);
       void readCommands();
     });
     socket.on('message', (data: Buffer, isBinary: boolean) => {
@@ -142,6 +146,7 @@ export function connectCommand(args: string[], io: CliIo): Promise<number> {
       protocol: { type: 'string', short: 'p', multiple: true },
       header: { type: 'string', short: 'H', multiple: true },
       origin: { type: 'string', short: 'o' },
+      deflate: { type: 'boolean', default: false },
     },
   });
   if (positionals.length !== 1) throw new UsageError('connect takes one URL, e.g. switchboard connect ws://127.0.0.1:9001');
@@ -151,5 +156,5 @@ export function connectCommand(args: string[], io: CliIo): Promise<number> {
     if (colon <= 0) throw new UsageError(`A header is 'Name: value', got '${header}'`);
     headers[header.slice(0, colon).trim()] = header.slice(colon + 1).trim();
   }
-  return runConnect(positionals[0], { protocols: values.protocol, headers, origin: values.origin }, io);
+  return runConnect(positionals[0], { protocols: values.protocol, headers, origin: values.origin, deflate: values.deflate }, io);
 }
