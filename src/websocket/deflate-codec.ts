@@ -9,11 +9,12 @@ const TAIL = Buffer.from(DEFLATE_TAIL);
 
 /**
  * One connection's zlib streams for permessage-deflate (RFC 7692 §7.2): a raw
- * DEFLATE compressor and decompressor, each made on first use and, when its
- * side resets the context after every message, closed once it is idle, so a
- * quiet connection holds no zlib memory. One job at a time per direction: the
- * callers keep messages in order. Every job goes through the process's
- * `concurrency` limiter.
+ * DEFLATE compressor and decompressor, each made on first use. A stream whose
+ * side resets the context after every message is reset between messages (a
+ * new one costs about as much as the message) and closed once the connection
+ * has been quiet for a sweep or two (`IDLE_SWEEP`), so a quiet connection
+ * holds no zlib memory. One job at a time per direction: the callers keep
+ * messages in order. Every job goes through the process's `concurrency` limiter.
  */
 export class DeflateCodec {
   #deflate: DeflateRaw | undefined;
@@ -23,6 +24,10 @@ export class DeflateCodec {
   #in: Buffer[] = [];
   #inLength = 0;
   #closed = false;
+  /** Used since the last idle sweep. */
+  #busy = false;
+  /** Jobs under way (at most one per direction): the sweep never frees a stream in use. */
+  #jobs = 0;
 
   constructor(
     private readonly plan: CompressionPlan,
@@ -36,25 +41,20 @@ export class DeflateCodec {
     return this.#deflate !== undefined || this.#inflate !== undefined;
   }
 
-  /**
-   * Compresses one whole message: the payload for a frame with RSV1. `more`
-   * says another message waits to be compressed, so a context that is reset
-   * after each message is reset rather than freed.
-   */
-  compress(data: Uint8Array, more: boolean, callback: CompressCallback): void {
+  /** Compresses one whole message: the payload for a frame with RSV1. */
+  compress(data: Uint8Array, callback: CompressCallback): void {
     this.settings.limiter.run((release) => {
       if (this.#closed) return finish(release, callback, closedError());
       const stream = (this.#deflate ??= this.#newDeflate());
+      this.#jobs++;
       stream.write(data);
       stream.flush(constants.Z_SYNC_FLUSH, () => {
+        this.#jobs--;
         if (this.#deflate !== stream) return finish(release, callback, closedError());
         const out = this.#out.length === 1 ? this.#out[0] : Buffer.concat(this.#out, this.#outLength);
         this.#out = [];
         this.#outLength = 0;
-        if (this.plan.compress.resetEachMessage) {
-          if (more) stream.reset();
-          else this.#closeDeflate();
-        }
+        if (this.plan.compress.resetEachMessage) this.#rest(stream);
         release();
         callback(null, removeDeflateTail(out));
       });
@@ -70,14 +70,19 @@ export class DeflateCodec {
     this.settings.limiter.run((release) => {
       if (this.#closed) return finish(release, callback, new ProtocolError(CloseCode.GoingAway, 'Connection closed'));
       const stream = (this.#inflate ??= this.#newInflate());
+      this.#jobs++;
       this.#inflateDone = (failure) => {
         this.#inflateDone = undefined;
+        this.#jobs--;
         const out = this.#in.length === 1 ? this.#in[0] : Buffer.concat(this.#in, this.#inLength);
         this.#in = [];
         this.#inLength = 0;
-        // A failed stream is useless; one reset after each message need not be kept either; and
-        // a message whose last block had BFINAL set (§7.2.3.4) ended the stream: the next starts afresh.
-        if (failure || this.plan.decompress.resetEachMessage || stream.readableEnded) this.#closeInflate();
+        // A failed stream is useless, and a message whose last block had BFINAL set
+        // (§7.2.3.4) ended the stream: the next one starts afresh.
+        if (this.#inflate !== stream) {
+          // Closed meanwhile (the connection went away): nothing to keep.
+        } else if (failure || stream.readableEnded) this.#closeInflate();
+        else if (this.plan.decompress.resetEachMessage) this.#rest(stream);
         release();
         if (failure) callback(failure);
         else callback(null, out);
@@ -94,6 +99,26 @@ export class DeflateCodec {
     this.#closed = true;
     this.#closeDeflate();
     this.#closeInflate();
+    resting.delete(this);
+  }
+
+  /** A stream reset after its message: ready for the next, and freed by the sweep if none comes. */
+  #rest(stream: DeflateRaw | InflateRaw): void {
+    stream.reset();
+    this.#busy = true;
+    resting.add(this);
+    sweeper ??= setInterval(sweep, IDLE_SWEEP).unref();
+  }
+
+  /** Called by the sweep: frees the streams that start afresh anyway, if unused since the last sweep. Returns whether it did. */
+  static sweep(codec: DeflateCodec): boolean {
+    if (codec.#busy || codec.#jobs > 0) {
+      codec.#busy = false;
+      return false;
+    }
+    if (codec.plan.compress.resetEachMessage) codec.#closeDeflate();
+    if (codec.plan.decompress.resetEachMessage) codec.#closeInflate();
+    return true;
   }
 
   #inflateDone: ((failure: ProtocolError | undefined) => void) | undefined;
@@ -142,6 +167,20 @@ export class DeflateCodec {
   #closeInflate(): void {
     this.#inflate?.close();
     this.#inflate = undefined;
+  }
+}
+
+/** How often streams of quiet connections are freed (ms): after one to two of these without a message. */
+export const IDLE_SWEEP = 1000;
+/** Codecs holding streams they could free. */
+const resting = new Set<DeflateCodec>();
+let sweeper: NodeJS.Timeout | undefined;
+
+function sweep(): void {
+  for (const codec of resting) if (DeflateCodec.sweep(codec)) resting.delete(codec);
+  if (resting.size === 0) {
+    clearInterval(sweeper);
+    sweeper = undefined;
   }
 }
 

@@ -115,7 +115,7 @@ export class MessageCompression {
       }
       if (item.type === 'message' && item.compress) {
         this.#working = true;
-        this.codec.compress(item.payload, this.#queue.length > 0, (error, compressed) => {
+        this.codec.compress(item.payload, (error, compressed) => {
           this.#settle(item.payload.length);
           if (error) item.callback?.(error);
           else this.#send(() => this.peer[endpointOf]().send(compressed!, item.opcode, item.callback, true), item.callback);

@@ -1,7 +1,7 @@
 import { constants, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type CompressionPlan, ProtocolError, removeDeflateTail } from '../../src/protocol/websocket/index.js';
-import { DeflateCodec } from '../../src/websocket/deflate-codec.js';
+import { DeflateCodec, IDLE_SWEEP } from '../../src/websocket/deflate-codec.js';
 import { resolveCompression } from '../../src/websocket/deflate-options.js';
 import { ZlibLimiter } from '../../src/websocket/zlib-limiter.js';
 import { hex } from '../support/raw-frame.js';
@@ -14,8 +14,8 @@ const KEEP: CompressionPlan = { compress: { windowBits: 15, resetEachMessage: fa
 const RESET: CompressionPlan = { compress: { windowBits: 15, resetEachMessage: true }, decompress: { windowBits: 15, resetEachMessage: true } };
 const settings = resolveCompression(true)!;
 
-const compress = (codec: DeflateCodec, data: Buffer, more = false): Promise<Buffer> =>
-  new Promise((resolve, reject) => codec.compress(data, more, (error, out) => (error ? reject(error) : resolve(out!))));
+const compress = (codec: DeflateCodec, data: Buffer): Promise<Buffer> =>
+  new Promise((resolve, reject) => codec.compress(data, (error, out) => (error ? reject(error) : resolve(out!))));
 const decompress = (codec: DeflateCodec, data: Buffer): Promise<Buffer> =>
   new Promise((resolve, reject) => codec.decompress(data, (error, out) => (error ? reject(error) : resolve(out!))));
 const failure = (codec: DeflateCodec, data: Buffer): Promise<ProtocolError> =>
@@ -32,7 +32,7 @@ describe('DeflateCodec', () => {
 
   it('without context takeover every message starts afresh (§7.1.1)', async () => {
     const codec = new DeflateCodec(RESET, settings, 1 << 20);
-    expect(await compress(codec, Buffer.from('Hello'), true)).toEqual(hex('f2 48 cd c9 c9 07 00'));
+    expect(await compress(codec, Buffer.from('Hello'))).toEqual(hex('f2 48 cd c9 c9 07 00'));
     expect(await compress(codec, Buffer.from('Hello'))).toEqual(hex('f2 48 cd c9 c9 07 00'));
   });
 
@@ -52,14 +52,21 @@ describe('DeflateCodec', () => {
     expect((await decompress(codec, hex('f2 48 cd c9 c9 07 00'))).toString()).toBe('Hello');
   });
 
-  it('frees its streams when idle without context takeover, keeps them with it', async () => {
+  it('frees its streams once idle for a sweep or two without context takeover, keeps them with it', { timeout: 10_000 }, async () => {
     const reset = new DeflateCodec(RESET, settings, 1 << 20);
+    const keep = new DeflateCodec(KEEP, settings, 1 << 20);
     await compress(reset, Buffer.from('Hello'));
     await decompress(reset, hex('f2 48 cd c9 c9 07 00'));
-    expect(reset.holdsStreams).toBe(false);
-    const keep = new DeflateCodec(KEEP, settings, 1 << 20);
     await compress(keep, Buffer.from('Hello'));
+    // Kept between messages that follow each other…
+    expect(reset.holdsStreams).toBe(true);
+    // …and freed once quiet for one to two sweeps.
+    await new Promise((resolve) => setTimeout(resolve, 2 * IDLE_SWEEP + 200));
+    expect(reset.holdsStreams).toBe(false);
     expect(keep.holdsStreams).toBe(true);
+    // A message after that makes a new stream, and starts with an empty window as it must.
+    expect(await compress(reset, Buffer.from('Hello'))).toEqual(hex('f2 48 cd c9 c9 07 00'));
+    reset.close();
     keep.close();
     expect(keep.holdsStreams).toBe(false);
   });

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Opcode, encodeSharedFrame } from '../../src/protocol/websocket/index.js';
 import { WebSocket, type WebSocketConnection, WebSocketServer, type WebSocketServerOptions } from '../../src/websocket/index.js';
 import { compressionOf } from '../../src/websocket/adapter-operations.js';
+import { IDLE_SWEEP } from '../../src/websocket/deflate-codec.js';
 import { clientFrame } from '../support/raw-frame.js';
 import { connectRawClient } from '../support/raw-websocket-client.js';
 import { TestDeflater, TestInflater } from '../support/deflate-stream.js';
@@ -160,7 +161,7 @@ describe('backpressure counts compressed bytes', () => {
 });
 
 describe('idle connections hold no zlib stream', () => {
-  it('without context takeover, the streams are freed once messages stop; with it, they are kept', async () => {
+  it('without context takeover, the streams are freed once messages stop; with it, they are kept', { timeout: 10_000 }, async () => {
     const reset = await pair({ perMessageDeflate: { serverNoContextTakeover: true, clientNoContextTakeover: true } });
     const keep = await pair();
     for (const { ws, connection } of [reset, keep]) {
@@ -169,6 +170,7 @@ describe('idle connections hold no zlib stream', () => {
       connection.send(big(2));
       await once(ws, 'message');
     }
+    await new Promise((resolve) => setTimeout(resolve, 2 * IDLE_SWEEP + 200));
     expect(reset.connection[compressionOf]?.codec.holdsStreams).toBe(false);
     expect(reset.ws[compressionOf]?.codec.holdsStreams).toBe(false);
     expect(keep.connection[compressionOf]?.codec.holdsStreams).toBe(true);
