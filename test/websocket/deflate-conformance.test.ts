@@ -72,6 +72,32 @@ function compressedFrames(opcode: number, payload: Buffer, fragment: number | un
   return frames;
 }
 
+/**
+ * Group 12 through a raw peer: messages of every size in `SIZES`, text and binary,
+ * whole (12.1, 12.2) then fragmented in 256-byte frames (12.5), compressed by the
+ * peer; every echo must come back compressed (threshold 0) and inflate to what was sent.
+ */
+async function echoGroup12(peer: RawWebSocketPeer, deflater: TestDeflater, inflater: TestInflater, mask: boolean): Promise<void> {
+  const sent: { binary: boolean; data: Buffer }[] = [];
+  for (const fragment of [undefined, 256]) {
+    for (const size of SIZES) {
+      for (const binary of [false, true]) {
+        const data = binary ? bytesOf(size) : textOf(size);
+        sent.push({ binary, data });
+        peer.send(...compressedFrames(binary ? Opcode.Binary : Opcode.Text, await deflater.compress(data), fragment, mask));
+      }
+    }
+  }
+  await peer.until(() => peer.messages.length === sent.length, 10_000);
+  expect(peer.parseError).toBeUndefined();
+  const echoes = peer.events.flatMap((event) => (event.type === 'message' ? [event] : []));
+  for (const [i, echo] of echoes.entries()) {
+    expect(echo.rsv).toBe(RSV1);
+    expect(echo.binary).toBe(sent[i].binary);
+    expect((await inflater.inflate(echo.data)).equals(sent[i].data)).toBe(true);
+  }
+}
+
 // ---- Our server ----
 
 interface ServerCase {
@@ -155,26 +181,7 @@ describe('our server (Autobahn 12 and 13)', () => {
       const agreed = agreedFrom(test.answer, test.offer);
       const deflater = new TestDeflater({ windowBits: agreed.clientMaxWindowBits, noContextTakeover: agreed.clientNoContextTakeover });
       const inflater = new TestInflater({ windowBits: agreed.serverMaxWindowBits, noContextTakeover: agreed.serverNoContextTakeover });
-      const sent: { binary: boolean; data: Buffer }[] = [];
-      // 12.1/12.2: whole messages; 12.5-style: the same fragmented in 256-byte frames.
-      for (const fragment of [undefined, 256]) {
-        for (const size of SIZES) {
-          for (const binary of [false, true]) {
-            const data = binary ? bytesOf(size) : textOf(size);
-            sent.push({ binary, data });
-            peer.send(...compressedFrames(binary ? Opcode.Binary : Opcode.Text, await deflater.compress(data), fragment, true));
-          }
-        }
-      }
-      await peer.until(() => peer.messages.length === sent.length, 10_000);
-      expect(peer.parseError).toBeUndefined();
-      const echoes = peer.events.flatMap((event) => (event.type === 'message' ? [event] : []));
-      for (const [i, echo] of echoes.entries()) {
-        // Every echo is compressed (threshold 0), and inflates to what was sent.
-        expect(echo.rsv).toBe(RSV1);
-        expect(echo.binary).toBe(sent[i].binary);
-        expect((await inflater.inflate(echo.data)).equals(sent[i].data)).toBe(true);
-      }
+      await echoGroup12(peer, deflater, inflater, true);
       await closeCleanly(peer);
       deflater.close();
       inflater.close();
@@ -296,23 +303,7 @@ describe('our client (Autobahn 12 and 13, the other way round)', () => {
       const agreed = agreedFrom(answer, offer);
       const deflater = new TestDeflater({ windowBits: agreed.serverMaxWindowBits, noContextTakeover: agreed.serverNoContextTakeover });
       const inflater = new TestInflater({ windowBits: agreed.clientMaxWindowBits, noContextTakeover: agreed.clientNoContextTakeover });
-      const sent: { binary: boolean; data: Buffer }[] = [];
-      for (const fragment of [undefined, 256]) {
-        for (const size of SIZES) {
-          for (const binary of [false, true]) {
-            const data = binary ? bytesOf(size) : textOf(size);
-            sent.push({ binary, data });
-            peer.send(...compressedFrames(binary ? Opcode.Binary : Opcode.Text, await deflater.compress(data), fragment, false));
-          }
-        }
-      }
-      await peer.until(() => peer.messages.length === sent.length, 10_000);
-      expect(peer.parseError).toBeUndefined();
-      const echoes = peer.events.flatMap((event) => (event.type === 'message' ? [event] : []));
-      for (const [i, echo] of echoes.entries()) {
-        expect(echo.rsv).toBe(RSV1);
-        expect((await inflater.inflate(echo.data)).equals(sent[i].data)).toBe(true);
-      }
+      await echoGroup12(peer, deflater, inflater, false);
       ws.close(1000);
       await peer.until(() => peer.closeFrame !== undefined);
       peer.send(rawFrame({ opcode: Opcode.Close, payload: Buffer.from([0x03, 0xe8]) }));

@@ -57,6 +57,18 @@ function collect(socket: { on(event: 'message', listener: (data: Buffer, isBinar
   );
 }
 
+type Sender = Parameters<typeof collect>[0] & { send(data: string | Buffer): unknown };
+
+/** Every message of `MESSAGES` from each end to the other, at once, and all must arrive intact and in order. */
+async function bothWays(client: Sender, server: Sender): Promise<void> {
+  const atServer = collect(server, MESSAGES.length);
+  const atClient = collect(client, MESSAGES.length);
+  for (const message of MESSAGES) client.send(message);
+  for (const message of MESSAGES) server.send(message);
+  expect(await atServer).toEqual(MESSAGES);
+  expect(await atClient).toEqual(MESSAGES);
+}
+
 async function ourServer(options: PerMessageDeflateOptions): Promise<{ server: WebSocketServer; port: number }> {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: { ...options, threshold: 0 } });
   await once(server, 'listening');
@@ -82,12 +94,7 @@ describe('permessage-deflate: our server, a ws client', () => {
       const [connection] = await connected;
       expect(connection.extensions).toMatch(/^permessage-deflate/);
       expect(client.extensions).toBe('permessage-deflate');
-      const atServer = collect(connection, MESSAGES.length);
-      const atClient = collect(client, MESSAGES.length);
-      for (const message of MESSAGES) client.send(message);
-      for (const message of MESSAGES) connection.send(message);
-      expect(await atServer).toEqual(MESSAGES);
-      expect(await atClient).toEqual(MESSAGES);
+      await bothWays(client, connection);
     });
   }
 });
@@ -102,12 +109,7 @@ describe('permessage-deflate: our client, a ws server', () => {
       await once(client, 'open');
       const [connection] = await connected;
       expect(client.extensions).toMatch(/^permessage-deflate/);
-      const atServer = collect(connection, MESSAGES.length);
-      const atClient = collect(client, MESSAGES.length);
-      for (const message of MESSAGES) client.send(message);
-      for (const message of MESSAGES) connection.send(message);
-      expect(await atServer).toEqual(MESSAGES);
-      expect(await atClient).toEqual(MESSAGES);
+      await bothWays(client, connection);
     });
   }
 });
