@@ -89,6 +89,19 @@ export {
   type IoRedisSubscriberLike,
   type NodeRedisClientLike,
   type NodeRedisSubscriberLike,
+  PRESENCE_DEFAULTS,
+  parsePresenceEvent,
+  type Presence,
+  type PresenceEvent,
+  type PresenceInfo,
+  type PresenceLimits,
+  type PresenceMember,
+  type PresenceSnapshot,
+  MemoryPresence,
+  type MemoryPresenceOptions,
+  RedisPresence,
+  type PresenceTimers,
+  type RedisPresenceOptions,
 } from './hub/index.js';
 
 // --- Pub/sub over WebSocket (switchboard.v1): the server and the reconnecting client ---
@@ -122,4 +135,6 @@ export {
   type SwitchboardOptions,
   type SwitchboardRequest,
   type SwitchboardResponse,
+  type SwitchboardPresenceOptions,
+  type SwitchboardTransport,
 } from './mount/index.js';

@@ -5,8 +5,8 @@
 // `redis` is a dependency of this example, not of the switchboard package.
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createClient } from 'redis';
-import { type Hub, MemoryHub, RedisHub, nodeRedisCommander, nodeRedisSubscriber } from 'switchboard';
+import { type Hub, MemoryHub } from 'switchboard';
+import { connectRedis } from '../shared/redis-connections.js';
 import { createClusterApp } from './cluster-app.js';
 
 const USAGE = 'usage: main.js [--port N] [--host H] [--redis URL|memory] [--node-id ID] [--key-prefix P] [--poll-hold-ms MS] [--heartbeat-ms MS]';
@@ -41,8 +41,8 @@ const nodeId = values['node-id'] ?? `${hostname()}:${port}`;
 const log = (line: string): void => console.error(`[${nodeId}] ${line}`);
 
 // `--redis memory`: a MemoryHub of this process alone (no Redis; what it holds dies with it).
-const redis = values.redis === 'memory' ? undefined : await connectRedis(values.redis);
-const hub: Hub = redis?.hub ?? new MemoryHub();
+const redis = values.redis === 'memory' ? undefined : await connectRedis(values.redis, log);
+const hub: Hub = redis?.hub({ keyPrefix: values['key-prefix'] }) ?? new MemoryHub();
 
 const app = createClusterApp({ hub, nodeId, pollHoldMs, heartbeatMs, log });
 app.server.on('error', (error) => fail(`cannot listen: ${error.message}`));
@@ -67,19 +67,6 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       (error: Error) => fail(`shutdown: ${error.message}`),
     );
   });
-}
-
-/** A RedisHub on two node-redis connections (Pub/Sub needs a connection of its own). */
-async function connectRedis(url: string): Promise<{ hub: Hub; quit(): Promise<void> }> {
-  // Offline queue off: while Redis is down, publishes fail at once instead of piling up.
-  const client = createClient({ url, disableOfflineQueue: true, pingInterval: 10_000 });
-  client.on('error', (error: Error) => log(`redis: ${error.message}`));
-  await client.connect();
-  const subscriber = client.duplicate();
-  subscriber.on('error', (error: Error) => log(`redis subscriber: ${error.message}`));
-  await subscriber.connect();
-  const hub = new RedisHub({ commander: nodeRedisCommander(client), subscriber: nodeRedisSubscriber(subscriber), keyPrefix: values['key-prefix'] });
-  return { hub, quit: async () => void (await Promise.all([client.quit(), subscriber.quit()])) };
 }
 
 function fail(message: string): never {

@@ -30,3 +30,15 @@ export {
   type NodeRedisClientLike,
   type NodeRedisSubscriberLike,
 } from './redis-adapters.js';
+export {
+  PRESENCE_DEFAULTS,
+  parsePresenceEvent,
+  type Presence,
+  type PresenceEvent,
+  type PresenceInfo,
+  type PresenceLimits,
+  type PresenceMember,
+  type PresenceSnapshot,
+} from '../protocol/hub/presence.js';
+export { MemoryPresence, type MemoryPresenceOptions } from './presence/memory-presence.js';
+export { RedisPresence, type PresenceTimers, type RedisPresenceOptions } from './presence/redis-presence.js';

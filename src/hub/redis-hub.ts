@@ -81,6 +81,22 @@ interface ChannelEntry {
   ready: Promise<void>;
 }
 
+/** What a RedisPresence shares with its hub: the connection, the key scheme, the history limits, the clock. Not public API. */
+export interface RedisHubInternals {
+  readonly commander: RedisCommander;
+  readonly keyPrefix: string;
+  readonly maxHistory: number;
+  readonly maxHistoryAgeMs: number;
+  readonly commandTimeoutMs: number;
+  readonly now: () => number;
+}
+
+const internalsOf = new WeakMap<RedisHub, RedisHubInternals>();
+
+export function redisHubInternals(hub: RedisHub): RedisHubInternals | undefined {
+  return internalsOf.get(hub);
+}
+
 const PUBLISH = luaScript(PUBLISH_SCRIPT);
 const SUBSCRIBE = luaScript(SUBSCRIBE_SCRIPT);
 
@@ -117,6 +133,8 @@ export class RedisHub implements Hub {
     this.commandTimeoutMs = positiveInteger(options.commandTimeoutMs ?? 5000, 'commandTimeoutMs');
     this.now = options.now ?? Date.now;
     this.stopWatching = subscriber.onConnectionLost((error) => this.connectionLost(error));
+    const { commander, keyPrefix, maxHistory, maxHistoryAgeMs, commandTimeoutMs, now } = this;
+    internalsOf.set(this, { commander, keyPrefix, maxHistory, maxHistoryAgeMs, commandTimeoutMs, now });
   }
 
   async publish(channel: string, message: PublishInput): Promise<string> {

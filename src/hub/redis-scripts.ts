@@ -9,7 +9,7 @@ import type { RedisCommander } from './redis-client.js';
 // effectively NX) when Redis has none: a fresh or wiped Redis. Then drops messages older
 // than the cutoff. The stream is in publish order, so the old ones are a prefix; each is
 // looked at once before it goes, so this costs O(1) amortised per message.
-const PRELUDE = `
+export const PRELUDE = `
 local function get_epoch(key, candidate)
   local epoch = redis.call('GET', key)
   if not epoch then
@@ -39,6 +39,21 @@ local function trim_by_age(stream, cutoff)
     redis.call('XTRIM', stream, 'MINID', first[1][1])
   end
 end
+
+-- The publish step, also run by the presence scripts (presence/redis-presence-scripts.ts)
+-- so that their events take ids in the same sequence as every other message.
+local function publish_message(epoch_key, offset_key, stream_key, candidate, now_text, max_history, max_age_text, body, live_channel)
+  local epoch = get_epoch(epoch_key, candidate)
+  local offset_text = string.format('%d', redis.call('INCR', offset_key))
+  if max_history ~= '0' then
+    redis.call('XADD', stream_key, 'MAXLEN', max_history, offset_text .. '-0', 't', now_text, 'b', body)
+    trim_by_age(stream_key, tonumber(now_text) - tonumber(max_age_text))
+    -- Nothing in the stream outlives the age limit, so an idle channel's history frees itself.
+    redis.call('PEXPIRE', stream_key, max_age_text)
+  end
+  redis.call('PUBLISH', live_channel, epoch .. ' ' .. offset_text .. ' ' .. now_text .. ' ' .. body)
+  return { epoch, offset_text }
+end
 `;
 
 /**
@@ -48,19 +63,7 @@ end
  * offset the stream already went past (a counter lost while its stream survived).
  */
 export const PUBLISH_SCRIPT = `${PRELUDE}
-local epoch = get_epoch(KEYS[1], ARGV[1])
-local offset = redis.call('INCR', KEYS[2])
-local offset_text = string.format('%d', offset)
-local now = tonumber(ARGV[2])
-local max_age = tonumber(ARGV[4])
-if ARGV[3] ~= '0' then
-  redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[3], offset_text .. '-0', 't', ARGV[2], 'b', ARGV[5])
-  trim_by_age(KEYS[3], now - max_age)
-  -- Nothing in the stream outlives the age limit, so an idle channel's history frees itself.
-  redis.call('PEXPIRE', KEYS[3], max_age)
-end
-redis.call('PUBLISH', ARGV[6], epoch .. ' ' .. offset_text .. ' ' .. ARGV[2] .. ' ' .. ARGV[5])
-return { epoch, offset_text }
+return publish_message(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
 `;
 
 /**

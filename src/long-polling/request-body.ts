@@ -10,8 +10,11 @@ export interface RequestBodyLimits {
 
 export type RequestBody =
   | { readonly ok: true; readonly body: Buffer }
-  /** Why the body was not read: too large (413) or too slow (408); the rest is not read. */
-  | { readonly ok: false; readonly status: 413 | 408; readonly error: string };
+  /**
+   * Why the body was not read: too large (413), too slow (408), or already read by
+   * something that ran before this handler (500: a body parser mounted in front of it).
+   */
+  | { readonly ok: false; readonly status: 413 | 408 | 500; readonly error: string };
 
 /**
  * Reads a request body within a size and a time limit. A body that trickles in
@@ -20,6 +23,10 @@ export type RequestBody =
  * with the status given and `connection: close`, so the rest is never read.
  */
 export function readRequestBody(request: IncomingMessage | Http2ServerRequest, limits: RequestBodyLimits): Promise<RequestBody> {
+  if (request.readableEnded) {
+    // Waiting would end only at the timeout, with a misleading 408.
+    return Promise.resolve({ ok: false, status: 500, error: 'the request body was already read before this handler (put it before any body parser)' });
+  }
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

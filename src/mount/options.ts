@@ -6,6 +6,7 @@ import type { PubSubOptions } from '../pubsub/index.js';
 import { timerInterval } from '../pubsub/pubsub-server.js';
 import type { PubSubAuthorize } from '../pubsub/pubsub-session.js';
 import type { SseRequest } from '../sse/index.js';
+import type { SwitchboardPresenceOptions } from './mount-presence.js';
 
 /** The request that opened a session: a WebSocket upgrade, an SSE `GET` or the first poll, over HTTP/1.1 or HTTP/2. */
 export type SwitchboardRequest = SseRequest;
@@ -37,6 +38,12 @@ export interface SwitchboardOptions extends Omit<PubSubOptions, 'hub' | 'authori
   readonly maxSessions?: number;
   /** Errors that are nobody's reply: `authorize` throwing, a hub failing unexpectedly. */
   readonly onError?: (error: Error, request: SwitchboardRequest) => void;
+  /**
+   * Who is in each room: a session live on a room channel joins it (docs/sessions.md,
+   * "Presence"), its changes go out on the room's presence channel and
+   * `GET <prefix>/presence?room=` answers the member list. Default: off.
+   */
+  readonly presence?: SwitchboardPresenceOptions;
 }
 
 export interface ResolvedMountOptions {

@@ -10,6 +10,8 @@ import type { Hub } from '../protocol/hub/contract.js';
 import { createPubSubServerWith, resolveSessionSettings, type PubSubServer } from '../pubsub/pubsub-server.js';
 import type { SseRequest, SseResponse } from '../sse/index.js';
 import { ClientScript } from './client-script.js';
+import { MountPresence, type SwitchboardTransport } from './mount-presence.js';
+import { servePresence } from './presence-route.js';
 import { sendJson } from './http-reply.js';
 import type { MountContext } from './mount-context.js';
 import { resolveMountOptions, type SwitchboardOptions, type SwitchboardRequest } from './options.js';
@@ -49,7 +51,10 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
   const mount = resolveMountOptions(options);
   const ownHub = options.hub === undefined;
   const hub = options.hub ?? new MemoryHub();
-  const settings = resolveSessionSettings<SwitchboardRequest>({ ...options, hub, heartbeatInterval: mount.heartbeatInterval });
+  const presence = options.presence === undefined ? undefined : new MountPresence(options.presence, hub, (request) => transportOf(request, mount.prefix), options.onError);
+  const authorize = presence === undefined ? options.authorize : presence.authorize(options.authorize);
+  const resolved = resolveSessionSettings<SwitchboardRequest>({ ...options, authorize, hub, heartbeatInterval: mount.heartbeatInterval });
+  const settings = presence === undefined ? resolved : { ...resolved, presence };
   const registry = new SessionRegistry();
   const context: MountContext = { settings, registry, heartbeatInterval: mount.heartbeatInterval, maxQueuedBytes: mount.maxQueuedBytes, sessionTimeout: mount.sessionTimeout };
   const bodyLimits = { maxBytes: mount.maxBodyBytes, timeoutMs: mount.bodyTimeout };
@@ -107,6 +112,8 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
       if (allow('POST')) {
         handleSessionPost(request, response, path.slice(9), registry, bodyLimits).catch((error: unknown) => failed(error, request, response));
       }
+    } else if (path === '/presence') {
+      if (allow('GET')) servePresence(request, response, url, presence, settings.authorize, settings.onError).catch((error: unknown) => failed(error, request, response));
     } else if (path === '/client.js') {
       if (allow('GET, HEAD')) clientScript.serve(request, response).catch((error: unknown) => failed(error, request, response));
     } else if (path === '/ws') {
@@ -140,9 +147,17 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
       closed = true;
       registry.closeAll();
       await pubsub.close();
+      // Sessions leave their rooms before the hub that announces it goes.
+      await presence?.close();
       if (ownHub) await hub.close();
     },
   };
+}
+
+/** The transport of the request that opened a session, from its path (`/ws`, `/sse`, `/poll`). */
+function transportOf(request: SwitchboardRequest, prefix: string): SwitchboardTransport {
+  const path = underPrefix(request.url, prefix)?.path;
+  return path === '/ws' ? 'websocket' : path === '/sse' ? 'sse' : 'polling';
 }
 
 /** The path after the prefix (`''` for the prefix itself) and the parsed URL; undefined when not under it. */

@@ -26,6 +26,8 @@ export interface SubscriptionSink {
   sendFrame(frame: Buffer): void;
   /** The subscription ended on its own (hub closed, subscribe timed out): forget it. */
   ended(subscription: ChannelSubscription): void;
+  /** The subscription went live (its `subscribed` was just sent); once per subscription. */
+  live?(subscription: ChannelSubscription): void;
 }
 
 type State =
@@ -188,6 +190,7 @@ export class ChannelSubscription implements FanoutMember {
     this.subscribed = true;
     this.clearDeadline();
     this.sink.send({ type: 'subscribed', channel: this.channel, headId });
+    this.sink.live?.(this);
   }
 
   private isDuplicate(message: HubMessage): boolean {

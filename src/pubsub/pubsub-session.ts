@@ -41,6 +41,16 @@ export interface SessionSettings<Request = IncomingMessage> {
   readonly heartbeatInterval: number | undefined;
   readonly authorize: PubSubAuthorize<Request> | undefined;
   readonly onError: ((error: Error, request: Request) => void) | undefined;
+  /** Told when a subscription goes live and when it ends (presence, in the Switchboard mount). */
+  readonly presence?: SessionPresence<Request>;
+}
+
+/** Follows which channels each session is live on, whatever its transport; a session is known by identity. */
+export interface SessionPresence<Request = IncomingMessage> {
+  /** `session`'s subscription to `channel` went live (after `subscribed` was sent). */
+  joined(session: { readonly request: Request }, channel: string): void;
+  /** That subscription ended: unsubscribed, failed, or the session closed. Once per `joined`. */
+  left(session: { readonly request: Request }, channel: string): void;
 }
 
 /** Why a session ended on its own; its transport closes its carrier accordingly. */
@@ -70,6 +80,8 @@ export interface SessionTransport {
 
 export class PubSubSession<Request = IncomingMessage> implements SubscriptionSink {
   private readonly subscriptions = new Map<string, ChannelSubscription>();
+  /** Channels whose subscription went live, told to `settings.presence`. */
+  private readonly liveChannels = new Set<string>();
   private invalidMessages = 0;
   private pending = 0;
   private queue: Promise<void> = Promise.resolve();
@@ -155,6 +167,7 @@ export class PubSubSession<Request = IncomingMessage> implements SubscriptionSin
         if (subscription === undefined) return this.sendError('not-subscribed', 'not subscribed to this channel', undefined, message.channel);
         subscription.stop();
         this.subscriptions.delete(message.channel);
+        this.wentAway(message.channel);
         this.send({ type: 'unsubscribed', channel: message.channel });
         return;
       }
@@ -210,7 +223,19 @@ export class PubSubSession<Request = IncomingMessage> implements SubscriptionSin
   }
 
   ended(subscription: ChannelSubscription): void {
-    if (this.subscriptions.get(subscription.channel) === subscription) this.subscriptions.delete(subscription.channel);
+    if (this.subscriptions.get(subscription.channel) !== subscription) return;
+    this.subscriptions.delete(subscription.channel);
+    this.wentAway(subscription.channel);
+  }
+
+  live(subscription: ChannelSubscription): void {
+    if (this.closed || this.subscriptions.get(subscription.channel) !== subscription || this.settings.presence === undefined) return;
+    this.liveChannels.add(subscription.channel);
+    this.settings.presence.joined(this, subscription.channel);
+  }
+
+  private wentAway(channel: string): void {
+    if (this.liveChannels.delete(channel)) this.settings.presence?.left(this, channel);
   }
 
   // ---- Ending ----
@@ -238,6 +263,7 @@ export class PubSubSession<Request = IncomingMessage> implements SubscriptionSin
     this.heartbeat = undefined;
     for (const subscription of this.subscriptions.values()) subscription.stop();
     this.subscriptions.clear();
+    for (const channel of [...this.liveChannels]) this.wentAway(channel);
   }
 
   private report(error: unknown): void {

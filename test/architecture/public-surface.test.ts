@@ -23,6 +23,8 @@ const ROOT_EXPORTS = [
   'LongPollClient',
   'LongPollHttpError',
   'MemoryHub',
+  'MemoryPresence',
+  'PRESENCE_DEFAULTS',
   'ProtocolError',
   'PublishError',
   'ReconnectEvent',
@@ -30,6 +32,7 @@ const ROOT_EXPORTS = [
   'ReconnectingErrorEvent',
   'ReconnectingWebSocket',
   'RedisHub',
+  'RedisPresence',
   'ResumeEvent',
   'SSE_DEFAULTS',
   'SWITCHBOARD_DEFAULTS',
@@ -56,6 +59,7 @@ const ROOT_EXPORTS = [
   'mountSwitchboard',
   'nodeRedisCommander',
   'nodeRedisSubscriber',
+  'parsePresenceEvent',
   'readRequestBody',
 ];
 

@@ -9,6 +9,7 @@
 // resume: every client ends with exactly the published id sequence.
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type FetchLike } from '../../src/client/index.js';
 import { EventSource, LongPollClient, ReconnectingWebSocket } from '../../src/index.js';
 import { IN_CI } from '../support/ci.js';
 import { compileExamples, findNginx, httpGet, startClusterNode, startNginx, type ClusterNode, type Nginx } from '../support/cluster.js';
@@ -57,6 +58,8 @@ describe.skipIf(NGINX === undefined && !IN_CI)('nginx in front of three processe
   const agents: Agent[] = [];
   let nginx: Nginx | undefined;
   let redis: RedisPair | undefined;
+  /** Per process, a sticky cookie nginx hashes to it (found by the first test). */
+  const cookies = new Map<NodeId, string>();
 
   beforeAll(async () => {
     if (NGINX === undefined) return; // the test itself says why it fails
@@ -100,7 +103,6 @@ describe.skipIf(NGINX === undefined && !IN_CI)('nginx in front of three processe
       const list = addresses.get(await nodeFor({ localAddress: address }))!;
       if (list.length < 2) list.push(address);
     }
-    const cookies = new Map<NodeId, string>();
     for (let n = 0; n < 500 && cookies.size < NODE_IDS.length; n++) {
       const node = await nodeFor({ cookie: `c${n}` });
       if (!cookies.has(node)) cookies.set(node, `c${n}`);
@@ -231,4 +233,56 @@ describe.skipIf(NGINX === undefined && !IN_CI)('nginx in front of three processe
     }
     expect(reconnects.get(`ws-${VICTIM}`) ?? 0).toBeGreaterThanOrEqual(1);
   }, 60_000);
+
+  it("carries the browser client's SSE and polling sessions: stream, polls and POSTs reach the process holding the session", async () => {
+    if (NGINX === undefined) throw new Error('nginx is not installed (not on PATH nor in /usr/sbin); .ci/run installs it with apt-get');
+    const survivors = NODE_IDS.filter((id) => id !== VICTIM);
+    expect(survivors.every((id) => cookies.has(id)), 'cookies found by the first test').toBe(true);
+    const channel = 'client-room';
+    const base = `http://127.0.0.1:${nginx!.port}/switchboard`;
+    const pages = survivors.flatMap((home) =>
+      (['sse', 'polling'] as const).map((transport) => {
+        // A page's cookie jar: every request of the session carries the sticky cookie.
+        const cookie = `switchboard_sticky=${cookies.get(home)!}`;
+        const client = connect(base, {
+          transports: [transport],
+          backoff: BACKOFF,
+          fetch: (url, init) => fetch(url, { ...init, headers: { ...init.headers, cookie } }) as unknown as ReturnType<FetchLike>,
+        });
+        const page = { name: `${transport}-${home}`, client, data: [] as string[], gaps: [] as string[], live: false };
+        client.subscribe(channel, (event) => {
+          if (event.type === 'subscribed') page.live = true;
+          else if (event.type === 'message') page.data.push(event.data);
+          else page.gaps.push(JSON.stringify(event));
+        });
+        return page;
+      }),
+    );
+    try {
+      await until('every session to go live', () => pages.every((page) => page.live), 15_000);
+      // Each page publishes through its own session (POSTs to the process holding it).
+      const PER_PAGE = 10;
+      const ids = await Promise.all(pages.map(async (page) => {
+        const own: string[] = [];
+        for (let n = 0; n < PER_PAGE; n++) own.push(await page.client.publish(channel, `${page.name}:${n}`));
+        return own;
+      }));
+      expect(ids.flat().every((id) => /^[0-9A-Za-z_]+-\d+$/.test(id))).toBe(true);
+      const total = PER_PAGE * pages.length;
+      await until('every page to receive every message', () => pages.every((page) => page.data.length >= total), 15_000);
+      await sleep(300);
+      const order = pages[0]!.data;
+      expect(new Set(order).size).toBe(total);
+      for (const page of pages) {
+        expect(page.gaps, `${page.name} gaps`).toEqual([]);
+        // One id space behind the backplane: every page sees the same order.
+        expect(page.data, `${page.name} data`).toEqual(order);
+        expect(page.client.transport).toBe(page.name.startsWith('sse') ? 'sse' : 'polling');
+      }
+      // Per page, its own publishes arrive in the order it made them.
+      for (const page of pages) expect(order.filter((d) => d.startsWith(`${page.name}:`))).toEqual(Array.from({ length: PER_PAGE }, (_, n) => `${page.name}:${n}`));
+    } finally {
+      for (const page of pages) page.client.close();
+    }
+  }, 40_000);
 });
