@@ -112,7 +112,8 @@ function resumeDeferred(peer: ReadingPeer, rest: Buffer): void {
   if (peer.readingPaused || (peer[flagsOf] & INFLATING) !== 0) return turns.hold(peer, rest);
   peer[flagsOf] &= ~DEFERRED;
   peer[receive](rest);
-  if ((peer[flagsOf] & DEFERRED) === 0) peer[socketOf]?.resume();
+  // Still paused if the rest began a compressed message: its inflation resumes reading.
+  if ((peer[flagsOf] & (DEFERRED | INFLATING)) === 0) peer[socketOf]?.resume();
 }
 
 /** The application resumed reading: a read deferred meanwhile goes first, then the socket. */

@@ -144,7 +144,7 @@ afterAll(async () => {
   for (const { server } of servers.values()) await new Promise((resolve) => server.close(resolve));
 });
 
-async function echoServer(options: PerMessageDeflateOptions, more: { maxPayload?: number } = {}): Promise<number> {
+async function echoServer(options: PerMessageDeflateOptions, more: { maxPayload?: number; maxMessagesPerSecond?: number } = {}): Promise<number> {
   const key = JSON.stringify([options, more]);
   const known = servers.get(key);
   if (known) return known.port;
@@ -227,6 +227,19 @@ describe('our server: faults under permessage-deflate', () => {
     const bomb = deflateRawSync(Buffer.alloc(10_000_000), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
     expect(bomb.length).toBeLessThan(64 * 1024);
     await expectFailure([clientFrame({ opcode: Opcode.Binary, rsv: RSV1, payload: bomb })], 1009, 64 * 1024);
+  });
+
+  it('a flood of compressed messages meets maxMessagesPerSecond before it is inflated: 1008', async () => {
+    const port = await echoServer({}, { maxMessagesPerSecond: 20 });
+    const peer = await connectRawClient(port, { headers: OFFER, allowedRsv: RSV1 });
+    const deflater = new TestDeflater();
+    const frames: Buffer[] = [];
+    for (let i = 0; i < 200; i++) frames.push(clientFrame({ opcode: Opcode.Text, rsv: RSV1, payload: await deflater.compress(Buffer.from(`flood ${i}`)) }));
+    peer.send(...frames);
+    await peer.until(() => peer.closeFrame !== undefined);
+    expect(peer.closeFrame?.code).toBe(1008);
+    expect(peer.messages.length).toBeLessThanOrEqual(20);
+    await peer.untilClosed();
   });
 
   it('compressed and plain messages, pings between them: the echoes keep the order', async () => {
