@@ -25,7 +25,7 @@ export class DeflateCodec {
   #inLength = 0;
   #closed = false;
   /** Used since the last idle sweep. */
-  #busy = false;
+  #usedSinceSweep = false;
   /** Jobs under way (at most one per direction): the sweep never frees a stream in use. */
   #jobs = 0;
 
@@ -71,7 +71,7 @@ export class DeflateCodec {
       if (this.#closed) return finish(release, callback, new ProtocolError(CloseCode.GoingAway, 'Connection closed'));
       const stream = (this.#inflate ??= this.#newInflate());
       this.#jobs++;
-      this.#inflateDone = (failure) => {
+      const done = (failure: ProtocolError | undefined): void => {
         this.#inflateDone = undefined;
         this.#jobs--;
         const out = this.#in.length === 1 ? this.#in[0] : Buffer.concat(this.#in, this.#inLength);
@@ -87,10 +87,14 @@ export class DeflateCodec {
         if (failure) callback(failure);
         else callback(null, out);
       };
+      this.#inflateDone = done;
       stream.write(data);
       // §7.2.2: the tail the sender removed.
       stream.write(TAIL);
-      stream.flush(constants.Z_SYNC_FLUSH, () => this.#inflateDone?.(undefined));
+      // Only this job's end: after a failure ended it early, a late flush of the old stream must not end the next.
+      stream.flush(constants.Z_SYNC_FLUSH, () => {
+        if (this.#inflateDone === done) done(undefined);
+      });
     });
   }
 
@@ -105,15 +109,15 @@ export class DeflateCodec {
   /** A stream reset after its message: ready for the next, and freed by the sweep if none comes. */
   #rest(stream: DeflateRaw | InflateRaw): void {
     stream.reset();
-    this.#busy = true;
+    this.#usedSinceSweep = true;
     resting.add(this);
     sweeper ??= setInterval(sweep, IDLE_SWEEP).unref();
   }
 
   /** Called by the sweep: frees the streams that start afresh anyway, if unused since the last sweep. Returns whether it did. */
   static sweep(codec: DeflateCodec): boolean {
-    if (codec.#busy || codec.#jobs > 0) {
-      codec.#busy = false;
+    if (codec.#usedSinceSweep || codec.#jobs > 0) {
+      codec.#usedSinceSweep = false;
       return false;
     }
     if (codec.plan.compress.resetEachMessage) codec.#closeDeflate();
@@ -152,7 +156,7 @@ export class DeflateCodec {
       this.#in.push(chunk);
     });
     stream.on('error', (error: Error) => {
-      this.#inflateDone?.(new ProtocolError(CloseCode.InvalidPayload, `Invalid compressed data: ${error.message}`));
+      if (this.#inflate === stream) this.#inflateDone?.(new ProtocolError(CloseCode.InvalidPayload, `Invalid compressed data: ${error.message}`));
     });
     return stream;
   }
