@@ -71,6 +71,24 @@ describe('DeflateCodec', () => {
     expect(keep.holdsStreams).toBe(false);
   });
 
+  it('the idle sweep never frees a stream while a job uses it', async () => {
+    // Found by bench:deflate: under load a job outlived two sweeps, and freeing its stream crashed the process.
+    const codec = new DeflateCodec(RESET, settings, 1 << 20);
+    const text = 'Hello '.repeat(10_000);
+    const compressed = compress(codec, Buffer.from(text));
+    const inflated = decompress(codec, syncFlushed(Buffer.from(text)));
+    // Two sweeps while both jobs are under way: neither stream may be freed.
+    expect(DeflateCodec.sweep(codec)).toBe(false);
+    expect(DeflateCodec.sweep(codec)).toBe(false);
+    expect((await decompress(new DeflateCodec(KEEP, settings, 1 << 20), await compressed)).toString()).toBe(text);
+    expect((await inflated).toString()).toBe(text);
+    // Idle now: the first sweep only notes the recent use, the second frees.
+    expect(DeflateCodec.sweep(codec)).toBe(false);
+    expect(DeflateCodec.sweep(codec)).toBe(true);
+    expect(codec.holdsStreams).toBe(false);
+    codec.close();
+  });
+
   it('data that is not DEFLATE fails with 1007', async () => {
     const codec = new DeflateCodec(KEEP, settings, 1 << 20);
     const error = await failure(codec, hex('ff ff ff ff'));
