@@ -28,7 +28,7 @@ import type { ConnectionSettings } from './connection-settings.js';
 import type { MessageCompression } from './message-compression.js';
 import { heartbeatClock, lastSeen } from './heartbeat.js';
 import { MessageRate } from './message-rate.js';
-import { OPEN } from './ready-state.js';
+import { CLOSED, OPEN } from './ready-state.js';
 import { ReadTurns } from './read-turns.js';
 
 /** What reading needs of a connection: its public face and the state it shares with the adapter. */
@@ -173,11 +173,15 @@ function inflate(peer: ReadingPeer, compression: MessageCompression, data: Buffe
     // Text is checked once inflated: the parser saw only compressed bytes (§8.1 of RFC 6455 applies to the message).
     const failure = error ?? (binary || isUtf8(inflated!) ? undefined : invalidText());
     if (failure) return inflateFailed(peer, failure);
-    if (peer.readyState !== OPEN) return;
-    try {
-      peer.emit('message', inflated, binary);
-    } catch (thrown) {
-      process.nextTick(rethrow, thrown);
+    if (peer.readyState === CLOSED) return;
+    // Closing (our close() came while it was inflated): the message is not delivered, but the
+    // bytes behind it are still read, since the peer's close frame may be among them.
+    if (peer.readyState === OPEN) {
+      try {
+        peer.emit('message', inflated, binary);
+      } catch (thrown) {
+        process.nextTick(rethrow, thrown);
+      }
     }
     if (!peer.readingPaused) readOnAfterInflate(peer);
   });

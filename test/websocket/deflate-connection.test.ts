@@ -110,6 +110,32 @@ describe('order while zlib works', () => {
     expect(await new Promise((resolve) => ws.once('message', (data: Buffer) => resolve(data.toString())))).toBe(big(1));
   });
 
+  it('close() while a message is being inflated: the peer\'s close frame behind it is still read (clean close, no timeout)', { timeout: 10_000 }, async () => {
+    const { port, next } = await server({ maxPayload: 256 * 1024 * 1024 });
+    const connected = next();
+    const peer = await connectRawClient(port, { headers: OFFER, allowedRsv: RSV1 });
+    const connection = await connected;
+    const got: Buffer[] = [];
+    connection.on('message', (data: Buffer) => got.push(data));
+    const closed = new Promise<[number, string, boolean]>((resolve) => connection.on('close', (...args: [number, string, boolean]) => resolve(args)));
+    // 128 MiB of zeros, about 128 KB compressed: inflating it takes a while, and our close() comes meanwhile.
+    const payload = await new TestDeflater().compress(Buffer.alloc(128 * 1024 * 1024));
+    connection.on('ping', () => setImmediate(() => connection.close(1000, 'bye')));
+    peer.send(
+      clientFrame({ opcode: Opcode.Ping, payload: 'now' }),
+      clientFrame({ opcode: Opcode.Binary, rsv: RSV1, payload }),
+      clientFrame({ opcode: Opcode.Close, payload: Buffer.from([0x03, 0xe8]) }),
+    );
+    const started = Date.now();
+    const [code, , wasClean] = await closed;
+    expect(code).toBe(1000);
+    expect(wasClean).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5000);
+    // Closing when it was inflated: not delivered.
+    expect(got).toHaveLength(0);
+    await peer.untilClosed();
+  });
+
   it('messages arriving compressed while the application pauses reading come out in order after resume', async () => {
     const { ws, connection } = await pair();
     const got: string[] = [];
