@@ -1,9 +1,11 @@
 // A child process holding one WebSocket echo server, ours or ws, on 127.0.0.1, so
 // the load generator in the parent never shares an event loop with the server it
 // measures. Driven over IPC (see ServerRequest); exits when told or orphaned.
-//   node echo-server.js switchboard|ws|floor
-import { WebSocketServer as WSServer } from 'ws';
-import { WebSocketServer } from '../src/websocket/index.js';
+//   node echo-server.js switchboard|ws|floor ['{"threshold":0}']
+// The optional second argument turns permessage-deflate on with these options (ours'
+// names; ws gets the same settings under its own names).
+import { type PerMessageDeflateOptions as WSDeflateOptions, WebSocketServer as WSServer } from 'ws';
+import { type PerMessageDeflateOptions, WebSocketServer } from '../src/websocket/index.js';
 import { startFloorServer } from './floor-server.js';
 
 /** `floor`: no WebSocket library, the least a server on node:http can do (bench/floor-server.ts). */
@@ -22,11 +24,25 @@ process.env.WS_NO_BUFFER_UTIL = '1';
 process.env.WS_NO_UTF_8_VALIDATE = '1';
 
 const kind = process.argv[2] as ServerKind;
+const deflate = process.argv[3] === undefined ? undefined : (JSON.parse(process.argv[3]) as PerMessageDeflateOptions);
+
+/** The same permessage-deflate settings, as ws names them. */
+function wsDeflate(options: PerMessageDeflateOptions): WSDeflateOptions {
+  return {
+    serverNoContextTakeover: options.serverNoContextTakeover,
+    clientNoContextTakeover: options.clientNoContextTakeover,
+    serverMaxWindowBits: options.serverMaxWindowBits,
+    clientMaxWindowBits: options.clientMaxWindowBits,
+    threshold: options.threshold ?? 1024,
+    concurrencyLimit: options.concurrency ?? 10,
+    zlibDeflateOptions: { level: options.level, memLevel: options.memLevel },
+  };
+}
 let clients: () => number;
 let stop: () => void;
 
 if (kind === 'switchboard') {
-  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' }, () => {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: deflate ?? false }, () => {
     const address = server.address();
     if (address && typeof address === 'object') reply({ type: 'ready', port: address.port });
   });
@@ -36,7 +52,7 @@ if (kind === 'switchboard') {
   clients = () => server.clients.size;
   stop = () => server.close();
 } else if (kind === 'ws') {
-  const server = new WSServer({ port: 0, host: '127.0.0.1' }, () => {
+  const server = new WSServer({ port: 0, host: '127.0.0.1', perMessageDeflate: deflate ? wsDeflate(deflate) : false }, () => {
     const address = server.address();
     if (address && typeof address === 'object') reply({ type: 'ready', port: address.port });
   });

@@ -3,10 +3,15 @@
 // (bench/floor-server.ts), what any WebSocket server on Node holds per connection. Each server runs in a child process started with --expose-gc; this
 // process opens the connections (raw sockets, handshake only) and asks the child to
 // collect garbage and report process.memoryUsage() before and after.
-//   node .bench-out/bench/memory.js [--connections=10000]
+// Then the same with permessage-deflate negotiated (ours against ws, the same settings),
+// with context takeover and without, and a third reading: after one compressed message
+// each way and a few quiet seconds, which is when a kept compression context shows.
+//   node .bench-out/bench/memory.js [--connections=10000] [--deflate-connections=1000] [--deflate=false]
 import { execFileSync } from 'node:child_process';
+import { constants, deflateRawSync } from 'node:zlib';
 import type { ServerKind, ServerReply } from './echo-server.js';
 import { Opcode, encodeFrame } from '../src/protocol/websocket/index.js';
+import type { PerMessageDeflateOptions } from '../src/websocket/index.js';
 import { type RawConnection, openRawConnection } from './raw-client.js';
 import { startServer } from './server-process.js';
 
@@ -20,7 +25,14 @@ export interface MemoryResult {
   after: Memory;
   /** The same connections after one ping and its pong each, as a heartbeat does every 30 s. */
   afterPing: Memory;
+  /** With permessage-deflate: after one compressed message echoed on each, then `QUIET` ms of silence. */
+  afterMessage?: Memory;
 }
+
+/** What the deflate rows' clients offer: what every browser offers. */
+const OFFER = 'permessage-deflate; client_max_window_bits';
+/** Long enough for our idle sweep (two rounds of 1 s) to free streams a quiet connection does not need. */
+const QUIET = 2500;
 
 /** Loopback source addresses to spread the connections over, so no one address runs out of ephemeral ports. */
 const SOURCES = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];
@@ -38,13 +50,13 @@ function allowedConnections(wanted: number): number {
   return count;
 }
 
-async function openMany(port: number, count: number): Promise<RawConnection[]> {
+async function openMany(port: number, count: number, extensions?: string): Promise<RawConnection[]> {
   const sockets: RawConnection[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
       const index = next++;
-      const connection = await openRawConnection(port, { localAddress: SOURCES[index % SOURCES.length], timeout: 10_000 });
+      const connection = await openRawConnection(port, { localAddress: SOURCES[index % SOURCES.length], timeout: 10_000, extensions });
       // Idle: nothing is sent or expected; a close from the server would only be logged.
       connection.socket.on('error', () => {});
       sockets.push(connection);
@@ -59,24 +71,30 @@ async function openMany(port: number, count: number): Promise<RawConnection[]> {
   return sockets;
 }
 
-export async function measureIdleMemory(kind: ServerKind, count: number): Promise<MemoryResult> {
-  const server = await startServer(kind, ['--expose-gc']);
+export async function measureIdleMemory(kind: ServerKind, count: number, deflate?: PerMessageDeflateOptions): Promise<MemoryResult> {
+  const server = await startServer(kind, ['--expose-gc'], deflate === undefined ? [] : [JSON.stringify(deflate)]);
+  const offer = deflate === undefined ? undefined : OFFER;
   let sockets: RawConnection[] = [];
   try {
     // One connection opened, pinged and closed first, so code loaded lazily for the first one is not counted.
-    const [warm] = await openMany(server.port, 1);
+    const [warm] = await openMany(server.port, 1, offer);
     await pingAll([warm]);
+    if (deflate) await roundTripAll([warm], COMPRESSED);
     await new Promise<void>((resolve) => {
       warm.socket.once('close', () => resolve());
       warm.socket.destroy();
     });
     await waitForClients(server.memory, 0);
     const before = await server.memory();
-    sockets = await openMany(server.port, count);
+    sockets = await openMany(server.port, count, offer);
     const after = await waitForClients(server.memory, count);
     await pingAll(sockets);
     const afterPing = await waitForClients(server.memory, count);
-    return { kind, connections: count, before, after, afterPing };
+    if (!deflate) return { kind, connections: count, before, after, afterPing };
+    await roundTripAll(sockets, COMPRESSED);
+    await new Promise((resolve) => setTimeout(resolve, QUIET));
+    const afterMessage = await waitForClients(server.memory, count);
+    return { kind, connections: count, before, after, afterPing, afterMessage };
   } finally {
     for (const { socket } of sockets) socket.destroy();
     await server.stop();
@@ -85,8 +103,19 @@ export async function measureIdleMemory(kind: ServerKind, count: number): Promis
 
 const PING = Buffer.concat(encodeFrame(Buffer.alloc(0), { opcode: Opcode.Ping, mask: Buffer.from([1, 2, 3, 4]) }));
 
-/** Sends each connection one ping and waits for an answer on each (bounded: 20 s). */
-async function pingAll(connections: RawConnection[]): Promise<void> {
+/** A 2 KiB JSON chat backlog, compressed as a fresh context does (valid with or without takeover), RSV1 set (RFC 7692). */
+const COMPRESSED = (() => {
+  const json = JSON.stringify(Array.from({ length: 20 }, (_, i) => ({ type: 'message', channel: 'room:lobby', id: `r-${i}`, data: `line ${i} of the backlog` })));
+  const payload = deflateRawSync(Buffer.from(json), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+  return Buffer.concat(encodeFrame(payload, { opcode: Opcode.Text, rsv: 4, mask: Buffer.from([1, 2, 3, 4]) }));
+})();
+
+function pingAll(connections: RawConnection[]): Promise<void> {
+  return roundTripAll(connections, PING);
+}
+
+/** Sends each connection `frame` and waits for an answer on each (bounded: 20 s). */
+async function roundTripAll(connections: RawConnection[], frame: Buffer): Promise<void> {
   const answered = connections.map(
     (connection) =>
       new Promise<void>((resolve) => {
@@ -94,7 +123,7 @@ async function pingAll(connections: RawConnection[]): Promise<void> {
           connection.onData = () => {};
           resolve();
         };
-        connection.socket.write(PING);
+        connection.socket.write(frame);
       }),
   );
   let timer: NodeJS.Timeout | undefined;
@@ -119,12 +148,49 @@ async function waitForClients(memory: () => Promise<Memory>, clients: number): P
   }
 }
 
-export async function runMemoryBenchmark(wanted = 10_000): Promise<MemoryResult[]> {
+export async function runMemoryBenchmark(wanted = 10_000, deflateWanted = 1000, withDeflate = true): Promise<MemoryResult[]> {
   const count = allowedConnections(wanted);
   const results: MemoryResult[] = [];
   for (const kind of ['switchboard', 'ws', 'floor'] as const) results.push(await measureIdleMemory(kind, count));
   printMemoryTable(results);
+  if (!withDeflate) return results;
+  const deflateCount = allowedConnections(deflateWanted);
+  const modes: [string, PerMessageDeflateOptions][] = [
+    ['context takeover', {}],
+    ['no context takeover', { serverNoContextTakeover: true, clientNoContextTakeover: true }],
+  ];
+  for (const [name, options] of modes) {
+    const pair: MemoryResult[] = [];
+    for (const kind of ['switchboard', 'ws'] as const) pair.push(await measureIdleMemory(kind, deflateCount, options));
+    printDeflateTable(name, pair);
+    results.push(...pair);
+  }
   return results;
+}
+
+function printDeflateTable(mode: string, [ours, theirs]: MemoryResult[]): void {
+  console.log(`\nWith permessage-deflate negotiated, ${mode} (${ours.connections} connections, zlib defaults, threshold 1 KiB)`);
+  const rows: [string, Field, 'after' | 'afterPing' | 'afterMessage'][] = [
+    ['heapUsed, handshake only', 'heapUsed', 'after'],
+    ['rss, handshake only', 'rss', 'after'],
+    ['heapUsed, after one compressed message each way', 'heapUsed', 'afterMessage'],
+    ['rss, after one compressed message each way', 'rss', 'afterMessage'],
+    ['external, after one compressed message each way', 'external', 'afterMessage'],
+  ];
+  const table = rows.map(([label, field, when]) => {
+    const a = (ours[when]![field] - ours.before[field]) / ours.connections;
+    const b = (theirs[when]![field] - theirs.before[field]) / theirs.connections;
+    return [label, Math.round(a).toLocaleString('en-US'), Math.round(b).toLocaleString('en-US'), b > 0 ? `${(a / b).toFixed(2)}×` : '–'];
+  });
+  printTable(['measure', 'switchboard bytes/conn', 'ws bytes/conn', 'ratio'], table);
+}
+
+function printTable(header: string[], lines: string[][]): void {
+  const widths = header.map((cell, i) => Math.max(cell.length, ...lines.map((line) => line[i].length)));
+  const show = (cells: string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+  console.log(show(header));
+  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
+  for (const line of lines) console.log(show(line));
 }
 
 type Field = 'heapUsed' | 'rss' | 'external';
@@ -150,11 +216,7 @@ function printMemoryTable(results: MemoryResult[]): void {
     const ratio = (x: number): string => (b > 0 ? `${(x / b).toFixed(2)}×` : '–');
     return [label, bytes(a), bytes(b), ratio(a), bytes(c), ratio(c)];
   });
-  const widths = header.map((cell, i) => Math.max(cell.length, ...lines.map((line) => line[i].length)));
-  const show = (cells: string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
-  console.log(show(header));
-  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
-  for (const line of lines) console.log(show(line));
+  printTable(header, lines);
   for (const result of results) {
     const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
     console.log(
@@ -165,4 +227,4 @@ function printMemoryTable(results: MemoryResult[]): void {
 }
 
 const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
-await runMemoryBenchmark(Number(args.get('connections') ?? 10_000));
+await runMemoryBenchmark(Number(args.get('connections') ?? 10_000), Number(args.get('deflate-connections') ?? 1000), args.get('deflate') !== 'false');

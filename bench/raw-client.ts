@@ -22,7 +22,7 @@ const readBuffer = Buffer.allocUnsafe(64 * 1024);
 /** Opens a WebSocket to ws://127.0.0.1:port/ (or `path`) and resolves once the server answered 101. */
 export function openRawConnection(
   port: number,
-  options: { localAddress?: string; timeout?: number; path?: string; protocol?: string } = {},
+  options: { localAddress?: string; timeout?: number; path?: string; protocol?: string; extensions?: string } = {},
 ): Promise<RawConnection> {
   const key = generateKey();
   return new Promise((resolve, reject) => {
@@ -81,6 +81,7 @@ export function openRawConnection(
       socket.write(
         `GET ${options.path ?? '/'} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
           (options.protocol === undefined ? '' : `Sec-WebSocket-Protocol: ${options.protocol}\r\n`) +
+          (options.extensions === undefined ? '' : `Sec-WebSocket-Extensions: ${options.extensions}\r\n`) +
           `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
       );
     });

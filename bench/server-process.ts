@@ -15,8 +15,9 @@ export interface ServerProcess {
 
 const script = fileURLToPath(new URL('./echo-server.js', import.meta.url));
 
-export async function startServer(kind: ServerKind, execArgv: string[] = []): Promise<ServerProcess> {
-  const child = fork(script, [kind], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** `args` go after the kind (bench/echo-server.ts: permessage-deflate options as JSON). */
+export async function startServer(kind: ServerKind, execArgv: string[] = [], args: string[] = []): Promise<ServerProcess> {
+  const child = fork(script, [kind, ...args], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await nextReply(child, 'ready', 10_000);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {

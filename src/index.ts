@@ -20,6 +20,8 @@ export {
   type WebSocketServerOptions,
   WebSocket,
   type WebSocketClientOptions,
+  type PerMessageDeflateOption,
+  type PerMessageDeflateOptions,
   DEFAULT_HEARTBEAT_INTERVAL,
   DEFAULT_HEARTBEAT_TIMEOUT,
   Heartbeat,

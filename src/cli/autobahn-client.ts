@@ -8,6 +8,8 @@ export interface AutobahnClientOptions {
   agent?: string;
   /** Where progress lines go. */
   log?: (line: string) => void;
+  /** Offer permessage-deflate in every case (compressing every echo), for groups 12 and 13. Default false. */
+  deflate?: boolean;
 }
 
 export interface CaseResult {
@@ -22,9 +24,10 @@ export interface AutobahnRun {
   results: CaseResult[];
 }
 
-export const AUTOBAHN_USAGE = `switchboard autobahn-client <ws://host:port> [--agent switchboard]
+export const AUTOBAHN_USAGE = `switchboard autobahn-client <ws://host:port> [--agent switchboard] [--deflate]
   Runs every case of an Autobahn fuzzing server (wstest -m fuzzingserver) against
-  this library's client, which echoes what it is sent, then asks for the reports.`;
+  this library's client, which echoes what it is sent, then asks for the reports.
+  --deflate offers permessage-deflate in every case (groups 12 and 13 need it).`;
 
 /**
  * The Autobahn fuzzing server's protocol for testing a client: `/getCaseCount`
@@ -44,7 +47,9 @@ export async function runAutobahnClient(baseUrl: string, options: AutobahnClient
 
   const results: CaseResult[] = [];
   for (let n = 1; n <= caseCount; n++) {
-    const socket = new WebSocket(`${base}/runCase?case=${n}&agent=${agent}`);
+    const socket = new WebSocket(`${base}/runCase?case=${n}&agent=${agent}`, undefined, {
+      perMessageDeflate: options.deflate === true && { threshold: 0 },
+    });
     echoMessages(socket);
     // Cases test bad input on purpose: failing the connection is the right answer, not an error of the run.
     socket.on('error', () => {});
@@ -91,10 +96,10 @@ export async function autobahnClientCommand(args: string[], io: CliIo): Promise<
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { agent: { type: 'string', default: 'switchboard' } },
+    options: { agent: { type: 'string', default: 'switchboard' }, deflate: { type: 'boolean', default: false } },
   });
   if (positionals.length !== 1) throw new UsageError('autobahn-client takes the fuzzing server URL, e.g. ws://127.0.0.1:9001');
-  const run = await runAutobahnClient(positionals[0], { agent: values.agent, log: (line) => println(io.stdout, line) });
+  const run = await runAutobahnClient(positionals[0], { agent: values.agent, deflate: values.deflate, log: (line) => println(io.stdout, line) });
   println(io.stdout, `Ran ${run.caseCount} cases as agent "${values.agent}"; the fuzzing server's reports have the verdicts.`);
   return 0;
 }

@@ -13,11 +13,14 @@ export interface ConnectOptions {
   settleTimeout?: number;
   /** Print every head and frame of the connection, both ways, decoded (frame-view.ts). */
   trace?: boolean;
+  /** Offer permessage-deflate (RFC 7692). Default false. */
+  deflate?: boolean;
 }
 
-export const CONNECT_USAGE = `switchboard connect <ws://…> [--protocol p]… [--header 'Name: value']… [--origin o] [--trace]
+export const CONNECT_USAGE = `switchboard connect <ws://…> [--protocol p]… [--header 'Name: value']… [--origin o] [--trace] [--deflate]
   An interactive client: each line read is sent as a text message; incoming
-  messages print as "< text" or "< <binary N bytes>". Commands:
+  messages print as "< text" or "< <binary N bytes>". --deflate offers
+  permessage-deflate. Commands:
     /ping [data]            send a ping
     /close [code] [reason]  start the closing handshake (e.g. /close 1000 bye)
     /quit                   close and exit
@@ -36,7 +39,7 @@ const SETTLE_PING = 'switchboard-connect-settle';
 export function runConnect(url: string, options: ConnectOptions, io: CliIo): Promise<number> {
   const label = options.trace ? `connect-${++traced}` : undefined;
   const stopTrace = label === undefined ? undefined : printTrace(label, io);
-  const socket = new WebSocket(url, options.protocols, { headers: options.headers, origin: options.origin, trace: label });
+  const socket = new WebSocket(url, options.protocols, { headers: options.headers, origin: options.origin, trace: label, perMessageDeflate: options.deflate === true });
   const settleTimeout = options.settleTimeout ?? 2000;
   let opened = false;
   let settle: (() => void) | undefined;
@@ -48,7 +51,8 @@ export function runConnect(url: string, options: ConnectOptions, io: CliIo): Pro
 
     socket.on('open', () => {
       opened = true;
-      println(io.stdout, `Connected to ${socket.url}${socket.protocol ? ` (protocol: ${socket.protocol})` : ''}`);
+      const agreed = [socket.protocol && `protocol: ${socket.protocol}`, socket.extensions && `extensions: ${socket.extensions}`].filter(Boolean);
+      println(io.stdout, `Connected to ${socket.url}${agreed.length > 0 ? ` (${agreed.join('; ')})` : ''}`);
       void readCommands();
     });
     socket.on('message', (data: Buffer, isBinary: boolean) => {
@@ -162,6 +166,7 @@ export function connectCommand(args: string[], io: CliIo): Promise<number> {
       header: { type: 'string', short: 'H', multiple: true },
       origin: { type: 'string', short: 'o' },
       trace: { type: 'boolean', default: false },
+      deflate: { type: 'boolean', default: false },
     },
   });
   if (positionals.length !== 1) throw new UsageError('connect takes one URL, e.g. switchboard connect ws://127.0.0.1:9001');
@@ -171,5 +176,5 @@ export function connectCommand(args: string[], io: CliIo): Promise<number> {
     if (colon <= 0) throw new UsageError(`A header is 'Name: value', got '${header}'`);
     headers[header.slice(0, colon).trim()] = header.slice(colon + 1).trim();
   }
-  return runConnect(positionals[0], { protocols: values.protocol, headers, origin: values.origin, trace: values.trace }, io);
+  return runConnect(positionals[0], { protocols: values.protocol, headers, origin: values.origin, trace: values.trace, deflate: values.deflate }, io);
 }

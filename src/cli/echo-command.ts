@@ -9,6 +9,8 @@ import { parsePort } from './parse-port.js';
 export interface EchoOptions {
   port: number;
   host: string;
+  /** Accept permessage-deflate (RFC 7692), compressing every echo. Default true. */
+  deflate?: boolean;
 }
 
 export interface RunningEchoServer {
@@ -19,16 +21,21 @@ export interface RunningEchoServer {
   close(): Promise<void>;
 }
 
-export const ECHO_USAGE = `switchboard echo [--port 9001] [--host 127.0.0.1]
-  A WebSocket echo server: every message comes back with its type (text or binary).`;
+export const ECHO_USAGE = `switchboard echo [--port 9001] [--host 127.0.0.1] [--no-deflate]
+  A WebSocket echo server: every message comes back with its type (text or binary).
+  It accepts permessage-deflate and compresses every echo, so conformance suites
+  (Autobahn groups 12 and 13) exercise compression; --no-deflate declines it.`;
 
 /**
  * Starts an echo server with the library's default limits, which take what
  * Autobahn's fuzzing client sends (group 9: messages up to 16 MiB, 4 MiB in
  * 64-byte fragments, within maxPayload 100 MiB and maxFragments 262,144).
+ * permessage-deflate is on, unlike the library's default, with no threshold:
+ * every echo of a client that offered it is compressed.
  */
 export async function runEcho(options: EchoOptions, io: CliIo): Promise<RunningEchoServer> {
-  const server = new WebSocketServer({ port: options.port, host: options.host });
+  const perMessageDeflate = options.deflate === false ? false : { threshold: 0 };
+  const server = new WebSocketServer({ port: options.port, host: options.host, perMessageDeflate });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -51,9 +58,10 @@ export async function echoCommand(args: string[], io: CliIo): Promise<number> {
     options: {
       port: { type: 'string', short: 'p', default: '9001' },
       host: { type: 'string', default: '127.0.0.1' },
+      'no-deflate': { type: 'boolean', default: false },
     },
   });
-  const running = await runEcho({ port: parsePort(values.port), host: values.host }, io);
+  const running = await runEcho({ port: parsePort(values.port), host: values.host, deflate: !values['no-deflate'] }, io);
   const signal = await untilShutdownSignal();
   println(io.stdout, `${signal}: closing clients with 1001 (Going Away)`);
   await running.close();

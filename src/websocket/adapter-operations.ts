@@ -24,6 +24,7 @@ export const turnUsage = Symbol('switchboard.turnUsage');
 export const endpointOf = Symbol('switchboard.endpoint');
 export const afterEndpoint = Symbol('switchboard.afterEndpoint');
 export const failLocally = Symbol('switchboard.failLocally');
+export const compressionOf = Symbol('switchboard.compression');
 
 // Flags of a connection, in one small integer rather than a field each.
 export const READING = 1; // inside a read: its end flushes everything at once
@@ -31,3 +32,4 @@ export const FLUSH_SCHEDULED = 2;
 export const NEED_DRAIN = 4; // a sender was told 'queued' and waits for 'drain'
 export const PAUSED = 8;
 export const DEFERRED = 16; // bytes of this peer wait for a later turn (read-turns.ts)
+export const INFLATING = 32; // a compressed message is being inflated: nothing more is read meanwhile

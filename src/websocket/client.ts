@@ -3,8 +3,15 @@ import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import {
+  type DeflateParameters,
   MAX_CLOSE_REASON_BYTES,
+  PERMESSAGE_DEFLATE,
+  acceptDeflateResponse,
   clientHandshakeHeaders,
+  deflateOfferExtension,
+  deflateOfferParameters,
+  type DeflateOfferParameters,
+  type ExtensionOffer,
   createMaskKeySource,
   formatExtensions,
   generateKey,
@@ -16,6 +23,7 @@ import { CLOSED, CLOSING, CONNECTING } from './ready-state.js';
 import { attach } from './adapter-operations.js';
 import { type HeartbeatOptions, createWatch } from './heartbeat.js';
 import { traceClientRequest } from './wire-trace.js';
+import { resolveCompression, withDeflate } from './deflate-options.js';
 
 export interface WebSocketClientOptions extends ConnectionOptions {
   /** Extra request headers (cookies, authorization…). */
@@ -56,9 +64,13 @@ export class WebSocket extends WebSocketConnection {
     this.url = url.href;
     const offered = protocols === undefined ? [] : typeof protocols === 'string' ? [protocols] : [...protocols];
     const key = generateKey();
+    const settings = resolveSettings('client', options, maskKeys);
+    // RFC 7692 §5: offered as browsers do (`client_max_window_bits`), plus what the options ask.
+    const deflateOffer = settings.compression && deflateOfferParameters(settings.compression.negotiation);
+    const extensions = deflateOffer ? [deflateOfferExtension(deflateOffer)] : [];
     let handshakeHeaders: Record<string, string>;
     try {
-      handshakeHeaders = clientHandshakeHeaders({ key, protocols: offered, origin: options.origin });
+      handshakeHeaders = clientHandshakeHeaders({ key, protocols: offered, origin: options.origin, extensions });
     } catch (error) {
       throw new DOMException((error as Error).message, 'SyntaxError');
     }
@@ -79,11 +91,13 @@ export class WebSocket extends WebSocketConnection {
     request.on('upgrade', (response: IncomingMessage, socket: Socket, head: Buffer) => {
       const check = validateUpgradeResponse(
         { statusCode: response.statusCode ?? 0, headers: response.headers },
-        { key, protocols: offered },
+        { key, protocols: offered, extensions },
       );
-      if (!check.ok) {
+      // §7 of RFC 7692: a permessage-deflate answer the offer did not allow fails the connection.
+      const deflate = check.ok ? agreedDeflate(check.extensions, deflateOffer) : undefined;
+      if (!check.ok || deflate?.ok === false) {
         socket.destroy();
-        this.failHandshake(check.reason);
+        this.failHandshake(check.ok ? `Server's permessage-deflate answer refused: ${(deflate as { reason: string }).reason}` : check.reason);
         return;
       }
       this.finishHandshake();
@@ -94,7 +108,8 @@ export class WebSocket extends WebSocketConnection {
         writeStallTimeout: options.writeStallTimeout ?? Infinity,
         messageTimeout: options.messageTimeout ?? Infinity,
       });
-      this[attach](socket, head, { ...resolveSettings('client', options, maskKeys), heartbeat });
+      const agreed = deflate?.ok ? withDeflate(settings, deflate.parameters) : settings;
+      this[attach](socket, head, { ...agreed, heartbeat });
       this.emit('open');
     });
     request.on('response', (response: IncomingMessage) => {
@@ -159,6 +174,15 @@ export class WebSocket extends WebSocketConnection {
     if (this.listenerCount('error') > 0) this.emit('error', new Error(message));
     this.emit('close', 1006, '', false);
   }
+}
+
+/** The server's permessage-deflate answer checked against our offer, if it answered one. */
+function agreedDeflate(
+  accepted: ExtensionOffer[],
+  offer: DeflateOfferParameters | undefined,
+): { ok: true; parameters: DeflateParameters } | { ok: false; reason: string } | undefined {
+  const answer = accepted.find((extension) => extension.name === PERMESSAGE_DEFLATE);
+  return answer && offer ? acceptDeflateResponse(answer.params, offer) : undefined;
 }
 
 /** WHATWG "WebSocket(url)": ws, wss, and http(s) mapped to them; no fragment. */

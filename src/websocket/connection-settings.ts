@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, type EndpointSettings, type MaskKeySource, type Role } from '../protocol/websocket/index.js';
 import type { Heartbeat, HeartbeatPeer } from './heartbeat.js';
+import { type CompressionSettings, type PerMessageDeflateOption, resolveCompression } from './deflate-options.js';
 
 export interface ConnectionOptions {
   /** Largest incoming message in bytes; larger ones close with 1009. Default 100 MiB, as `ws`. */
@@ -44,6 +45,11 @@ export interface ConnectionOptions {
   maxMessagesPerSecond?: number;
   /** How long to wait for the peer's part of the closing handshake before destroying the socket (ms). Default 30 s. */
   closeTimeout?: number;
+  /**
+   * permessage-deflate, RFC 7692: `true` for the defaults, or options. Off by
+   * default, on a server as on a client; see docs/websocket.md for when it pays.
+   */
+  perMessageDeflate?: PerMessageDeflateOption;
 }
 
 /** Options resolved once and shared by every connection of a server: no per-connection copy. */
@@ -58,6 +64,8 @@ export interface ConnectionSettings extends EndpointSettings {
   readonly heartbeat?: Heartbeat;
   /** A set that lists the connections while they are open, such as a server's `clients`. */
   readonly tracker?: Set<HeartbeatPeer>;
+  /** How this side compresses, when it offers or accepts permessage-deflate. */
+  readonly compression?: CompressionSettings;
 }
 
 export function resolveSettings(role: Role, options: ConnectionOptions, mask?: MaskKeySource): ConnectionSettings {
@@ -72,6 +80,7 @@ export function resolveSettings(role: Role, options: ConnectionOptions, mask?: M
     framesPerTurn: positive('framesPerTurn', options.framesPerTurn ?? DEFAULT_FRAMES_PER_TURN),
     maxMessagesPerSecond: positive('maxMessagesPerSecond', options.maxMessagesPerSecond ?? Infinity),
     mask,
+    compression: resolveCompression(options.perMessageDeflate),
   };
 }
 

@@ -1,5 +1,6 @@
 export { type BinaryType, WebSocketConnection } from './connection.js';
 export { type ConnectionOptions } from './connection-settings.js';
+export { type PerMessageDeflateOption, type PerMessageDeflateOptions } from './deflate-options.js';
 export { type ReadyState, type SendResult, CLOSED, CLOSING, CONNECTING, OPEN } from './ready-state.js';
 export { SocketAdapter } from './socket-adapter.js';
 export { SocketConnection } from './socket-connection.js';

@@ -52,11 +52,17 @@ export class ReadTurns<Reader> {
 
   /** The reader resumed: what it held is read in the next turn. Returns whether anything was held. */
   release(reader: Reader): boolean {
-    const rest = this.held.get(reader);
+    const rest = this.takeHeld(reader);
     if (rest === undefined) return false;
-    this.held.delete(reader);
     this.defer(reader, rest);
     return true;
+  }
+
+  /** Takes back what `hold` kept, for the reader to read now. */
+  takeHeld(reader: Reader): Buffer | undefined {
+    const rest = this.held.get(reader);
+    this.held.delete(reader);
+    return rest;
   }
 
   forget(reader: Reader): void {

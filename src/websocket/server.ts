@@ -7,7 +7,9 @@ import {
   CloseCode,
   type OutgoingHeaders,
   buildAcceptResponse,
+  type ExtensionOffer,
   buildRejectResponse,
+  negotiateDeflate,
   reasonPhrase,
   validateUpgradeRequest,
 } from '../protocol/websocket/index.js';
@@ -16,6 +18,7 @@ import { WebSocketConnection } from './connection.js';
 import { attach } from './adapter-operations.js';
 import { type Heartbeat, type HeartbeatOptions, createWatch } from './heartbeat.js';
 import { type TraceOption, traceUpgrade } from './wire-trace.js';
+import { withDeflate } from './deflate-options.js';
 
 /** A refusal from the `verify` hook: any HTTP status, a reason for the body, extra headers. */
 export interface Rejection {
@@ -196,7 +199,7 @@ export class WebSocketServer extends EventEmitter {
     }
     const accept = (): void => {
       clearTimeout(timer);
-      this.accept(request, socket, head, check.key, protocol, callback);
+      this.accept(request, socket, head, check.key, protocol, check.extensions, callback);
     };
     const verify = this.options.verify;
     if (!verify) return accept();
@@ -219,6 +222,7 @@ export class WebSocketServer extends EventEmitter {
     head: Buffer,
     key: string,
     protocol: string | undefined,
+    offers: ExtensionOffer[],
     callback: UpgradeCallback,
   ): void {
     // The client may have left while `verify` was thinking (a FIN leaves the
@@ -231,11 +235,16 @@ export class WebSocketServer extends EventEmitter {
     const headers: Record<string, string | string[]> = {};
     this.emit('headers', headers, request);
     if (this.options.trace) traceUpgrade(this.options.trace, request, socket);
-    socket.write(buildAcceptResponse({ key, protocol, headers }));
+    // RFC 7692 §5: permessage-deflate when both sides want it, on the first offer we can accept.
+    const compression = this.settings.compression;
+    const deflate = compression && negotiateDeflate(offers, compression.negotiation);
+    const agreed = deflate?.accepted ? deflate : undefined;
+    socket.write(buildAcceptResponse({ key, protocol, headers, extensions: agreed && [agreed.extension] }));
     socket.off('error', destroyOnError);
     const connection = new WebSocketConnection();
     connection.protocol = protocol ?? '';
-    connection[attach](socket, head, this.settings);
+    connection.extensions = agreed?.response ?? '';
+    connection[attach](socket, head, agreed ? withDeflate(this.settings, agreed.parameters) : this.settings);
     callback(connection, request);
   }
 

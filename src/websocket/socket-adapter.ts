@@ -1,6 +1,14 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { CloseCode, Opcode, type SendOpcode, type WebSocketProtocol, type WriteCallback, frameHeaderSize } from '../protocol/websocket/index.js';
+import {
+  CloseCode,
+  Opcode,
+  type SendOpcode,
+  type WebSocketProtocol,
+  type WriteCallback,
+  encodeClosePayload,
+  frameHeaderSize,
+} from '../protocol/websocket/index.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import {
   type MessageInProgress,
@@ -23,6 +31,7 @@ import {
   READING,
   afterEndpoint,
   attach,
+  compressionOf,
   endpointOf,
   enqueue,
   enqueueFrame,
@@ -46,6 +55,7 @@ import {
 import { EndpointPool } from './endpoint-pool.js';
 import { deliverEvent, forgetReader, readChunk, resumeAfterPause } from './socket-reading.js';
 import { writeOutgoing } from './socket-writer.js';
+import { MessageCompression } from './message-compression.js';
 
 /** How long a connection failed for a local limit gets for its close frame to leave (ms). */
 const FAIL_GRACE = 1000;
@@ -89,6 +99,8 @@ export class SocketAdapter extends EventEmitter {
   [unsentPongs] = 0;
   /** @internal Frames read in this turn of the event loop (a stamp of read-turns.ts). */
   [turnUsage] = 0;
+  /** @internal permessage-deflate, when agreed: the zlib streams and the queue that keeps sends in order. */
+  [compressionOf]: MessageCompression | undefined;
   #state: ReadyState = CONNECTING;
   #core: WebSocketProtocol<SocketAdapter> | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
@@ -114,7 +126,7 @@ export class SocketAdapter extends EventEmitter {
 
   /** Bytes of frames sent but not yet handed to the kernel (the endpoint's and the socket's). */
   get bufferedAmount(): number {
-    return (this.#core?.bufferedBytes ?? 0) + (this[socketOf]?.writableLength ?? 0);
+    return (this.#core?.bufferedBytes ?? 0) + (this[socketOf]?.writableLength ?? 0) + (this[compressionOf]?.pendingBytes ?? 0);
   }
 
   /** True while `pause()` holds reading. */
@@ -128,6 +140,9 @@ export class SocketAdapter extends EventEmitter {
     attached[kSocket] = this;
     this[socketOf] = attached;
     this[settingsOf] = settings;
+    if (settings.deflate && settings.compression) {
+      this[compressionOf] = new MessageCompression(this, settings.deflate, settings.role, settings.compression, settings.maxPayload);
+    }
     socket.setNoDelay(true);
     socket.setTimeout(0);
     // Bytes that came with the handshake are the first frames; read them after 'open'.
@@ -151,13 +166,18 @@ export class SocketAdapter extends EventEmitter {
   // ---- Sending: the send queue and its limit ----
 
   /** @internal Queues a message or control frame of the application's, within the buffer limit. */
-  [enqueue](payload: Uint8Array, opcode: SendOpcode, callback?: WriteCallback): SendResult {
+  [enqueue](payload: Uint8Array, opcode: SendOpcode, callback?: WriteCallback, compress = true): SendResult {
     const settings = this[settingsOf];
     if (this.#state !== OPEN || settings === undefined) return notOpen(callback);
     // The frame's size, for the limit: a header, a client's masking key (§5.3), the payload.
     const size = frameHeaderSize(payload.length, settings.mask !== undefined) + payload.length;
     const buffered = this.bufferedAmount;
     if (buffered + size > settings.maxBufferedAmount) return this.#overLimit(settings, callback);
+    const compression = this[compressionOf];
+    if (compression && (compression.busy || compression.wants(payload, opcode, compress))) {
+      compression.sendMessage(payload, opcode, compress, callback);
+      return this.#queued(buffered + size);
+    }
     // The endpoint refuses once a close frame has gone out (§5.5.1).
     if (!this[endpointOf]().send(payload, opcode, callback)) return notOpen(callback);
     return this.#queued(buffered + size);
@@ -170,6 +190,11 @@ export class SocketAdapter extends EventEmitter {
     if (this.#state !== OPEN || settings === undefined) return notOpen(callback);
     const buffered = this.bufferedAmount;
     if (buffered + frame.length > settings.maxBufferedAmount) return this.#overLimit(settings, callback);
+    const compression = this[compressionOf];
+    if (compression?.takesFrame(frame)) {
+      compression.sendFrame(frame, callback);
+      return this.#queued(buffered + frame.length);
+    }
     if (!this[endpointOf]().sendFrame(frame, callback)) return notOpen(callback);
     return this.#queued(buffered + frame.length);
   }
@@ -237,7 +262,7 @@ export class SocketAdapter extends EventEmitter {
     const socket = this[socketOf];
     if (!socket || socket.writableLength > socket.writableHighWaterMark) return;
     this[unsentPongs] = 0;
-    if ((this[flagsOf] & NEED_DRAIN) !== 0 && (this.#core?.bufferedBytes ?? 0) === 0) {
+    if ((this[flagsOf] & NEED_DRAIN) !== 0 && (this.#core?.bufferedBytes ?? 0) === 0 && !this[compressionOf]?.busy) {
       this[flagsOf] &= ~NEED_DRAIN;
       this.emit('drain');
     }
@@ -271,6 +296,13 @@ export class SocketAdapter extends EventEmitter {
   /** @internal */
   [startClose](code?: number, reason?: string): void {
     if (this.#state === CLOSED || !this[settingsOf]) return;
+    const compression = this[compressionOf];
+    if (compression?.busy) {
+      // After the messages still being compressed; a code or reason that may not be sent throws now.
+      encodeClosePayload(code, reason);
+      compression.close(code, reason);
+      return;
+    }
     const core = this[endpointOf]();
     if (!core.close(code, reason)) return;
     this[afterEndpoint](false);
@@ -328,6 +360,7 @@ export class SocketAdapter extends EventEmitter {
     settings?.heartbeat?.delete(this);
     settings?.tracker?.delete(this);
     forgetReader(this);
+    this[compressionOf]?.dispose(new Error('WebSocket closed before the data was written'));
     const core = this.#core;
     core?.takeOutgoing()?.settle(new Error('WebSocket closed before the data was written'));
     const { code, reason, wasClean } = core?.outcome() ?? ABNORMAL;

@@ -15,15 +15,16 @@ export class SocketConnection extends SocketAdapter {
   /**
    * Sends a message: text for a string, binary for bytes (unless `binary:
    * false`). Returns what happened to it; `callback` runs once it is written.
+   * Under permessage-deflate, `compress: false` sends this one uncompressed.
    */
-  send(data: SendData, options?: { binary?: boolean } | WriteCallback, callback?: WriteCallback): SendResult {
+  send(data: SendData, options?: { binary?: boolean; compress?: boolean } | WriteCallback, callback?: WriteCallback): SendResult {
     if (typeof options === 'function') {
       callback = options;
       options = undefined;
     }
     this.#assertStarted();
     const binary = options?.binary ?? typeof data !== 'string';
-    return this[enqueue](toBytes(data), binary ? Opcode.Binary : Opcode.Text, callback);
+    return this[enqueue](toBytes(data), binary ? Opcode.Binary : Opcode.Text, callback, options?.compress !== false);
   }
 
   /** Sends a ping (§5.5.2); the peer answers with a pong carrying the same bytes. */

@@ -38,6 +38,8 @@ interface FakeOptions {
   caseCount?: string;
   /** Cases whose connection the server drops without a closing handshake, as Autobahn does when a case fails the client. */
   dropCases?: number[];
+  /** Accept permessage-deflate, compressing everything (groups 12 and 13). */
+  deflate?: boolean;
 }
 
 /**
@@ -47,7 +49,8 @@ interface FakeOptions {
 async function startFakeFuzzingServer(options: FakeOptions = {}) {
   const requests: string[] = [];
   const verdicts = new Map<number, string>();
-  const webSockets = new WebSocketServer({ noServer: true, heartbeat: false });
+  const extensions: string[] = [];
+  const webSockets = new WebSocketServer({ noServer: true, heartbeat: false, perMessageDeflate: options.deflate === true && { threshold: 0 } });
   const http: Server = createServer((_request, response) => response.writeHead(404).end());
   http.on('upgrade', (request, socket, head) => {
     requests.push(request.url ?? '');
@@ -59,6 +62,7 @@ async function startFakeFuzzingServer(options: FakeOptions = {}) {
       connection.send(options.caseCount ?? String(CASES.length));
       connection.close(1000);
     } else if (url.pathname === '/runCase') {
+      extensions.push(connection.extensions);
       runCase(connection, Number(url.searchParams.get('case')));
     } else if (url.pathname === '/updateReports') {
       connection.close(1000);
@@ -94,7 +98,7 @@ async function startFakeFuzzingServer(options: FakeOptions = {}) {
     await new Promise<void>((resolve) => http.close(() => resolve()));
   });
   const { port } = http.address() as AddressInfo;
-  return { url: `ws://127.0.0.1:${port}`, requests, verdicts };
+  return { url: `ws://127.0.0.1:${port}`, requests, verdicts, extensions };
 }
 
 describe('Autobahn client runner', () => {
@@ -156,5 +160,21 @@ describe('Autobahn client runner', () => {
     const memory = memoryIo();
     expect(await runCli(['autobahn-client'], memory.io)).toBe(2);
     expect(memory.stderr()).toContain('autobahn-client takes the fuzzing server URL');
+  });
+});
+
+describe('autobahn-client --deflate', () => {
+  it('offers permessage-deflate in every case, and echoes compressed messages intact', async () => {
+    const fake = await startFakeFuzzingServer({ deflate: true });
+    const run = await runAutobahnClient(fake.url, { deflate: true });
+    expect(run.results.map((result) => result.code)).toEqual([1000, 1000, 1000]);
+    expect([...fake.verdicts.values()]).toEqual(['ok', 'ok', 'ok']);
+    expect(fake.extensions).toEqual(['permessage-deflate', 'permessage-deflate', 'permessage-deflate']);
+  });
+
+  it('without it, nothing is offered', async () => {
+    const fake = await startFakeFuzzingServer({ deflate: true });
+    await runAutobahnClient(fake.url);
+    expect(fake.extensions).toEqual(['', '', '']);
   });
 });

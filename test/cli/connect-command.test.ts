@@ -161,3 +161,22 @@ describe('switchboard connect', () => {
     }
   });
 });
+
+describe('switchboard connect --deflate', () => {
+  it('offers permessage-deflate and says what was agreed', async () => {
+    const server = new WSServer({ port: 0, host: '127.0.0.1', perMessageDeflate: { threshold: 0 } });
+    await once(server, 'listening');
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    let offered: string | undefined;
+    server.on('connection', (socket, request) => {
+      offered = request.headers['sec-websocket-extensions'];
+      socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
+    });
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const memory = memoryIo();
+    memory.stdin.end('hello\n/close 1000 bye\n');
+    expect(await runConnect(url, { deflate: true }, memory.io)).toBe(0);
+    expect(offered).toBe('permessage-deflate; client_max_window_bits');
+    expect(lines(memory.stdout())).toEqual([`Connected to ${url} (extensions: permessage-deflate)`, '< hello', 'Closed: code 1000, reason "bye"']);
+  });
+});

@@ -145,3 +145,37 @@ describe('echoMessages', () => {
     expect((await closed).code).toBe(1008);
   });
 });
+
+describe('switchboard echo and permessage-deflate', () => {
+  it('accepts it by default and compresses every echo, small ones included (RSV1 on the wire)', async () => {
+    const { running } = await startEcho();
+    const { connectRawClient } = await import('../support/raw-websocket-client.js');
+    const { clientFrame } = await import('../support/raw-frame.js');
+    const port = Number(new URL(running.url).port);
+    const peer = await connectRawClient(port, { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' }, allowedRsv: 4 });
+    cleanups.push(() => peer.destroy());
+    expect(peer.handshakeHead).toMatch(/^Sec-WebSocket-Extensions: permessage-deflate$/im);
+    peer.send(clientFrame({ opcode: 1, payload: 'Hello' }));
+    await peer.until(() => peer.messages.length === 1);
+    // RFC 7692 §7.2.3.1: "Hello" compressed, c1 07 f2 48 cd c9 c9 07 00.
+    expect(peer.received.subarray(0, 9).toString('hex')).toBe('c107f248cdc9c90700');
+  });
+
+  it('a ws client agrees on it, and group 9 sizes still echo intact', async () => {
+    const { running } = await startEcho();
+    const { client, messages } = await connect(running.url);
+    expect(client.extensions).toBe('permessage-deflate');
+    const big = Buffer.alloc(4 * 1024 * 1024, 'a');
+    client.send(big);
+    const [echo] = await messages(1);
+    expect(echo.data.equals(big)).toBe(true);
+  });
+
+  it('--no-deflate (deflate: false) declines it', async () => {
+    const memory = memoryIo();
+    const running = await runEcho({ port: 0, host: '127.0.0.1', deflate: false }, memory.io);
+    cleanups.push(() => running.close());
+    const { client } = await connect(running.url);
+    expect(client.extensions).toBe('');
+  });
+});

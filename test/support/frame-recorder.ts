@@ -15,9 +15,11 @@ export class FrameRecorder {
   private readonly chunks: Buffer[] = [];
   private readonly parser: FrameParser;
 
-  constructor(role: Role) {
+  /** `allowedRsv` 4 reads RSV1 frames (permessage-deflate agreed): the messages stay compressed, with `rsv` 4. */
+  constructor(role: Role, allowedRsv = 0) {
     this.parser = new FrameParser({
       role,
+      allowedRsv,
       onEvent: (event) => {
         this.events.push(event);
         this.onFrame();

@@ -23,8 +23,11 @@ export class RawWebSocketPeer extends FrameRecorder {
   constructor(
     private readonly socket: Socket,
     role: Role,
+    allowedRsv = 0,
+    /** The other end's handshake head (status line and headers), when this peer is the client. */
+    readonly handshakeHead = '',
   ) {
-    super(role);
+    super(role, allowedRsv);
     this.closed = new Promise((resolve) => {
       socket.on('close', () => {
         this.isClosed = true;
@@ -124,6 +127,8 @@ export async function connectRawClient(
     headers?: Record<string, string>;
     /** Frames to write in the same write as the request, before any answer. */
     early?: Buffer;
+    /** RSV bits the server's frames may carry (4 once permessage-deflate is agreed). */
+    allowedRsv?: number;
   } = {},
 ): Promise<RawWebSocketPeer> {
   const socket = connect({ host: '127.0.0.1', port });
@@ -145,7 +150,7 @@ export async function connectRawClient(
     socket.destroy();
     throw new Error('Sec-WebSocket-Accept does not match the key sent');
   }
-  const client = new RawWebSocketPeer(socket, 'client');
+  const client = new RawWebSocketPeer(socket, 'client', options.allowedRsv, head);
   client.start(rest);
   return client;
 }

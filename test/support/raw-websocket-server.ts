@@ -8,6 +8,8 @@ export interface RawAnswer {
   headers?: string[];
   /** Bytes written in the same write as the 101 response, right after it. */
   frames?: Buffer;
+  /** RSV bits the client's frames may carry (4 once permessage-deflate is agreed). */
+  allowedRsv?: number;
 }
 
 /**
@@ -76,7 +78,7 @@ export class RawWebSocketServer {
       'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
       `Sec-WebSocket-Accept: ${computeAccept(key)}\r\n${(answer.headers ?? []).map((line) => `${line}\r\n`).join('')}\r\n`;
     socket.write(Buffer.concat([Buffer.from(response, 'latin1'), answer.frames ?? Buffer.alloc(0)]));
-    const peer = new RawWebSocketPeer(socket, 'server');
+    const peer = new RawWebSocketPeer(socket, 'server', answer.allowedRsv, head);
     peer.start(rest);
     const waiter = this.waiting.shift();
     if (waiter) waiter(peer);

@@ -5,6 +5,8 @@ import type { MaskKeySource } from './mask-key.js';
 import { type DataOpcode, Opcode } from './opcodes.js';
 import { Outgoing, type WriteCallback } from './outgoing.js';
 import { ProtocolError } from './protocol-error.js';
+import { RSV1 } from './compressed-message.js';
+import type { DeflateParameters } from './permessage-deflate.js';
 
 /** What an endpoint needs to know; one object can serve every endpoint of a server. */
 export interface EndpointSettings {
@@ -15,6 +17,14 @@ export interface EndpointSettings {
   readonly maxFragments: number;
   /** Fresh masking keys for a client's frames (§5.3); undefined for a server. */
   readonly mask: MaskKeySource | undefined;
+  /**
+   * The permessage-deflate parameters agreed in the handshake (RFC 7692), if
+   * any: RSV1 then marks a compressed message. Inflating and deflating are the
+   * carrier's job (zlib is asynchronous): a compressed message arrives as a
+   * 'message' event with `rsv` 4 and still compressed, and `receive` stops
+   * right after it so the carrier can inflate it before reading on.
+   */
+  readonly deflate?: DeflateParameters;
 }
 
 /** What `send` may carry: data and the control frames the application may send (`close` has its own method). */
@@ -139,6 +149,8 @@ export class WebSocketProtocol<Receiver = unknown> {
       role: this.settings.role,
       maxPayload: this.settings.maxPayload,
       maxFragments: this.settings.maxFragments,
+      // RFC 7692 §6: RSV1 on a data message's first frame, only once negotiated (else 1002).
+      allowedRsv: this.settings.deflate ? RSV1 : 0,
       onEvent: onParserEvent,
       receiver: this,
     }));
@@ -176,6 +188,8 @@ export class WebSocketProtocol<Receiver = unknown> {
       case 'message':
         // Once a close frame has gone out, the application is told nothing more (WHATWG readyState CLOSING).
         if (this.#handshake !== undefined) return;
+        // The carrier inflates it before anything after it is read, so events keep their order.
+        if (event.rsv !== 0) this.#parser!.stop();
         break;
       case 'ping':
         // §5.5.2: a pong with the same application data.
@@ -195,11 +209,16 @@ export class WebSocketProtocol<Receiver = unknown> {
 
   /**
    * Queues a data or control frame. Returns false, queuing nothing, once a close
-   * frame has gone out or the connection failed (§5.5.1).
+   * frame has gone out or the connection failed (§5.5.1). `compressed` marks a
+   * data message the carrier deflated (RSV1, RFC 7692 §6); it throws when
+   * permessage-deflate was not agreed or for a control frame (§6.1).
    */
-  send(payload: Uint8Array, opcode: SendOpcode, callback?: WriteCallback): boolean {
+  send(payload: Uint8Array, opcode: SendOpcode, callback?: WriteCallback, compressed = false): boolean {
+    if (compressed && (this.settings.deflate === undefined || (opcode & 0x8) !== 0)) {
+      throw new TypeError('Only data messages are compressed, and only once permessage-deflate was agreed (RFC 7692 §6)');
+    }
     if (this.#handshake !== undefined || this.#failure) return false;
-    this.#queue(encodeFrame(payload, { opcode, mask: this.settings.mask }), callback);
+    this.#queue(encodeFrame(payload, { opcode, mask: this.settings.mask, rsv: compressed ? RSV1 : 0 }), callback);
     return true;
   }
 

@@ -68,15 +68,31 @@ export function encodeFrame(payload: Uint8Array, options: FrameOptions): Uint8Ar
 /**
  * A whole server frame in one contiguous buffer, to be encoded once and written
  * to any number of connections (a broadcast): the same bytes suit every
- * recipient because server frames are never masked.
+ * recipient because server frames are never masked. `rsv` marks a payload
+ * an extension transformed (RSV1 for a compressed message, RFC 7692 §6).
  */
-export function encodeSharedFrame(payload: Uint8Array, opcode: number): Buffer {
+export function encodeSharedFrame(payload: Uint8Array, opcode: number, rsv = 0): Buffer {
   if (opcode & 0x8) checkControlFrame(payload.length, true);
   const headerSize = frameHeaderSize(payload.length, false);
   const frame = Buffer.allocUnsafe(headerSize + payload.length);
-  writeHeaderBytes(frame, 0, true, 0, opcode, payload.length);
+  writeHeaderBytes(frame, 0, true, rsv, opcode, payload.length);
   frame.set(payload, headerSize);
   return frame;
+}
+
+/** The parts of a frame made by `encodeSharedFrame`: a server frame, unmasked, whole. */
+export interface SharedFrameParts {
+  opcode: number;
+  rsv: number;
+  /** A view of the frame's payload, no copy. */
+  payload: Uint8Array;
+}
+
+/** Reads back a frame made by `encodeSharedFrame` (for a carrier that transforms its payload, say compresses it). */
+export function sharedFrameParts(frame: Uint8Array): SharedFrameParts {
+  const length7 = frame[1] & 0x7f;
+  const headerSize = length7 < 126 ? 2 : length7 === 126 ? 4 : 10;
+  return { opcode: frame[0] & 0x0f, rsv: (frame[0] >> 4) & 0x7, payload: frame.subarray(headerSize) };
 }
 
 export interface MessageOptions {

@@ -132,6 +132,16 @@ export class FrameParser {
     return this.framesDone;
   }
 
+  /**
+   * Called from `onEvent`: the `push` under way returns right after this
+   * event's frame, and says how many bytes it read. An owner that must finish
+   * something asynchronous first (inflating a compressed message) pushes the
+   * rest later, so the events after it keep their order.
+   */
+  stop(): void {
+    this.frameBudget = this.framesDone;
+  }
+
   /** The data message being read, as the count of messages begun so far; 0 between messages. */
   get messageInProgress(): number {
     return this.messageOpcode === 0 ? 0 : this.messagesBegun;

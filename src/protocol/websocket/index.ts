@@ -30,15 +30,25 @@ export {
   PERMESSAGE_DEFLATE,
   acceptDeflateResponse,
   deflateOffer,
+  deflateOfferExtension,
   deflateOfferParameters,
   negotiateDeflate,
   parseDeflateOffer,
 } from './permessage-deflate.js';
+export { type CompressionPlan, type DeflateStreamPlan, DEFLATE_TAIL, RSV1, compressionPlan, removeDeflateTail } from './compressed-message.js';
 export { Opcode, type ControlOpcode, type DataOpcode, type KnownOpcode, isControlOpcode, isKnownOpcode } from './opcodes.js';
 export { type FrameHeader, encodeFrameHeader, frameHeaderSize, writeFrameHeader } from './frame-header.js';
 export { applyMask, applyMaskKey } from './mask.js';
 export { type MaskKeySource, createMaskKeySource } from './mask-key.js';
-export { type FrameOptions, type MessageOptions, encodeFrame, encodeMessage, encodeSharedFrame } from './frame-encoder.js';
+export {
+  type FrameOptions,
+  type MessageOptions,
+  type SharedFrameParts,
+  encodeFrame,
+  encodeMessage,
+  encodeSharedFrame,
+  sharedFrameParts,
+} from './frame-encoder.js';
 export { Utf8Validator } from './utf8-validator.js';
 export { MessageBuffer } from './message-buffer.js';
 export {

@@ -111,7 +111,12 @@ export function deflateOfferParameters(options: DeflateOptions = {}): DeflateOff
 
 /** The `Sec-WebSocket-Extensions` value a client with these options sends. */
 export function deflateOffer(options: DeflateOptions = {}): string {
-  return formatExtensions([{ name: PERMESSAGE_DEFLATE, params: toParams(deflateOfferParameters(options)) }]);
+  return formatExtensions([deflateOfferExtension(deflateOfferParameters(options))]);
+}
+
+/** An offer as an extension element, for `clientHandshakeHeaders({ extensions })`. */
+export function deflateOfferExtension(offer: DeflateOfferParameters): ExtensionOffer {
+  return { name: PERMESSAGE_DEFLATE, params: toParams(offer) };
 }
 
 /**

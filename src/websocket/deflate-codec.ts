@@ -1,0 +1,198 @@
+import { type DeflateRaw, type InflateRaw, constants, createDeflateRaw, createInflateRaw } from 'node:zlib';
+import { CloseCode, type CompressionPlan, DEFLATE_TAIL, ProtocolError, removeDeflateTail } from '../protocol/websocket/index.js';
+import type { CompressionSettings } from './deflate-options.js';
+
+export type CompressCallback = (error: Error | null, compressed?: Buffer) => void;
+export type DecompressCallback = (error: ProtocolError | null, data?: Buffer) => void;
+
+const TAIL = Buffer.from(DEFLATE_TAIL);
+
+/**
+ * One connection's zlib streams for permessage-deflate (RFC 7692 §7.2): a raw
+ * DEFLATE compressor and decompressor, each made on first use. A stream whose
+ * side resets the context after every message is reset between messages (a
+ * new one costs about as much as the message) and closed once the connection
+ * has been quiet for a sweep or two (`IDLE_SWEEP`), so a quiet connection
+ * holds no zlib memory. One job at a time per direction: the callers keep
+ * messages in order. Every job goes through the process's `concurrency` limiter.
+ */
+export class DeflateCodec {
+  #deflate: DeflateRaw | undefined;
+  #inflate: InflateRaw | undefined;
+  #out: Buffer[] = [];
+  #outLength = 0;
+  #in: Buffer[] = [];
+  #inLength = 0;
+  #closed = false;
+  /** Used since the last idle sweep. */
+  #usedSinceSweep = false;
+  /** Jobs under way (at most one per direction): the sweep never frees a stream in use. */
+  #jobs = 0;
+
+  constructor(
+    private readonly plan: CompressionPlan,
+    private readonly settings: CompressionSettings,
+    /** Largest inflated message; more fails with 1009 while inflating. */
+    private readonly maxPayload: number,
+  ) {}
+
+  /** Whether a zlib stream is held (for tests and the memory bench). */
+  get holdsStreams(): boolean {
+    return this.#deflate !== undefined || this.#inflate !== undefined;
+  }
+
+  /** Compresses one whole message: the payload for a frame with RSV1. */
+  compress(data: Uint8Array, callback: CompressCallback): void {
+    this.settings.limiter.run((release) => {
+      if (this.#closed) return finish(release, callback, closedError());
+      const stream = (this.#deflate ??= this.#newDeflate());
+      this.#jobs++;
+      stream.write(data);
+      stream.flush(constants.Z_SYNC_FLUSH, () => {
+        this.#jobs--;
+        if (this.#deflate !== stream) return finish(release, callback, closedError());
+        const out = this.#out.length === 1 ? this.#out[0] : Buffer.concat(this.#out, this.#outLength);
+        this.#out = [];
+        this.#outLength = 0;
+        if (this.plan.compress.resetEachMessage) this.#rest(stream);
+        release();
+        callback(null, removeDeflateTail(out));
+      });
+    });
+  }
+
+  /**
+   * Inflates one whole message (all its frames' payloads, joined). Stops as
+   * soon as the output passes `maxPayload` (1009), without making the rest;
+   * data that is not valid DEFLATE fails with 1007.
+   */
+  decompress(data: Buffer, callback: DecompressCallback): void {
+    this.settings.limiter.run((release) => {
+      if (this.#closed) return finish(release, callback, new ProtocolError(CloseCode.GoingAway, 'Connection closed'));
+      const stream = (this.#inflate ??= this.#newInflate());
+      this.#jobs++;
+      const done = (failure: ProtocolError | undefined): void => {
+        this.#inflateDone = undefined;
+        this.#jobs--;
+        const out = this.#in.length === 1 ? this.#in[0] : Buffer.concat(this.#in, this.#inLength);
+        this.#in = [];
+        this.#inLength = 0;
+        // A failed stream is useless, and a message whose last block had BFINAL set
+        // (§7.2.3.4) ended the stream: the next one starts afresh.
+        if (this.#inflate !== stream) {
+          // Closed meanwhile (the connection went away): nothing to keep.
+        } else if (failure || stream.readableEnded) this.#closeInflate();
+        else if (this.plan.decompress.resetEachMessage) this.#rest(stream);
+        release();
+        if (failure) callback(failure);
+        else callback(null, out);
+      };
+      this.#inflateDone = done;
+      stream.write(data);
+      // §7.2.2: the tail the sender removed.
+      stream.write(TAIL);
+      // Only this job's end: after a failure ended it early, a late flush of the old stream must not end the next.
+      stream.flush(constants.Z_SYNC_FLUSH, () => {
+        if (this.#inflateDone === done) done(undefined);
+      });
+    });
+  }
+
+  /** Frees both streams; jobs after this fail. */
+  close(): void {
+    this.#closed = true;
+    this.#closeDeflate();
+    this.#closeInflate();
+    resting.delete(this);
+  }
+
+  /** A stream reset after its message: ready for the next, and freed by the sweep if none comes. */
+  #rest(stream: DeflateRaw | InflateRaw): void {
+    stream.reset();
+    this.#usedSinceSweep = true;
+    resting.add(this);
+    sweeper ??= setInterval(sweep, IDLE_SWEEP).unref();
+  }
+
+  /** Called by the sweep: frees the streams that start afresh anyway, if unused since the last sweep. Returns whether it did. */
+  static sweep(codec: DeflateCodec): boolean {
+    if (codec.#usedSinceSweep || codec.#jobs > 0) {
+      codec.#usedSinceSweep = false;
+      return false;
+    }
+    if (codec.plan.compress.resetEachMessage) codec.#closeDeflate();
+    if (codec.plan.decompress.resetEachMessage) codec.#closeInflate();
+    return true;
+  }
+
+  #inflateDone: ((failure: ProtocolError | undefined) => void) | undefined;
+
+  #newDeflate(): DeflateRaw {
+    const stream = createDeflateRaw({
+      windowBits: this.plan.compress.windowBits,
+      level: this.settings.level,
+      memLevel: this.settings.memLevel,
+    });
+    stream.on('data', (chunk: Buffer) => {
+      if (this.#deflate !== stream) return;
+      this.#out.push(chunk);
+      this.#outLength += chunk.length;
+    });
+    // zlib does not fail on input it compresses; a failure here is a bug in Node, not the peer.
+    stream.on('error', () => this.#closeDeflate());
+    return stream;
+  }
+
+  #newInflate(): InflateRaw {
+    const stream = createInflateRaw({ windowBits: this.plan.decompress.windowBits });
+    stream.on('data', (chunk: Buffer) => {
+      if (this.#inflate !== stream) return;
+      this.#inLength += chunk.length;
+      if (this.#inLength > this.maxPayload) {
+        // An inflation bomb stops here: no more output is made (the stream is closed).
+        this.#inflateDone?.(new ProtocolError(CloseCode.MessageTooBig, `Message larger than ${this.maxPayload} bytes once inflated`));
+        return;
+      }
+      this.#in.push(chunk);
+    });
+    stream.on('error', (error: Error) => {
+      if (this.#inflate === stream) this.#inflateDone?.(new ProtocolError(CloseCode.InvalidPayload, `Invalid compressed data: ${error.message}`));
+    });
+    return stream;
+  }
+
+  #closeDeflate(): void {
+    this.#deflate?.close();
+    this.#deflate = undefined;
+    this.#out = [];
+    this.#outLength = 0;
+  }
+
+  #closeInflate(): void {
+    this.#inflate?.close();
+    this.#inflate = undefined;
+  }
+}
+
+/** How often streams of quiet connections are freed (ms): after one to two of these without a message. */
+export const IDLE_SWEEP = 1000;
+/** Codecs holding streams they could free. */
+const resting = new Set<DeflateCodec>();
+let sweeper: NodeJS.Timeout | undefined;
+
+function sweep(): void {
+  for (const codec of resting) if (DeflateCodec.sweep(codec)) resting.delete(codec);
+  if (resting.size === 0) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
+
+function finish<E extends Error>(release: () => void, callback: (error: E) => void, error: E): void {
+  release();
+  callback(error);
+}
+
+function closedError(): Error {
+  return new Error('WebSocket closed before the message was compressed');
+}
