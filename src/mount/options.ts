@@ -8,6 +8,7 @@ import type { PubSubAuthorize } from '../pubsub/pubsub-session.js';
 import type { SseRequest } from '../sse/index.js';
 import type { SwitchboardPresenceOptions } from './mount-presence.js';
 import type { TraceOption } from '../trace/index.js';
+import type { PerMessageDeflateOption } from '../websocket/index.js';
 
 /** The request that opened a session: a WebSocket upgrade, an SSE `GET` or the first poll, over HTTP/1.1 or HTTP/2. */
 export type SwitchboardRequest = SseRequest;
@@ -52,6 +53,12 @@ export interface SwitchboardOptions extends Omit<PubSubOptions, 'hub' | 'authori
    * viewer's can be followed together with `subscribeTrace({ label })`.
    */
   readonly trace?: TraceOption<SwitchboardRequest>;
+  /**
+   * permessage-deflate (RFC 7692) on the WebSocket transport, for the browsers that offer
+   * it (all do): `true`, or its options (docs/websocket.md §13). Default off, as for
+   * `WebSocketServer`: it costs CPU and, with context takeover, memory per connection.
+   */
+  readonly perMessageDeflate?: PerMessageDeflateOption;
 }
 
 export interface ResolvedMountOptions {

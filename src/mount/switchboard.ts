@@ -71,6 +71,7 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
       server: {
         noServer: true,
         trace: options.trace,
+        perMessageDeflate: options.perMessageDeflate,
         verify: () => (closed ? { status: 503, reason: 'Server is shutting down' } : full() ? { status: 503, reason: 'Too many sessions' } : true),
       },
     },
