@@ -293,6 +293,12 @@ describe('the mission app in Chromium', () => {
     await screenshot(page, 'inspector-handshake');
     await page.click(`#frames tr[data-index="${index}"]`);
 
+    // 70,000 bytes take the 64-bit length form.
+    await page.click('button[data-send="70000"]');
+    await expect
+      .poll(async () => (await recorded()).events.some((e) => e.type === 'frame' && e.from === 'client' && (e.frame as { lengthForm?: string } | undefined)?.lengthForm === '64-bit'), { timeout: 10_000 })
+      .toBe(true);
+
     // The chart: every kind, every transport, from the server's measurement.
     await expect.poll(async () => (await recorded()).transportBytes?.kinds.length, { timeout: 15_000 }).toBe(3);
     await expect.poll(() => page.locator('#chart svg rect').count()).toBe(15);
