@@ -128,8 +128,8 @@ describe('the mission app in Chromium', () => {
 
   it('cursors: a page receives the other page\'s pointer at 30 updates a second and reports latency and bytes', async () => {
     const { origin } = await startApp();
-    const mover = await openPage(`${origin}/`);
-    const watcher = await openPage(`${origin}/`);
+    const mover = await openPage(`${origin}/`, 'ada');
+    const watcher = await openPage(`${origin}/`, 'grace');
     await until(mover, 'open', (s) => s.state === 'open');
     await until(watcher, 'open', (s) => s.state === 'open');
     const board = (await mover.locator('#board').boundingBox())!;
@@ -150,6 +150,10 @@ describe('the mission app in Chromium', () => {
     expect(state.cursors.latencies.length).toBeGreaterThan(0);
     expect(state.cursors.perCursorBytesPerSecond).toBeGreaterThan(0);
     await expect.poll(() => watcher.locator('.cursor').count()).toBe(1);
+    // A line in the chat too, so the screenshot shows the page at work (it is docs/app.png).
+    await mover.fill('#text', 'watch my cursor go round');
+    await mover.press('#text', 'Enter');
+    await until(watcher, 'the chat line', (s) => s.chat.messages.length === 1);
     await screenshot(watcher, 'cursors');
   }, 60_000);
 
