@@ -223,7 +223,7 @@ describe('the mission app in Chromium', () => {
     await screenshot(page, 'restart');
   }, 60_000);
 
-  it('on Redis: two app processes share a room, and restarting one\'s hub loses nothing', async () => {
+  it('on Redis: two app processes share a room and its presence, and restarting one\'s hub loses nothing', async () => {
     const prefix = uniquePrefix('app');
     const pair = await connectPair(REDIS_URL);
     cleanups.push(async () => {
@@ -233,9 +233,10 @@ describe('the mission app in Chromium', () => {
     const makeHub = (): Hub => redisHub(pair, { keyPrefix: prefix });
     const first = await startApp({ makeHub });
     const second = await startApp({ makeHub });
-    const alice = await openPage(`${first.origin}/`);
-    const bob = await openPage(`${second.origin}/`);
-    for (const page of [alice, bob]) await until(page, 'open', (s) => s.state === 'open' && s.chat.room === 'lobby');
+    const alice = await openPage(`${first.origin}/`, 'alice');
+    const bob = await openPage(`${second.origin}/`, 'bob');
+    // Presence through Redis: each page, on its own process, sees both members.
+    for (const page of [alice, bob]) await until(page, 'open, both present', (s) => s.state === 'open' && s.presence?.members.length === 2);
     await alice.fill('#text', 'from the first process');
     await alice.press('#text', 'Enter');
     await until(bob, 'the message from the other process', (s) => s.chat.messages.some((m) => m.text === 'from the first process'));
