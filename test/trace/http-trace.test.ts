@@ -42,6 +42,7 @@ describe('wire trace of HTTP transports', () => {
     const req = httpRequest(`${base}/events?channel=build&viewer=v9`);
     const received: string[] = [];
     req.on('response', (res) => res.on('data', (chunk: Buffer) => received.push(String(chunk))));
+    req.on('error', () => {}); // destroyed below on purpose
     req.end();
     await waitFor(() => events.length >= 3);
     await hub.publish('build', { data: 'step 1' });
@@ -62,6 +63,7 @@ describe('wire trace of HTTP transports', () => {
     const untraced: TraceEvent[] = [];
     cleanups.push(subscribeTrace({ label: 'other' }, (event) => untraced.push(event)));
     const plain = httpRequest(`${base}/events?channel=build`);
+    plain.on('error', () => {}); // destroyed below, perhaps before its response (socket hang up)
     plain.end();
     await new Promise((resolve) => setTimeout(resolve, 50));
     plain.destroy();
