@@ -2,6 +2,7 @@
 //   /                      the page: chat, cursors, build log, notifications, controls
 //   /inspector             the protocol inspector
 //   /app/<file>            its scripts and styles (public/)
+//   (who is behind a request: viewer-cookies.ts)
 //   /switchboard/…         the mount: client.js and the three transports
 //   /build/events          the build log, plain SSE (Last-Event-ID, or ?lastEventId=)
 //   GET  /app/history?channel=…&count=N   the id to subscribe `since` for the last N messages
@@ -13,18 +14,18 @@
 //   GET  /app/trace/events  this browser's traced connections, live (SSE)
 //   GET  /app/inspector-core.js  the frame annotator, bundled for the page
 //   GET  /app/info         which hub, and how many sessions
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-
 import type { Duplex } from 'node:stream';
 import { createSseHandler, createSwitchboard, type Hub, type SseHandler, type Switchboard, type SwitchboardRequest } from 'switchboard';
-import { formatMessageId, parseMessageId } from 'switchboard/protocol';
-import { randomBytes } from 'node:crypto';
 import { startBuildSimulator } from './build-simulator.js';
+import { historyStart } from './history-start.js';
 import { startNotifier } from './notifier.js';
 import { serveStatic } from './static-files.js';
 import { inspectorCoreBundle } from './inspector-core.js';
 import { TabRegistry } from './tab-registry.js';
 import { serveTraceStream } from './trace-stream.js';
+import { inspecting, memberOf, viewerOf } from './viewer-cookies.js';
 import { summarizeTransportBytes, type TransportBytesSummary } from './transport-bytes-summary.js';
 
 export interface MissionAppOptions {
@@ -52,7 +53,7 @@ export interface MissionApp {
 
 /** Channels a page may publish on; everything else is the server's to write. */
 const PUBLISHABLE = /^(chat|cursors):[\w-]{1,64}$/;
-const SUBSCRIBABLE = /^(chat|cursors|presence|tab|notifications|build-log):[\w-]{1,64}$/;
+const SUBSCRIBABLE = /^(chat|cursors|tab|notifications|build-log):[\w-]{1,64}$/;
 const MAX_HISTORY = 200;
 
 export function createMissionApp(options: MissionAppOptions): MissionApp {
@@ -81,7 +82,7 @@ export function createMissionApp(options: MissionAppOptions): MissionApp {
       // Chat rooms have presence: the member is the browser (a cookie the page sets), its info the name and transport.
       presence: { rooms: (channel) => channel.startsWith('chat:'), member: memberOf },
       // A browser that opened the inspector (cookie sb_inspect) has its sessions traced under its member id.
-      trace: (request) => (parseCookies(request.headers.cookie).get('sb_inspect') === '1' ? viewerOf(request) : false),
+      trace: (request) => (inspecting(request) ? viewerOf(request) : false),
       onError: (error) => log(`switchboard: ${error.message}`),
     });
     buildEvents = createSseHandler({ hub, channel: () => buildChannel, onError: (error) => log(`build log: ${error.message}`) });
@@ -122,12 +123,19 @@ export function createMissionApp(options: MissionAppOptions): MissionApp {
       case '/app/info':
         json(response, 200, { hub: options.hubKind, instance, notifications: notificationChannel, sessions: switchboard.sessionCount });
         return true;
-      case '/app/history':
-        historyStart(hub, url.searchParams.get('channel') ?? '', Number(url.searchParams.get('count') ?? 50)).then(
-          (since) => json(response, since === undefined ? 400 : 200, since === undefined ? { error: 'bad channel or count' } : { since }),
+      case '/app/history': {
+        const channel = url.searchParams.get('channel') ?? '';
+        const count = Number(url.searchParams.get('count') ?? 50);
+        if (!SUBSCRIBABLE.test(channel) || !Number.isInteger(count) || count < 0 || count > MAX_HISTORY) {
+          json(response, 400, { error: `channel must be one a page may read, count 0 to ${MAX_HISTORY}` });
+          return true;
+        }
+        historyStart(hub, channel, count).then(
+          (since) => json(response, 200, { since }),
           (error: Error) => json(response, 503, { error: error.message }),
         );
         return true;
+      }
       case '/app/transport-bytes':
         if (transportBytes === undefined || url.searchParams.has('fresh')) transportBytes = summarizeTransportBytes();
         transportBytes.then(
@@ -179,55 +187,11 @@ export function createMissionApp(options: MissionAppOptions): MissionApp {
   };
 }
 
-/** The browser behind a request: its `sb_member` cookie, a random id the page sets; undefined without one. */
-function viewerOf(request: SwitchboardRequest): string | undefined {
-  const id = parseCookies(request.headers.cookie).get('sb_member');
-  return id !== undefined && /^[\w-]{1,64}$/.test(id) ? id : undefined;
-}
-
-/** The chat member behind a request: the viewer, shown as `sb_name`, with the session's transport. */
-function memberOf(request: SwitchboardRequest, _room: string, transport: string): { id: string; info: { name: string; transport: string } } | undefined {
-  const id = viewerOf(request);
-  if (id === undefined) return undefined;
-  return { id, info: { name: (parseCookies(request.headers.cookie).get('sb_name') ?? id).slice(0, 40), transport } };
-}
-
 function serveInspectorCore(response: ServerResponse): void {
   inspectorCoreBundle().then(
     (body) => response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'content-length': body.length }).end(body),
     (error: Error) => json(response, 500, { error: `bundling the inspector core: ${error.message}` }),
   );
-}
-
-function parseCookies(header: string | undefined): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const part of (header ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at === -1) continue;
-    try {
-      cookies.set(part.slice(0, at).trim(), decodeURIComponent(part.slice(at + 1).trim()));
-    } catch {
-      // A cookie that is not percent-encoded text is not one of ours.
-    }
-  }
-  return cookies;
-}
-
-/**
- * The id to subscribe `since` so that the last `count` messages of `channel` are
- * replayed (history on join): the channel's head id from a subscription's `live`
- * marker, `count` back. Undefined for a channel a page may not read.
- */
-async function historyStart(hub: Hub, channel: string, count: number): Promise<string | undefined> {
-  if (!SUBSCRIBABLE.test(channel) || !Number.isInteger(count) || count < 0 || count > MAX_HISTORY) return undefined;
-  let head: string | undefined;
-  const subscription = await hub.subscribe(channel, (event) => {
-    if (event.type === 'live') head = event.headId;
-  });
-  await subscription.unsubscribe();
-  const position = head === undefined ? null : parseMessageId(head);
-  if (position === null) throw new Error('the hub gave no head id');
-  return formatMessageId(position.epoch, Math.max(0, position.offset - count));
 }
 
 function json(response: ServerResponse, status: number, body: unknown): void {
