@@ -94,7 +94,7 @@ export class WebSocketServer extends EventEmitter {
   private readonly settings: ConnectionSettings;
   private readonly heartbeat: Heartbeat | undefined;
   private readonly handshakeTimeout: number;
-  private httpServer: HttpServer | HttpsServer | undefined;
+  private httpServer: HttpServer | HttpsServer | Http2Server | Http2SecureServer | undefined;
   private ownsServer = false;
   private detach: (() => void) | undefined;
   private detachHttp2: (() => void) | undefined;
@@ -172,7 +172,7 @@ export class WebSocketServer extends EventEmitter {
       server.on('upgrade', onUpgrade);
       server.on('listening', onListening);
       server.on('error', onError);
-      this.httpServer = server as unknown as HttpsServer;
+      this.httpServer = server;
     }
     return () => {
       server.updateSettings({ enableConnectProtocol: false });

@@ -5,7 +5,7 @@
 // WebSocket arrived as an extended CONNECT stream, and that the whole page used
 // one TCP connection: page, event streams and WebSockets are streams of one session.
 import { once } from 'node:events';
-import { type Http2SecureServer, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream, createSecureServer } from 'node:http2';
+import { type Http2SecureServer, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream, createSecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,10 +64,10 @@ let wss: WebSocketServer;
 let port = 0;
 let tcpConnections = 0;
 const sessions = new Set<ServerHttp2Session>();
-const connections: { path: string; carrier: string; session: ServerHttp2Session | undefined; headers: IncomingHttpHeaders }[] = [];
+const connections: { path: string; carrier: string; session: Http2Session | undefined; headers: IncomingHttpHeaders }[] = [];
 const pongs: string[] = [];
 const serverCloses: Record<string, [number, string, boolean]> = {};
-const eventStreamSessions = new Set<ServerHttp2Session | undefined>();
+const eventStreamSessions = new Set<Http2Session | undefined>();
 
 beforeAll(async () => {
   const tls = selfSignedCertificate();
@@ -125,15 +125,14 @@ describe('Chromium and our server, WebSockets over HTTP/2', () => {
     expect(response?.status()).toBe(200);
     await page.waitForFunction(
       () => {
-        const record = (window as unknown as { record: { closes: Record<string, unknown>; events: string[] } }).record;
+        const record = (globalThis as unknown as { record: { closes: Record<string, unknown>; events: string[] } }).record;
         return Object.keys(record.closes).length === 3 && record.events.length === 4;
       },
       undefined,
       { timeout: 60_000 },
     );
-    const record = await page.evaluate(() => (window as unknown as { record: unknown }).record);
+    const record = await page.evaluate(() => (globalThis as unknown as { record: unknown }).record);
     await page.close();
-    if (process.env.SHOW_HEADERS) console.log('CAPTURED', JSON.stringify(connections[0].headers, null, 1), JSON.stringify(record));
 
     // Server side: three WebSockets, each an RFC 8441 stream, all on one session of one TCP connection.
     expect(connections.map((connection) => connection.path).sort()).toEqual(['/ws/big', '/ws/closer', '/ws/victim']);
