@@ -3,16 +3,14 @@ import {
   type OutgoingHeaders,
   buildConnectRejection,
   buildConnectResponse,
-  negotiateDeflate,
   validateExtendedConnect,
 } from '../protocol/websocket/index.js';
-import { attach } from './adapter-operations.js';
 import type { ConnectionSettings } from './connection-settings.js';
-import { WebSocketConnection } from './connection.js';
-import { withDeflate } from './deflate-options.js';
+import type { WebSocketConnection } from './connection.js';
 import { decideHandshake } from './handshake-decision.js';
 import { type Http2ConnectRequest, connectRequest } from './handshake-request.js';
 import { prepareStream } from './http2-carrier.js';
+import { agreeDeflate, openConnection } from './server-agreement.js';
 import type { WebSocketServerOptions } from './server.js';
 
 /** What a `WebSocketServer` lends the handling of one extended CONNECT stream. */
@@ -64,16 +62,10 @@ export function serveStream(
       if (host.isClosed()) return refuse(503, 'Server is shutting down');
       const extra: Record<string, string | string[]> = {};
       host.emitHeaders(extra, request);
-      const compression = host.settings.compression;
-      const deflate = compression && negotiateDeflate(check.extensions, compression.negotiation);
-      const agreed = deflate?.accepted ? deflate : undefined;
+      const agreed = agreeDeflate(host.settings, check.extensions);
       stream.respond(buildConnectResponse({ protocol, headers: extra, extensions: agreed && [agreed.extension] }));
       stream.off('error', destroyOnError);
-      const connection = new WebSocketConnection();
-      connection.protocol = protocol ?? '';
-      connection.extensions = agreed?.response ?? '';
-      connection[attach](carrier, EMPTY, agreed ? withDeflate(host.settings, agreed.parameters) : host.settings);
-      callback(connection, request);
+      callback(openConnection(carrier, EMPTY, host.settings, protocol, agreed), request);
     });
   } catch (error) {
     refuse(500, `Handshake failed: ${(error as Error).message}`);

@@ -10,19 +10,17 @@ import {
   buildAcceptResponse,
   type ExtensionOffer,
   buildRejectResponse,
-  negotiateDeflate,
   reasonPhrase,
   validateUpgradeRequest,
 } from '../protocol/websocket/index.js';
 import { decideHandshake } from './handshake-decision.js';
 import type { HandshakeRequest, Http2ConnectRequest } from './handshake-request.js';
 import { serveStream } from './http2-server.js';
+import { agreeDeflate, openConnection } from './server-agreement.js';
 import { type ConnectionOptions, type ConnectionSettings, resolveSettings } from './connection-settings.js';
 import { WebSocketConnection } from './connection.js';
-import { attach } from './adapter-operations.js';
 import { type Heartbeat, type HeartbeatOptions, createWatch } from './heartbeat.js';
 import { type TraceOption, traceUpgrade } from './wire-trace.js';
-import { withDeflate } from './deflate-options.js';
 
 /** A refusal from the `verify` hook: any HTTP status, a reason for the body, extra headers. */
 export interface Rejection {
@@ -281,17 +279,10 @@ export class WebSocketServer extends EventEmitter {
     const headers: Record<string, string | string[]> = {};
     this.emit('headers', headers, request);
     if (this.options.trace) traceUpgrade(this.options.trace, request, socket);
-    // RFC 7692 §5: permessage-deflate when both sides want it, on the first offer we can accept.
-    const compression = this.settings.compression;
-    const deflate = compression && negotiateDeflate(offers, compression.negotiation);
-    const agreed = deflate?.accepted ? deflate : undefined;
+    const agreed = agreeDeflate(this.settings, offers);
     socket.write(buildAcceptResponse({ key, protocol, headers, extensions: agreed && [agreed.extension] }));
     socket.off('error', destroyOnError);
-    const connection = new WebSocketConnection();
-    connection.protocol = protocol ?? '';
-    connection.extensions = agreed?.response ?? '';
-    connection[attach](socket, head, agreed ? withDeflate(this.settings, agreed.parameters) : this.settings);
-    callback(connection, request);
+    callback(openConnection(socket, head, this.settings, protocol, agreed), request);
   }
 
   /**
