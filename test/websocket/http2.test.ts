@@ -2,7 +2,10 @@ import { once } from 'node:events';
 import { type ClientHttp2Session, type Http2Server, connect, constants, createServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Opcode } from '../../src/protocol/websocket/index.js';
 import { WebSocket, type WebSocketConnection, WebSocketServer, type WebSocketServerOptions } from '../../src/websocket/index.js';
+import { clientFrame } from '../support/raw-frame.js';
+import { closeRawHttp2Sessions, connectRawHttp2Client } from '../support/raw-http2-client.js';
 
 // WebSockets over HTTP/2 streams (RFC 8441), h2c: our client against our server.
 
@@ -33,6 +36,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  closeRawHttp2Sessions();
   for (const session of sessions.splice(0)) session.destroy();
   await new Promise<void>((resolve) => wss.close(() => resolve()));
   h2.close();
@@ -243,6 +247,27 @@ describe('WebSocket over an HTTP/2 stream (RFC 8441)', () => {
     ws.close();
     await closed(ws);
     expect(session.closed).toBe(false);
+  });
+
+  it('runs the heartbeat per WebSocket: a silent one on a session is reset, a live one beside it stays', async () => {
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    await start({ heartbeat: { interval: 100, timeout: 100 } });
+    const port = Number(new URL(base.replace('ws:', 'http:')).port);
+    const silent = await connectRawHttp2Client(port);
+    const alive = await connectRawHttp2Client(port);
+    const serverClosed = closed(serverSide[0]);
+    const beat = setInterval(() => alive.send(clientFrame({ opcode: Opcode.Ping, payload: 'here' })), 40);
+    try {
+      const [code] = await serverClosed;
+      expect(code).toBe(1006);
+      await silent.untilClosed(2000);
+      // The server's pings reached the silent peer, which never answered.
+      expect(silent.events.some((event) => event.type === 'ping')).toBe(true);
+      expect(alive.isOpen).toBe(true);
+      expect(serverSide[1].readyState).toBe(WebSocket.OPEN);
+    } finally {
+      clearInterval(beat);
+    }
   });
 
   it('respects the stream write result: a sender told "queued" gets drain', async () => {
