@@ -26,7 +26,8 @@ import { type HeartbeatOptions, createWatch } from './heartbeat.js';
 import { traceClientRequest } from './wire-trace.js';
 import { resolveCompression, withDeflate } from './deflate-options.js';
 import type { Carrier, CarrierKind } from './carrier.js';
-import { openOverHttp2 } from './http2-client.js';
+import { openOverHttp2, sessionOrigin } from './http2-client.js';
+import { hasSharedSession } from './http2-sessions.js';
 
 export interface WebSocketClientOptions extends ConnectionOptions {
   /** Extra request headers (cookies, authorization…). */
@@ -48,6 +49,8 @@ export interface WebSocketClientOptions extends ConnectionOptions {
    * shares one session per origin among the WebSockets that ask (h2 over TLS
    * for wss:, h2c for ws:); or give a `ClientHttp2Session` of your own. Falls
    * back to HTTP/1.1 when the server does not advertise extended CONNECT.
+   * Left out, a wss: WebSocket uses HTTP/2 when a shared session to its origin
+   * is already open and allows it; `false` never does.
    */
   http2?: boolean | ClientHttp2Session;
 }
@@ -120,7 +123,9 @@ export class WebSocket extends WebSocketConnection {
         open(socket, head, check);
       }, (message) => this.failHandshake(message));
     };
-    if (!options.http2) {
+    // Unasked, a wss: WebSocket joins an HTTP/2 session to its origin that is open and allows it.
+    const http2 = options.http2 ?? (url.protocol === 'wss:' && hasSharedSession(sessionOrigin(url)));
+    if (!http2) {
       overHttp1();
       return;
     }
@@ -128,7 +133,7 @@ export class WebSocket extends WebSocketConnection {
     this.abortHandshake = openOverHttp2(
       {
         url,
-        session: options.http2,
+        session: http2,
         tls: options.tls,
         headers: options.headers,
         protocols: offered,

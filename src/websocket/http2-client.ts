@@ -34,8 +34,7 @@ const BODY_QUOTE_LIMIT = 512;
  */
 export function openOverHttp2(attempt: Http2Attempt, outcome: Http2Outcome): () => void {
   const secure = attempt.url.protocol === 'wss:';
-  const entry: SharedSession | undefined =
-    attempt.session === true ? takeSession(`${secure ? 'https' : 'http'}://${attempt.url.host}`, attempt.tls, attempt.timeout) : undefined;
+  const entry: SharedSession | undefined = attempt.session === true ? takeSession(sessionOrigin(attempt.url), attempt.tls, attempt.timeout) : undefined;
   const session = entry?.session ?? (attempt.session as ClientHttp2Session);
   let released = false;
   const release = (): void => {
@@ -75,6 +74,11 @@ export function openOverHttp2(attempt: Http2Attempt, outcome: Http2Outcome): () 
     abandoned = true;
     if (stream && !stream.closed) stream.close(constants.NGHTTP2_CANCEL);
   };
+}
+
+/** The key of a URL's shared session: h2 over TLS for wss:, h2c for ws:. */
+export function sessionOrigin(url: URL): string {
+  return `${url.protocol === 'wss:' ? 'https' : 'http'}://${url.host}`;
 }
 
 function quoteBody(stream: ClientHttp2Stream, done: (body: string) => void): void {

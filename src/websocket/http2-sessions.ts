@@ -7,6 +7,8 @@ interface Shared {
   session: ClientHttp2Session;
   /** Whether the server's first SETTINGS allowed extended CONNECT (RFC 8441 §3); false if the session failed first. */
   connectAllowed: Promise<boolean>;
+  /** The answer of `connectAllowed`, once known. */
+  allowed?: boolean;
   users: number;
 }
 
@@ -52,11 +54,19 @@ export function takeSession(origin: string, tls: TlsConnectionOptions | undefine
     session.once('close', () => {
       if (shared.get(origin)?.session === session) shared.delete(origin);
     });
-    entry = { origin, session, connectAllowed: connectAllowed(session, timeout), users: 0 };
-    shared.set(origin, entry);
+    const created: Shared = { origin, session, connectAllowed: connectAllowed(session, timeout), users: 0 };
+    created.connectAllowed.then((allowed) => (created.allowed = allowed));
+    shared.set(origin, created);
+    entry = created;
   }
   entry.users++;
   return entry;
+}
+
+/** Whether a shared session to `origin` is open and its server allows extended CONNECT. */
+export function hasSharedSession(origin: string): boolean {
+  const entry = shared.get(origin);
+  return entry !== undefined && entry.allowed === true && !entry.session.closed && !entry.session.destroyed;
 }
 
 /** One user of a shared session is done; the last one closes it (GOAWAY, after its streams end). */

@@ -65,7 +65,8 @@ const kSocket = Symbol('switchboard.socket');
 type AttachedSocket = Carrier & { [kSocket]: SocketAdapter };
 
 /**
- * The adapter between a TCP (or TLS) socket and the sans-I/O endpoint
+ * The adapter between a TCP (or TLS) socket, or an HTTP/2 stream (RFC 8441,
+ * carrier.ts), and the sans-I/O endpoint
  * (`WebSocketProtocol`): it feeds the socket's bytes to the endpoint, writes
  * what the endpoint produces, turns the endpoint's signals into socket calls
  * (end, destroy, a timer bounding the closing handshake), and keeps the send
@@ -152,7 +153,7 @@ export class SocketAdapter extends EventEmitter {
     if (settings.deflate && settings.compression) {
       this[compressionOf] = new MessageCompression(this, settings.deflate, settings.role, settings.compression, settings.maxPayload);
     }
-    // A socket's calls; an HTTP/2 stream has no Nagle of its own (its session's socket has it off).
+    // A socket's calls; an HTTP/2 stream has no setNoDelay (Nagle is its session socket's business).
     socket.setNoDelay?.(true);
     socket.setTimeout?.(0);
     // Bytes that came with the handshake are the first frames; read them after 'open'.

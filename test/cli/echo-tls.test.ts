@@ -54,4 +54,19 @@ describe('switchboard echo over TLS', () => {
     await once(http2, 'close');
     expect(carriers).toEqual(['socket', 'http2-stream']);
   });
+
+  it('a wss: WebSocket left to choose joins the open HTTP/2 session to its origin; http2: false does not', async () => {
+    const { running } = await startSecureEcho();
+    const options = { tls: { ca: tls.cert, servername: 'localhost' } };
+    const first = new WebSocket(running.url, undefined, { ...options, http2: true });
+    await once(first, 'open');
+    const joined = new WebSocket(running.url, undefined, options);
+    const refused = new WebSocket(running.url, undefined, { ...options, http2: false });
+    await Promise.all([once(joined, 'open'), once(refused, 'open')]);
+    expect([first.carrier, joined.carrier, refused.carrier]).toEqual(['http2-stream', 'http2-stream', 'socket']);
+    for (const ws of [first, joined, refused]) {
+      ws.close();
+      await once(ws, 'close');
+    }
+  });
 });
