@@ -60,8 +60,8 @@ function closed(ws: WebSocketConnection): Promise<[number, string, boolean]> {
   return new Promise((resolve) => ws.once('close', (code: number, reason: string, wasClean: boolean) => resolve([code, reason, wasClean])));
 }
 
-function rawSession(): ClientHttp2Session {
-  const session = connect(base.replace('ws:', 'http:'));
+function rawSession(url = base): ClientHttp2Session {
+  const session = connect(url.replace('ws:', 'http:'));
   session.on('error', () => {});
   sessions.push(session);
   return session;
@@ -268,6 +268,49 @@ describe('WebSocket over an HTTP/2 stream (RFC 8441)', () => {
     } finally {
       clearInterval(beat);
     }
+  });
+
+  it('serves the streams a listener of the application routes with handleStream (noServer)', async () => {
+    const own = createServer({ settings: { enableConnectProtocol: true } });
+    const routed = new WebSocketServer({ noServer: true, heartbeat: false, handshakeTimeout: 200, verify: (request) => request.url !== '/slow' || new Promise(() => {}) });
+    own.on('stream', (stream, headers) => {
+      if (headers[':method'] === 'CONNECT') routed.handleStream(stream, headers, (ws) => ws.on('message', (data: Buffer) => ws.send(`routed ${data}`)));
+    });
+    own.listen(0, '127.0.0.1');
+    await once(own, 'listening');
+    const url = `ws://127.0.0.1:${(own.address() as AddressInfo).port}`;
+    const ws = new WebSocket(`${url}/ok`, undefined, { http2: true });
+    await once(ws, 'open');
+    ws.send('x');
+    expect((await nextMessage(ws))[0].toString()).toBe('routed x');
+
+    // A handshake that does not complete in handshakeTimeout resets its stream (CANCEL), the session stays.
+    const session = rawSession(url);
+    await once(session, 'remoteSettings');
+    const slow = session.request({ ':method': 'CONNECT', ':protocol': 'websocket', ':path': '/slow', 'sec-websocket-version': '13' }, { endStream: false });
+    slow.on('error', () => {});
+    await once(slow, 'close');
+    expect(slow.rstCode).toBe(constants.NGHTTP2_CANCEL);
+    expect(session.closed).toBe(false);
+
+    // Closing while connecting abandons the handshake: error, then close 1006.
+    const abandoned = new WebSocket(`${url}/slow`, undefined, { http2: true });
+    const errors: string[] = [];
+    abandoned.on('error', (error) => errors.push(error.message));
+    const abandonedClosed = closed(abandoned);
+    setTimeout(() => abandoned.close(), 20);
+    expect((await abandonedClosed)[0]).toBe(1006);
+    expect(errors).toEqual(['WebSocket was closed before the connection was established']);
+
+    ws.close();
+    await closed(ws);
+    // Once closed, the server refuses new streams with 503.
+    await new Promise<void>((resolve) => routed.close(() => resolve()));
+    const late = session.request({ ':method': 'CONNECT', ':protocol': 'websocket', ':path': '/ok', 'sec-websocket-version': '13' }, { endStream: false });
+    const [response] = await once(late, 'response');
+    expect(response[':status']).toBe(503);
+    late.close();
+    own.close();
   });
 
   it('respects the stream write result: a sender told "queued" gets drain', async () => {
