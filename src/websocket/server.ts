@@ -44,8 +44,9 @@ export interface WebSocketServerOptions extends ConnectionOptions {
   /**
    * Serve WebSockets over HTTP/2 streams (RFC 8441) on this `node:http2` server:
    * its new sessions advertise SETTINGS_ENABLE_CONNECT_PROTOCOL and its extended
-   * CONNECT streams are answered here; with `allowHTTP1`, its HTTP/1.1 upgrades too.
-   * Alone, or with `server`/`noServer` (then call `handleStream` from your own 'stream' listener).
+   * CONNECT streams are answered here. Alone, it is also the server whose HTTP/1.1
+   * upgrades are served (`allowHTTP1`); beside `server` or `noServer`, those say where
+   * upgrades come from. To route streams yourself, leave it out and call `handleStream`.
    */
   http2Server?: Http2Server | Http2SecureServer;
   /** Accept upgrades only for this path; others get 404. */
