@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ConnectionTrace } from './connection-trace.js';
 import type { Sender } from './trace-events.js';
 
@@ -9,25 +9,25 @@ import type { Sender } from './trace-events.js';
  * connection's, so a read is recorded before the writes it causes) and a
  * `write` of the socket's own that records, then calls the real one.
  */
-export function tapSocket(socket: Socket, trace: ConnectionTrace, local: Sender): void {
+export function tapSocket(socket: Duplex, trace: ConnectionTrace, local: Sender): void {
   const remote: Sender = local === 'server' ? 'client' : 'server';
   tapWrites(socket, trace, local);
   tapReads(socket, trace, remote);
 }
 
 /** Records every chunk written to the socket as sent by `from`. */
-export function tapWrites(socket: Socket, trace: ConnectionTrace, from: Sender): void {
+export function tapWrites(socket: Duplex, trace: ConnectionTrace, from: Sender): void {
   const write = socket.write;
-  socket.write = function tracedWrite(this: Socket, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+  socket.write = function tracedWrite(this: Duplex, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
     if (typeof chunk === 'string') trace.bytes(from, Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'));
     else if (chunk instanceof Uint8Array) trace.bytes(from, chunk);
     return (write as (...args: unknown[]) => boolean).call(this, chunk, encoding, callback);
-  } as Socket['write'];
+  } as Duplex['write'];
   socket.once('close', () => trace.end());
 }
 
 /** Records every chunk the socket reads as sent by `from`. */
-export function tapReads(socket: Socket, trace: ConnectionTrace, from: Sender): void {
+export function tapReads(socket: Duplex, trace: ConnectionTrace, from: Sender): void {
   // prependListener: unlike on('data'), it does not set a paused socket flowing.
   socket.prependListener('data', (chunk: Buffer) => trace.bytes(from, chunk));
   socket.once('close', () => trace.end());

@@ -1,4 +1,5 @@
-import { type ClientRequest, type IncomingMessage, request as httpRequest } from 'node:http';
+import { type IncomingMessage, request as httpRequest } from 'node:http';
+import type { ClientHttp2Session } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
@@ -24,6 +25,9 @@ import { attach } from './adapter-operations.js';
 import { type HeartbeatOptions, createWatch } from './heartbeat.js';
 import { traceClientRequest } from './wire-trace.js';
 import { resolveCompression, withDeflate } from './deflate-options.js';
+import type { Carrier, CarrierKind } from './carrier.js';
+import { openOverHttp2, sessionOrigin } from './http2-client.js';
+import { hasSharedSession } from './http2-sessions.js';
 
 export interface WebSocketClientOptions extends ConnectionOptions {
   /** Extra request headers (cookies, authorization…). */
@@ -40,6 +44,15 @@ export interface WebSocketClientOptions extends ConnectionOptions {
   heartbeat?: HeartbeatOptions | false;
   /** Record a wire trace of this connection, handshake included; a string labels it (wire-trace.ts). */
   trace?: boolean | string;
+  /**
+   * Open the WebSocket on a stream of an HTTP/2 connection (RFC 8441): `true`
+   * shares one session per origin among the WebSockets that ask (h2 over TLS
+   * for wss:, h2c for ws:); or give a `ClientHttp2Session` of your own. Falls
+   * back to HTTP/1.1 when the server does not advertise extended CONNECT.
+   * Left out, a wss: WebSocket uses HTTP/2 when a shared session to its origin
+   * is already open and allows it; `false` never does.
+   */
+  http2?: boolean | ClientHttp2Session;
 }
 
 /** One key pool for every client in the process (§10.3: keys from a strong source). */
@@ -55,8 +68,9 @@ const BODY_QUOTE_LIMIT = 512;
  */
 export class WebSocket extends WebSocketConnection {
   readonly url: string;
-  private request: ClientRequest | undefined;
+  private abortHandshake: (() => void) | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
+  private overHttp2 = false;
 
   constructor(address: string | URL, protocols?: string | string[], options: WebSocketClientOptions = {}) {
     super();
@@ -74,60 +88,66 @@ export class WebSocket extends WebSocketConnection {
     } catch (error) {
       throw new DOMException((error as Error).message, 'SyntaxError');
     }
-    const secure = url.protocol === 'wss:';
-    const request = (secure ? httpsRequest : httpRequest)({
-      ...(secure ? options.tls : undefined),
-      host: url.hostname.replace(/^\[|\]$/g, ''),
-      port: url.port || (secure ? 443 : 80),
-      path: `${url.pathname}${url.search}`,
-      method: 'GET',
-      headers: { ...options.headers, ...handshakeHeaders },
-      agent: false,
-      localAddress: options.localAddress,
-    });
-    this.request = request;
-    if (options.trace) traceClientRequest(request, typeof options.trace === 'string' ? options.trace : undefined);
     this.handshakeTimer = setTimeout(() => this.failHandshake('Opening handshake timed out'), options.handshakeTimeout ?? 10_000);
-    request.on('upgrade', (response: IncomingMessage, socket: Socket, head: Buffer) => {
-      const check = validateUpgradeResponse(
-        { statusCode: response.statusCode ?? 0, headers: response.headers },
-        { key, protocols: offered, extensions },
-      );
+    const open = (carrier: Carrier, head: Buffer, agreed: { protocol: string; extensions: ExtensionOffer[] }): void => {
       // §7 of RFC 7692: a permessage-deflate answer the offer did not allow fails the connection.
-      const deflate = check.ok ? agreedDeflate(check.extensions, deflateOffer) : undefined;
-      if (!check.ok || deflate?.ok === false) {
-        socket.destroy();
-        this.failHandshake(check.ok ? `Server's permessage-deflate answer refused: ${(deflate as { reason: string }).reason}` : check.reason);
+      const deflate = agreedDeflate(agreed.extensions, deflateOffer);
+      if (deflate?.ok === false) {
+        carrier.destroy();
+        this.failHandshake(`Server's permessage-deflate answer refused: ${deflate.reason}`);
         return;
       }
       this.finishHandshake();
-      this.protocol = check.protocol;
-      this.extensions = formatExtensions(check.extensions);
+      this.protocol = agreed.protocol;
+      this.extensions = formatExtensions(agreed.extensions);
       // Off by default on a client: a browser runs no heartbeat of its own either.
       const heartbeat = createWatch(options.heartbeat || false, {
         writeStallTimeout: options.writeStallTimeout ?? Infinity,
         messageTimeout: options.messageTimeout ?? Infinity,
       });
-      const agreed = deflate?.ok ? withDeflate(settings, deflate.parameters) : settings;
-      this[attach](socket, head, { ...agreed, heartbeat });
+      this[attach](carrier, head, { ...(deflate?.ok ? withDeflate(settings, deflate.parameters) : settings), heartbeat });
       this.emit('open');
-    });
-    request.on('response', (response: IncomingMessage) => {
-      // Anything but 101: quote the start of the body, which usually says why.
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        if (body.length < BODY_QUOTE_LIMIT) body += chunk;
-      });
-      const fail = () => {
-        const why = body.trim().slice(0, BODY_QUOTE_LIMIT);
-        this.failHandshake(`Unexpected server response: ${response.statusCode}${why ? ` (${why})` : ''}`);
-      };
-      response.on('end', fail);
-      response.on('error', fail);
-    });
-    request.on('error', (error: Error) => this.failHandshake(error.message));
-    request.end();
+    };
+    const overHttp1 = (): void => {
+      this.overHttp2 = false;
+      this.abortHandshake = upgradeOverHttp1(url, options, handshakeHeaders, (response, socket, head) => {
+        const check = validateUpgradeResponse(
+          { statusCode: response.statusCode ?? 0, headers: response.headers },
+          { key, protocols: offered, extensions },
+        );
+        if (!check.ok) {
+          socket.destroy();
+          this.failHandshake(check.reason);
+          return;
+        }
+        open(socket, head, check);
+      }, (message) => this.failHandshake(message));
+    };
+    // Unasked, a wss: WebSocket joins an HTTP/2 session to its origin that is open and allows it.
+    const http2 = options.http2 ?? (url.protocol === 'wss:' && hasSharedSession(sessionOrigin(url)));
+    if (!http2) {
+      overHttp1();
+      return;
+    }
+    this.overHttp2 = true;
+    this.abortHandshake = openOverHttp2(
+      {
+        url,
+        session: http2,
+        tls: options.tls,
+        headers: options.headers,
+        protocols: offered,
+        extensions,
+        origin: options.origin,
+        timeout: options.handshakeTimeout ?? 10_000,
+      },
+      { open: (carrier, check) => open(carrier, EMPTY_HEAD, check), fail: (message) => this.failHandshake(message), fallBack: overHttp1 },
+    );
+  }
+
+  /** 'http2-stream' when the WebSocket runs (or is being opened) over HTTP/2, else 'socket'. */
+  override get carrier(): CarrierKind {
+    return this.readyState === CONNECTING ? (this.overHttp2 ? 'http2-stream' : 'socket') : super.carrier;
   }
 
   /**
@@ -161,15 +181,15 @@ export class WebSocket extends WebSocketConnection {
 
   private finishHandshake(): void {
     clearTimeout(this.handshakeTimer);
-    this.request = undefined;
+    this.abortHandshake = undefined;
   }
 
   private failHandshake(message: string): void {
     if (this.readyState !== CONNECTING) return;
-    const request = this.request;
+    const abort = this.abortHandshake;
     this.finishHandshake();
     this.setReadyState(CLOSING);
-    request?.destroy();
+    abort?.();
     this.setReadyState(CLOSED);
     if (this.listenerCount('error') > 0) this.emit('error', new Error(message));
     this.emit('close', 1006, '', false);
@@ -201,4 +221,49 @@ function parseWebSocketUrl(address: string | URL): URL {
   // An empty fragment ("ws://host/#") is still a fragment, though `hash` reads ''.
   if (url.hash !== '' || url.href.endsWith('#')) throw new DOMException('The URL must not have a fragment', 'SyntaxError');
   return url;
+}
+
+const EMPTY_HEAD = Buffer.alloc(0);
+
+/**
+ * The HTTP/1.1 opening handshake (RFC 6455 §4.1): a GET with Upgrade, and the
+ * 101's socket to `upgraded`, or why not to `fail`. Returns the way to abandon it.
+ */
+function upgradeOverHttp1(
+  url: URL,
+  options: WebSocketClientOptions,
+  handshakeHeaders: Record<string, string>,
+  upgraded: (response: IncomingMessage, socket: Socket, head: Buffer) => void,
+  fail: (message: string) => void,
+): () => void {
+  const secure = url.protocol === 'wss:';
+  const request = (secure ? httpsRequest : httpRequest)({
+    ...(secure ? options.tls : undefined),
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port || (secure ? 443 : 80),
+    path: `${url.pathname}${url.search}`,
+    method: 'GET',
+    headers: { ...options.headers, ...handshakeHeaders },
+    agent: false,
+    localAddress: options.localAddress,
+  });
+  if (options.trace) traceClientRequest(request, typeof options.trace === 'string' ? options.trace : undefined);
+  request.on('upgrade', upgraded);
+  request.on('response', (response: IncomingMessage) => {
+    // Anything but 101: quote the start of the body, which usually says why.
+    let body = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      if (body.length < BODY_QUOTE_LIMIT) body += chunk;
+    });
+    const refused = () => {
+      const why = body.trim().slice(0, BODY_QUOTE_LIMIT);
+      fail(`Unexpected server response: ${response.statusCode}${why ? ` (${why})` : ''}`);
+    };
+    response.on('end', refused);
+    response.on('error', refused);
+  });
+  request.on('error', (error: Error) => fail(error.message));
+  request.end();
+  return () => request.destroy();
 }

@@ -7,6 +7,8 @@ export { SocketConnection } from './socket-connection.js';
 export { type SendData } from './send-data.js';
 export { type Rejection, type VerifyResult, WebSocketServer, type WebSocketServerOptions } from './server.js';
 export { WebSocket, type WebSocketClientOptions } from './client.js';
+export { type CarrierKind } from './carrier.js';
+export { type HandshakeRequest, type Http2ConnectRequest } from './handshake-request.js';
 export {
   DEFAULT_HEARTBEAT_INTERVAL,
   DEFAULT_HEARTBEAT_TIMEOUT,

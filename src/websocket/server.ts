@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { type IncomingMessage, type Server as HttpServer, createServer } from 'node:http';
+import type { Http2SecureServer, Http2Server, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -9,16 +10,17 @@ import {
   buildAcceptResponse,
   type ExtensionOffer,
   buildRejectResponse,
-  negotiateDeflate,
   reasonPhrase,
   validateUpgradeRequest,
 } from '../protocol/websocket/index.js';
+import { decideHandshake } from './handshake-decision.js';
+import type { HandshakeRequest, Http2ConnectRequest } from './handshake-request.js';
+import { serveStream } from './http2-server.js';
+import { agreeDeflate, openConnection } from './server-agreement.js';
 import { type ConnectionOptions, type ConnectionSettings, resolveSettings } from './connection-settings.js';
 import { WebSocketConnection } from './connection.js';
-import { attach } from './adapter-operations.js';
 import { type Heartbeat, type HeartbeatOptions, createWatch } from './heartbeat.js';
 import { type TraceOption, traceUpgrade } from './wire-trace.js';
-import { withDeflate } from './deflate-options.js';
 
 /** A refusal from the `verify` hook: any HTTP status, a reason for the body, extra headers. */
 export interface Rejection {
@@ -39,6 +41,14 @@ export interface WebSocketServerOptions extends ConnectionOptions {
   server?: HttpServer | HttpsServer;
   /** Or route upgrades yourself and call `handleUpgrade` (Express, Fastify, several paths on one server). */
   noServer?: boolean;
+  /**
+   * Serve WebSockets over HTTP/2 streams (RFC 8441) on this `node:http2` server:
+   * its new sessions advertise SETTINGS_ENABLE_CONNECT_PROTOCOL and its extended
+   * CONNECT streams are answered here. Alone, it is also the server whose HTTP/1.1
+   * upgrades are served (`allowHTTP1`); beside `server` or `noServer`, those say where
+   * upgrades come from. To route streams yourself, leave it out and call `handleStream`.
+   */
+  http2Server?: Http2Server | Http2SecureServer;
   /** Accept upgrades only for this path; others get 404. */
   path?: string;
   /**
@@ -46,11 +56,14 @@ export interface WebSocketServerOptions extends ConnectionOptions {
    * origin and let any page open a socket to any server, so a server that
    * trusts cookies must check it (cross-site WebSocket hijacking). Others get 403.
    */
-  origins?: readonly string[] | ((origin: string | undefined, request: IncomingMessage) => boolean);
+  origins?: readonly string[] | ((origin: string | undefined, request: HandshakeRequest) => boolean);
   /** Picks the subprotocol from those the client offered; default: the first offered, as `ws` does. */
-  handleProtocols?: (protocols: string[], request: IncomingMessage) => string | false | undefined;
-  /** Decides whether to accept, asynchronously if need be (authentication, rate limits). */
-  verify?: (request: IncomingMessage) => VerifyResult | Promise<VerifyResult>;
+  handleProtocols?: (protocols: string[], request: HandshakeRequest) => string | false | undefined;
+  /**
+   * Decides whether to accept, asynchronously if need be (authentication, rate limits).
+   * `request` is an `IncomingMessage`, or an `Http2ConnectRequest` for a WebSocket over HTTP/2.
+   */
+  verify?: (request: HandshakeRequest) => VerifyResult | Promise<VerifyResult>;
   /** Longest time from the connection to the 101 response (ms), verify included. Default 10 s. */
   handshakeTimeout?: number;
   /** Largest request head our own server reads; larger gets 431. Default 16 KiB. */
@@ -80,16 +93,18 @@ export class WebSocketServer extends EventEmitter {
   private readonly settings: ConnectionSettings;
   private readonly heartbeat: Heartbeat | undefined;
   private readonly handshakeTimeout: number;
-  private httpServer: HttpServer | HttpsServer | undefined;
+  private httpServer: HttpServer | HttpsServer | Http2Server | Http2SecureServer | undefined;
   private ownsServer = false;
   private detach: (() => void) | undefined;
+  private detachHttp2: (() => void) | undefined;
   private closed = false;
 
   constructor(options: WebSocketServerOptions, callback?: () => void) {
     super();
     const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true];
-    if (modes.filter(Boolean).length !== 1) {
-      throw new TypeError('Give exactly one of the "port", "server" or "noServer" options');
+    const count = modes.filter(Boolean).length;
+    if (count > 1 || (count === 0 && !options.http2Server)) {
+      throw new TypeError('Give exactly one of the "port", "server" or "noServer" options, or "http2Server"');
     }
     this.options = options;
     this.handshakeTimeout = options.handshakeTimeout ?? 10_000;
@@ -137,6 +152,60 @@ export class WebSocketServer extends EventEmitter {
         server.off('error', onError);
       };
     }
+    if (options.http2Server) this.detachHttp2 = this.serveHttp2(options.http2Server, count === 0);
+  }
+
+  /** Takes the extended CONNECT streams of an HTTP/2 server, and its HTTP/1.1 upgrades when it is the only server. */
+  private serveHttp2(server: Http2Server | Http2SecureServer, only: boolean): () => void {
+    const onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
+      if (headers[':method'] === 'CONNECT') this.handleStream(stream, headers);
+    };
+    const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.handleUpgrade(request, socket, head, (connection) => this.emit('connection', connection, request));
+    const onListening = () => this.emit('listening');
+    const onError = (error: Error) => this.emit('error', error);
+    // RFC 8441 §3: clients may send extended CONNECT only once the server said so.
+    server.updateSettings({ enableConnectProtocol: true });
+    server.on('stream', onStream);
+    if (only) {
+      server.on('upgrade', onUpgrade);
+      server.on('listening', onListening);
+      server.on('error', onError);
+      this.httpServer = server;
+    }
+    return () => {
+      server.updateSettings({ enableConnectProtocol: false });
+      server.off('stream', onStream);
+      server.off('upgrade', onUpgrade);
+      server.off('listening', onListening);
+      server.off('error', onError);
+    };
+  }
+
+  /**
+   * Completes (or refuses) the handshake of an extended CONNECT stream (RFC 8441)
+   * from an HTTP/2 server's 'stream' event, and calls `callback` (by default, the
+   * 'connection' event) with the open connection, whose `carrier` is 'http2-stream'.
+   */
+  handleStream(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    callback: (connection: WebSocketConnection, request: Http2ConnectRequest) => void = (connection, request) =>
+      this.emit('connection', connection, request),
+  ): void {
+    serveStream(
+      {
+        options: this.options,
+        settings: this.settings,
+        handshakeTimeout: this.handshakeTimeout,
+        isClosed: () => this.closed,
+        matchesPath: (url) => this.matchesPath(url),
+        emitHeaders: (extra, request) => this.emit('headers', extra, request),
+      },
+      stream,
+      headers,
+      callback,
+    );
   }
 
   address(): AddressInfo | string | null {
@@ -146,9 +215,12 @@ export class WebSocketServer extends EventEmitter {
 
   /** Whether `request` is for this server's path. */
   shouldHandle(request: IncomingMessage): boolean {
+    return this.matchesPath(request.url ?? '/');
+  }
+
+  private matchesPath(url: string): boolean {
     const path = this.options.path;
     if (path === undefined) return true;
-    const url = request.url ?? '/';
     const query = url.indexOf('?');
     return (query === -1 ? url : url.slice(0, query)) === path;
   }
@@ -183,37 +255,10 @@ export class WebSocketServer extends EventEmitter {
       headers: request.headers,
     });
     if (!check.ok) return refuse(check.status, check.reason, check.headers);
-    const origins = this.options.origins;
-    if (origins !== undefined) {
-      const allowed = typeof origins === 'function' ? origins(check.origin, request) : check.origin !== undefined && origins.includes(check.origin);
-      if (!allowed) return refuse(403, 'Origin not allowed');
-    }
-    let protocol: string | undefined;
-    if (check.protocols.length > 0) {
-      const chosen = this.options.handleProtocols ? this.options.handleProtocols(check.protocols, request) : check.protocols[0];
-      if (chosen) {
-        // §4.2.2: the server may only choose one the client offered.
-        if (!check.protocols.includes(chosen)) throw new Error(`handleProtocols chose ${chosen}, which the client did not offer`);
-        protocol = chosen;
-      }
-    }
-    const accept = (): void => {
+    decideHandshake(this.options, check, request, refuse, (protocol) => {
       clearTimeout(timer);
       this.accept(request, socket, head, check.key, protocol, check.extensions, callback);
-    };
-    const verify = this.options.verify;
-    if (!verify) return accept();
-    const decide = (result: VerifyResult): void => {
-      if (result === true || result === undefined) return accept();
-      if (result === false) return refuse(401, 'Unauthorized');
-      refuse(result.status, result.reason ?? '', result.headers);
-    };
-    const result = verify(request);
-    if (result instanceof Promise) {
-      result.then(decide, (error: Error) => refuse(500, `verify failed: ${error.message}`));
-    } else {
-      decide(result);
-    }
+    });
   }
 
   private accept(
@@ -235,17 +280,10 @@ export class WebSocketServer extends EventEmitter {
     const headers: Record<string, string | string[]> = {};
     this.emit('headers', headers, request);
     if (this.options.trace) traceUpgrade(this.options.trace, request, socket);
-    // RFC 7692 §5: permessage-deflate when both sides want it, on the first offer we can accept.
-    const compression = this.settings.compression;
-    const deflate = compression && negotiateDeflate(offers, compression.negotiation);
-    const agreed = deflate?.accepted ? deflate : undefined;
+    const agreed = agreeDeflate(this.settings, offers);
     socket.write(buildAcceptResponse({ key, protocol, headers, extensions: agreed && [agreed.extension] }));
     socket.off('error', destroyOnError);
-    const connection = new WebSocketConnection();
-    connection.protocol = protocol ?? '';
-    connection.extensions = agreed?.response ?? '';
-    connection[attach](socket, head, agreed ? withDeflate(this.settings, agreed.parameters) : this.settings);
-    callback(connection, request);
+    callback(openConnection(socket, head, this.settings, protocol, agreed), request);
   }
 
   /**
@@ -259,6 +297,7 @@ export class WebSocketServer extends EventEmitter {
     }
     this.closed = true;
     this.detach?.();
+    this.detachHttp2?.();
     let pending = 1;
     const done = (): void => {
       if (--pending > 0) return;

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
 import {
   CloseCode,
   Opcode,
@@ -9,7 +8,9 @@ import {
   encodeClosePayload,
   frameHeaderSize,
 } from '../protocol/websocket/index.js';
+import type { Carrier, CarrierKind } from './carrier.js';
 import type { ConnectionSettings } from './connection-settings.js';
+import { isHttp2Carrier } from './http2-carrier.js';
 import {
   type MessageInProgress,
   bytesTaken,
@@ -61,10 +62,11 @@ import { MessageCompression } from './message-compression.js';
 const FAIL_GRACE = 1000;
 
 const kSocket = Symbol('switchboard.socket');
-type AttachedSocket = Socket & { [kSocket]: SocketAdapter };
+type AttachedSocket = Carrier & { [kSocket]: SocketAdapter };
 
 /**
- * The adapter between a TCP (or TLS) socket and the sans-I/O endpoint
+ * The adapter between a TCP (or TLS) socket, or an HTTP/2 stream (RFC 8441,
+ * carrier.ts), and the sans-I/O endpoint
  * (`WebSocketProtocol`): it feeds the socket's bytes to the endpoint, writes
  * what the endpoint produces, turns the endpoint's signals into socket calls
  * (end, destroy, a timer bounding the closing handshake), and keeps the send
@@ -129,13 +131,21 @@ export class SocketAdapter extends EventEmitter {
     return (this.#core?.bufferedBytes ?? 0) + (this[socketOf]?.writableLength ?? 0) + (this[compressionOf]?.pendingBytes ?? 0);
   }
 
+  /**
+   * What the connection runs over: `'socket'` after an HTTP/1.1 upgrade, or
+   * `'http2-stream'`, one stream of an HTTP/2 connection (RFC 8441). Nothing else differs.
+   */
+  get carrier(): CarrierKind {
+    return isHttp2Carrier(this[socketOf]) ? 'http2-stream' : 'socket';
+  }
+
   /** True while `pause()` holds reading. */
   get readingPaused(): boolean {
     return (this[flagsOf] & PAUSED) !== 0;
   }
 
   /** @internal */
-  [attach](socket: Socket, head: Buffer, settings: ConnectionSettings): void {
+  [attach](socket: Carrier, head: Buffer, settings: ConnectionSettings): void {
     const attached = socket as AttachedSocket;
     attached[kSocket] = this;
     this[socketOf] = attached;
@@ -143,8 +153,9 @@ export class SocketAdapter extends EventEmitter {
     if (settings.deflate && settings.compression) {
       this[compressionOf] = new MessageCompression(this, settings.deflate, settings.role, settings.compression, settings.maxPayload);
     }
-    socket.setNoDelay(true);
-    socket.setTimeout(0);
+    // A socket's calls; an HTTP/2 stream has no setNoDelay (Nagle is its session socket's business).
+    socket.setNoDelay?.(true);
+    socket.setTimeout?.(0);
     // Bytes that came with the handshake are the first frames; read them after 'open'.
     // Unshifted before the 'data' listener, they wait for the stream to resume on the
     // next tick: once a listener is there, a flowing socket would deliver them at once,
@@ -445,7 +456,7 @@ function notOpen(callback: WriteCallback | undefined): SendResult {
   callback?.(new Error('WebSocket is not open'));
   return 'dropped';
 }
-function destroySocket(socket: Socket): void {
+function destroySocket(socket: Carrier): void {
   socket.destroy();
 }
 

@@ -2,7 +2,7 @@
 // the per-peer limits on reading (frames per turn, messages per second, pongs owed),
 // and the endpoint's events out to the application.
 import { isUtf8 } from 'node:buffer';
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import {
   CloseCode,
   type EndpointEvent,
@@ -40,7 +40,7 @@ export interface ReadingPeer {
   [unsentPongs]: number;
   [turnUsage]: number;
   readonly [settingsOf]: ConnectionSettings | undefined;
-  readonly [socketOf]: Socket | undefined;
+  readonly [socketOf]: Duplex | undefined;
   readonly [compressionOf]?: MessageCompression | undefined;
   [endpointOf](): Pick<WebSocketProtocol, 'receive' | 'framesRead'>;
   [afterEndpoint](flushNow: boolean): void;

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import type { Outgoing } from '../protocol/websocket/index.js';
 
 /** Below this many bytes, the frames of one batch are copied into one buffer. */
@@ -11,7 +11,7 @@ const COALESCE_LIMIT = 64 * 1024;
  * of the difference between a fast server and a slow one. Returns false when the
  * socket asks the writer to wait for 'drain'.
  */
-export function writeOutgoing(socket: Socket, outgoing: Outgoing): boolean {
+export function writeOutgoing(socket: Writable, outgoing: Outgoing): boolean {
   const chunks = outgoing.chunks;
   if (chunks.length === 0) return true;
   const done = outgoing.callbacks && ((error?: Error | null) => outgoing.settle(error));

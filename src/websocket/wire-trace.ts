@@ -2,6 +2,7 @@
 // a client's own trace, and tracing a connection already open.
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ConnectionTrace, type TraceOption, decideTrace, rebuildHead, tapReads, tapSocket, tapWrites } from '../trace/index.js';
 import { settingsOf, socketOf } from './adapter-operations.js';
 import type { SocketAdapter } from './socket-adapter.js';
@@ -9,7 +10,7 @@ import type { SocketAdapter } from './socket-adapter.js';
 export type { TraceOption };
 
 /** By socket, so that a connection carries no field for tracing. */
-const traces = new WeakMap<Socket, ConnectionTrace>();
+const traces = new WeakMap<Duplex, ConnectionTrace>();
 
 /** The trace of a connection, if it is traced. */
 export function traceOf(connection: SocketAdapter): ConnectionTrace | undefined {

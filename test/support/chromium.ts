@@ -3,9 +3,10 @@
 // and no background traffic to the network the machine does not have.
 import { type Browser, chromium } from 'playwright-core';
 
-export function launchChromium(): Promise<Browser> {
+/** `extraArgs`, e.g. `--ignore-certificate-errors` for a page served with a test's self-signed certificate. */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...extraArgs],
   });
 }

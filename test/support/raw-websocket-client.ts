@@ -1,4 +1,5 @@
 import { type Socket, connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { type ParserEvent, type Role, computeAccept, generateKey } from '../../src/protocol/websocket/index.js';
 import { FrameRecorder } from './frame-recorder.js';
 
@@ -21,7 +22,8 @@ export class RawWebSocketPeer extends FrameRecorder {
 
   /** Wraps a socket whose handshake is done; call `start` with the bytes read past the handshake. */
   constructor(
-    private readonly socket: Socket,
+    /** A TCP socket, or an HTTP/2 stream (raw-http2-client.ts). */
+    private readonly socket: Duplex,
     role: Role,
     allowedRsv = 0,
     /** The other end's handshake head (status line and headers), when this peer is the client. */

@@ -5,6 +5,8 @@ import { Opcode, ProtocolError } from '../../src/protocol/websocket/index.js';
 import { WebSocket, WebSocketServer } from '../../src/websocket/index.js';
 import { clientFrame, hex, rawFrame } from '../support/raw-frame.js';
 import { type RawWebSocketPeer, connectRawClient } from '../support/raw-websocket-client.js';
+import { closeRawHttp2Sessions, connectRawHttp2Client } from '../support/raw-http2-client.js';
+import { type Http2Server, createServer as createHttp2Server } from 'node:http2';
 import { RawWebSocketServer } from '../support/raw-websocket-server.js';
 import { SansIoServerPeer, type WebSocketTestPeer } from '../support/sans-io-peer.js';
 
@@ -19,6 +21,8 @@ import { SansIoServerPeer, type WebSocketTestPeer } from '../support/sans-io-pee
 // sans-I/O against the bare endpoint (WebSocketProtocol), bytes in and bytes out
 // (test/support/sans-io-peer.ts). The same bytes must come back from both. Cases
 // about TCP itself (bytes in the same write as the handshake) run over TCP only.
+// A third time they run over one stream of an HTTP/2 connection (RFC 8441), where
+// the frames are the same and only the carrier differs.
 
 // ---- Frames ----
 
@@ -80,6 +84,9 @@ type Delivery = 'whole' | 'frame-wise' | 'octet-wise' | number;
 
 let port = 0;
 let echoServer: WebSocketServer;
+let http2Port = 0;
+let http2Echo: WebSocketServer;
+let http2Server: Http2Server;
 
 beforeAll(async () => {
   echoServer = new WebSocketServer({ port: 0, host: '127.0.0.1', heartbeat: false });
@@ -88,22 +95,35 @@ beforeAll(async () => {
   });
   await once(echoServer, 'listening');
   port = (echoServer.address() as AddressInfo).port;
+  http2Server = createHttp2Server();
+  http2Echo = new WebSocketServer({ http2Server, heartbeat: false });
+  http2Echo.on('connection', (ws) => {
+    ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
+  });
+  http2Server.listen(0, '127.0.0.1');
+  await once(http2Server, 'listening');
+  http2Port = (http2Server.address() as AddressInfo).port;
 });
 
 afterAll(async () => {
+  closeRawHttp2Sessions();
   await new Promise<void>((resolve) => echoServer.close(() => resolve()));
+  await new Promise<void>((resolve) => http2Echo.close(() => resolve()));
+  http2Server.close();
 });
 
 /** How a server case reaches our echo server: over TCP, or straight into the endpoint. */
 interface ServerCarrier {
   name: string;
   tcp: boolean;
+  http2?: boolean;
   connect: () => Promise<WebSocketTestPeer>;
 }
 
 const SERVER_CARRIERS: [string, ServerCarrier][] = [
   { name: 'over TCP', tcp: true, connect: () => connectRawClient(port) },
   { name: 'sans-I/O', tcp: false, connect: async () => new SansIoServerPeer() },
+  { name: 'over an HTTP/2 stream', tcp: false, http2: true, connect: () => connectRawHttp2Client(http2Port) },
 ].map((carrier) => [carrier.name, carrier]);
 
 async function deliver(client: WebSocketTestPeer, frames: Buffer[], how: Delivery): Promise<void> {
@@ -224,7 +244,7 @@ const UTF8_SEQUENCES: [string, boolean, Buffer[]][] = [
 
 // ---- Our server ----
 
-describe.each(SERVER_CARRIERS)('our server %s, against a raw client', (_, { tcp, connect }) => {
+describe.each(SERVER_CARRIERS)('our server %s, against a raw client', (_, { tcp, http2, connect }) => {
   const { expectEcho, expectFailure } = serverSessions(connect);
 
   describe('1 Framing', () => {
@@ -256,7 +276,7 @@ describe.each(SERVER_CARRIERS)('our server %s, against a raw client', (_, { tcp,
         await client.untilClosed();
         expectBytes(client.received, Buffer.concat([echoText('early'), serverPong('p'), CLOSE_ECHO_1000]));
       });
-    } else {
+    } else if (!http2) {
       it('the carrier lets the endpoint go whenever it is at rest, and a new one reads on: nothing is lost', async () => {
         const client = new SansIoServerPeer();
         // Split mid-frame, so one endpoint must carry the half-read frame over.
@@ -675,7 +695,7 @@ describe.each(SERVER_CARRIERS)('our server %s, against a raw client', (_, { tcp,
 
 // ---- Limits below the defaults ----
 
-describe.each(SERVER_CARRIERS)('our server %s with small limits (maxPayload 1024, maxFragments 4)', (_, { tcp }) => {
+describe.each(SERVER_CARRIERS.filter(([, carrier]) => !carrier.http2))('our server %s with small limits (maxPayload 1024, maxFragments 4)', (_, { tcp }) => {
   let limitedPort = 0;
   let limited: WebSocketServer | undefined;
   beforeAll(async () => {

@@ -17,12 +17,21 @@ export interface ClientHandshakeOptions {
  * that are not tokens or are repeated, as the WHATWG `WebSocket` constructor does.
  */
 export function clientHandshakeHeaders(options: ClientHandshakeOptions): Record<string, string> {
-  const headers: Record<string, string> = {
+  return {
     Connection: 'Upgrade',
     Upgrade: 'websocket',
     'Sec-WebSocket-Key': options.key,
     'Sec-WebSocket-Version': '13',
+    ...offerHeaders(options),
   };
+}
+
+/**
+ * The headers that offer subprotocols and extensions and name the origin, the
+ * same in both handshakes (RFC 6455 §4.1, RFC 8441 §5). Throws as `clientHandshakeHeaders`.
+ */
+export function offerHeaders(options: Omit<ClientHandshakeOptions, 'key'>): Record<string, string> {
+  const headers: Record<string, string> = {};
   const protocols = options.protocols ?? [];
   if (protocols.length > 0) {
     const seen = new Set<string>();
@@ -67,6 +76,11 @@ export function validateUpgradeResponse(
   if (headerValue(headers, 'sec-websocket-accept')?.trim() !== computeAccept(offered.key)) {
     return fail('Sec-WebSocket-Accept does not match the key sent');
   }
+  return checkAgreement(headers, offered);
+}
+
+/** The subprotocol and extensions a server accepted, each one we offered (§4.1), the same in both handshakes. */
+export function checkAgreement(headers: Headers, offered: Omit<ClientHandshakeOptions, 'key'>): UpgradeResponseCheck {
   const protocol = headerValue(headers, 'sec-websocket-protocol')?.trim();
   if (protocol !== undefined && !(offered.protocols ?? []).includes(protocol)) {
     return fail(`Server chose a subprotocol that was not offered: ${JSON.stringify(protocol)}`);

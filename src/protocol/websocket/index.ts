@@ -21,6 +21,18 @@ export {
   validateUpgradeResponse,
 } from './client-handshake.js';
 export {
+  type AcceptedConnect,
+  type ConnectAcceptOptions,
+  type ConnectRequestOptions,
+  type Http2HeaderBlock,
+  type RejectedConnect,
+  buildConnectRejection,
+  buildConnectResponse,
+  clientConnectHeaders,
+  validateConnectResponse,
+  validateExtendedConnect,
+} from './http2-handshake.js';
+export {
   type DeflateNegotiation,
   type DeflateOfferParameters,
   type DeflateOptions,

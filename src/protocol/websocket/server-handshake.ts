@@ -12,14 +12,9 @@ export interface UpgradeRequest {
   headers: Headers;
 }
 
-export interface AcceptedUpgrade {
+export interface AcceptedUpgrade extends HandshakeOffers {
   ok: true;
   key: string;
-  /** Subprotocols the client offered, in its order of preference (§4.2.1 item 8). */
-  protocols: string[];
-  /** Extensions the client offered (§9.1). */
-  extensions: ExtensionOffer[];
-  origin: string | undefined;
 }
 
 export interface RejectedUpgrade {
@@ -57,13 +52,29 @@ export function validateUpgradeRequest(request: UpgradeRequest): AcceptedUpgrade
   if (key === undefined || !isValidKey(key)) {
     return reject(400, 'Sec-WebSocket-Key must be the base64 encoding of 16 bytes');
   }
+  const offers = readOffers(headers);
+  if (typeof offers === 'string') return reject(400, offers);
+  return { ok: true, key, ...offers };
+}
+
+/** What a client offers and says about itself, the same in both handshakes (RFC 6455 §4.2.1, RFC 8441 §5). */
+export interface HandshakeOffers {
+  /** Subprotocols the client offered, in its order of preference (§4.2.1 item 8). */
+  protocols: string[];
+  /** Extensions the client offered (§9.1). */
+  extensions: ExtensionOffer[];
+  origin: string | undefined;
+}
+
+/** The offers of a handshake request, or why they are malformed. */
+export function readOffers(headers: Headers): HandshakeOffers | string {
   const protocolHeader = headerValue(headers, 'sec-websocket-protocol');
   const protocols = protocolHeader === undefined ? [] : parseTokenList(protocolHeader);
-  if (protocols === undefined) return reject(400, 'Sec-WebSocket-Protocol must be a list of tokens');
+  if (protocols === undefined) return 'Sec-WebSocket-Protocol must be a list of tokens';
   const extensionHeader = headerValue(headers, 'sec-websocket-extensions');
   const extensions = extensionHeader === undefined ? [] : parseExtensions(extensionHeader);
-  if (extensions === undefined) return reject(400, 'Sec-WebSocket-Extensions is malformed');
-  return { ok: true, key, protocols, extensions, origin: headerValue(headers, 'origin') };
+  if (extensions === undefined) return 'Sec-WebSocket-Extensions is malformed';
+  return { protocols, extensions, origin: headerValue(headers, 'origin') };
 }
 
 export interface AcceptOptions {
