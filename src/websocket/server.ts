@@ -164,9 +164,14 @@ export class WebSocketServer extends EventEmitter {
       this.handleUpgrade(request, socket, head, (connection) => this.emit('connection', connection, request));
     const onListening = () => this.emit('listening');
     const onError = (error: Error) => this.emit('error', error);
+    // With a request handler (the compatibility API), Node answers a CONNECT nobody
+    // listens for with 405 before our 'stream' listener can: listening is enough, since
+    // onStream answers every CONNECT (a WebSocket, or a refusal).
+    const onConnect = () => {};
     // RFC 8441 §3: clients may send extended CONNECT only once the server said so.
     server.updateSettings({ enableConnectProtocol: true });
     server.on('stream', onStream);
+    server.on('connect', onConnect);
     if (only) {
       server.on('upgrade', onUpgrade);
       server.on('listening', onListening);
@@ -176,6 +181,7 @@ export class WebSocketServer extends EventEmitter {
     return () => {
       server.updateSettings({ enableConnectProtocol: false });
       server.off('stream', onStream);
+      server.off('connect', onConnect);
       server.off('upgrade', onUpgrade);
       server.off('listening', onListening);
       server.off('error', onError);

@@ -336,3 +336,33 @@ function streamOf(ws: WebSocketConnection): { rstCode: number; session: unknown 
 function sessionOf(ws: WebSocketConnection): unknown {
   return streamOf(ws).session;
 }
+
+describe('next to a compatibility-API request handler', () => {
+  it("opens WebSockets while the handler serves ordinary requests (Node's 405 for an unheard CONNECT does not answer first)", async () => {
+    const app = createServer((request, response) => response.end(`page ${request.url}`));
+    const own = new WebSocketServer({ http2Server: app, heartbeat: false });
+    own.on('connection', (ws: WebSocketConnection) => ws.on('message', (data: Buffer) => ws.send(data)));
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    const origin = `127.0.0.1:${(app.address() as AddressInfo).port}`;
+    try {
+      const ws = await opened(new WebSocket(`ws://${origin}/`, undefined, { http2: true }));
+      expect(ws.carrier).toBe('http2-stream');
+      ws.send('hi');
+      const [data] = await nextMessage(ws);
+      expect(data.toString()).toBe('hi');
+      const session = connect(`http://${origin}`);
+      sessions.push(session);
+      const request = session.request({ ':path': '/index' });
+      let body = '';
+      request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      await once(request, 'end');
+      expect(body).toBe('page /index');
+      ws.close();
+      await closed(ws);
+    } finally {
+      await new Promise<void>((resolve) => own.close(() => resolve()));
+      app.close();
+    }
+  });
+});
