@@ -1,10 +1,10 @@
 // `mountSwitchboard(server)`: the mount on a server the application already made. The
 // server's request listeners (the application) are wrapped, so requests under the prefix
-// are answered here and every other one goes to them; upgrades likewise (HTTP/1.1 only:
-// HTTP/2 has no upgrade, so a WebSocket needs an HTTP/1.1 server or `allowHTTP1`).
+// are answered here and every other one goes to them; upgrades likewise, and on an HTTP/2
+// server the extended CONNECT streams of WebSockets over HTTP/2 (RFC 8441).
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { Http2SecureServer, Http2Server } from 'node:http2';
+import type { Http2SecureServer, Http2Server, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { sendJson } from './http-reply.js';
 import type { SwitchboardOptions, SwitchboardRequest } from './options.js';
@@ -30,6 +30,7 @@ export function mountSwitchboard(server: MountableServer, options: SwitchboardOp
     // No application: what is not ours is not found.
     (args) => notFound(args[1] as SwitchboardResponse),
   );
+  if (isHttp2(server)) serveStreams(server, switchboard);
   wrap(
     emitter,
     'upgrade',
@@ -51,6 +52,26 @@ function wrap(emitter: NodeJS.EventEmitter, event: string, handled: (args: unkno
     if (handled(args)) return;
     if (listeners.length === 0) unheard(args);
     for (const listener of listeners) listener.apply(emitter, args);
+  });
+}
+
+function isHttp2(server: MountableServer): server is Http2Server | Http2SecureServer {
+  return typeof (server as Partial<Http2Server>).updateSettings === 'function';
+}
+
+/**
+ * WebSockets over HTTP/2 (RFC 8441): advertise extended CONNECT, take the mount's
+ * `/ws` streams, and refuse other CONNECTs (404) unless the application listens for
+ * them. Node's compatibility layer answers an unheard 'connect' with 405 before any
+ * 'stream' listener could, so the mount listens to it too.
+ */
+function serveStreams(server: Http2Server | Http2SecureServer, switchboard: Switchboard): void {
+  server.updateSettings({ enableConnectProtocol: true });
+  const applicationConnect = server.listenerCount('connect') > 0;
+  server.on('connect', () => {});
+  server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
+    if (headers[':method'] !== 'CONNECT' || switchboard.handleStream(stream, headers) || applicationConnect) return;
+    stream.respond({ ':status': 404 }, { endStream: true });
   });
 }
 

@@ -3,6 +3,7 @@
 // `handleUpgrade` answer what is under the prefix and say false for the rest, so an
 // application chains them before its own routes.
 import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { MemoryHub } from '../hub/index.js';
 import { asError } from '../protocol/errors.js';
@@ -34,6 +35,12 @@ export interface Switchboard {
   handleRequest(request: SwitchboardRequest, response: SwitchboardResponse): boolean;
   /** Takes a WebSocket upgrade to `<prefix>/ws` and returns true; false (untouched) for any other. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /**
+   * Takes an HTTP/2 extended CONNECT (RFC 8441) for `<prefix>/ws` from a server's
+   * 'stream' event and returns true; false (untouched) for any other stream. The
+   * server must advertise the setting (`mountSwitchboard` does).
+   */
+  handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean;
   /** Ends every session (WebSockets close with 1001, held polls are answered, streams end) and a hub it created. */
   close(): Promise<void>;
 }
@@ -149,6 +156,11 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
       const target = underPrefix(request.url, mount.prefix);
       if (target?.path !== '/ws') return false;
       pubsub.wss.handleUpgrade(request, socket, head, (connection) => pubsub.wss.emit('connection', connection, request));
+      return true;
+    },
+    handleStream: (stream, headers) => {
+      if (headers[':method'] !== 'CONNECT' || underPrefix(headers[':path'], mount.prefix)?.path !== '/ws') return false;
+      pubsub.wss.handleStream(stream, headers, (connection, request) => pubsub.wss.emit('connection', connection, request));
       return true;
     },
     close: async () => {

@@ -4,7 +4,9 @@ import { connect, createServer, type ClientHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryHub } from '../../src/hub/index.js';
-import { createSwitchboard } from '../../src/mount/index.js';
+import { createSwitchboard, mountSwitchboard } from '../../src/mount/index.js';
+import { connect as connectClient, type WebSocketConstructor } from '../../src/client/index.js';
+import { WebSocket } from '../../src/websocket/index.js';
 import { EventStreamParser, type SseParseItem } from '../../src/protocol/sse/index.js';
 import { waitFor } from '../support/sse/net.js';
 
@@ -85,5 +87,43 @@ describe('the mount over HTTP/2', () => {
     const poll = await request(client, { ':path': '/switchboard/poll' });
     expect(JSON.parse(poll.text)).toMatchObject({ interval: 60_000, messages: [{ type: 'ping', interval: 60_000 }] });
     expect(switchboard.sessionCount).toBe(2);
+  });
+
+  it('mountSwitchboard on an HTTP/2 server: the client\'s WebSocket is an extended CONNECT stream on the same connection as the page', async () => {
+    const hub = new MemoryHub({ epoch: 'ws2' });
+    const server = createServer((_req, res) => res.end('page'));
+    const switchboard = mountSwitchboard(server, { hub, heartbeatInterval: 60_000 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const carriers: string[] = [];
+    // The browser client with the project's WebSocket over HTTP/2 (what Chromium does when the server offers RFC 8441).
+    const H2WebSocket = class extends WebSocket {
+      constructor(url: string, protocols: string) {
+        super(url, protocols, { http2: true });
+        this.addEventListener('open', () => carriers.push(this.carrier));
+      }
+    };
+    const client = connectClient(`${origin}/switchboard`, { transports: ['websocket'], WebSocket: H2WebSocket as unknown as WebSocketConstructor });
+    const raw = connect(origin);
+    cleanups.push(
+      () => hub.close(),
+      () => new Promise<void>((resolve) => server.close(() => resolve())),
+      () => switchboard.close(),
+      () => void raw.destroy(),
+      () => client.close(),
+    );
+    const got: string[] = [];
+    client.subscribe('room', (event) => {
+      if (event.type === 'message') got.push(event.data);
+    });
+    expect(await client.publish('room', 'over h2')).toBe('ws2-1');
+    await waitFor(() => got.length === 1, 'the message back');
+    expect(got).toEqual(['over h2']);
+    expect(carriers).toEqual(['http2-stream']);
+    // The page itself, and a CONNECT elsewhere (404), on a session of their own.
+    expect(await request(raw, { ':path': '/' })).toEqual({ status: 200, text: 'page' });
+    const elsewhere = raw.request({ ':method': 'CONNECT', ':protocol': 'websocket', ':scheme': 'http', ':path': '/other', ':authority': origin.slice(7), 'sec-websocket-version': '13' });
+    const [headers] = (await new Promise((resolve) => elsewhere.once('response', (...args) => resolve(args)))) as [Record<string, unknown>];
+    expect(headers[':status']).toBe(404);
   });
 });
