@@ -1,6 +1,7 @@
 import { type DeflateRaw, type InflateRaw, constants, createDeflateRaw, createInflateRaw } from 'node:zlib';
 import { CloseCode, type CompressionPlan, DEFLATE_TAIL, ProtocolError, removeDeflateTail } from '../protocol/websocket/index.js';
 import type { CompressionSettings } from './deflate-options.js';
+import { INLINE_UP_TO, deflateInline, inflateInline } from './inline-deflate.js';
 
 export type CompressCallback = (error: Error | null, compressed?: Buffer) => void;
 export type DecompressCallback = (error: ProtocolError | null, data?: Buffer) => void;
@@ -19,9 +20,10 @@ const JOIN_TAIL_UP_TO = 16 * 1024;
  * DEFLATE compressor and decompressor, each made on first use. Both sync-flush
  * every write (§7.2.1), so a message costs the compressor one write (one trip
  * to the thread pool) and the decompressor one (two for large messages),
- * rather than a write and a flush each. A stream whose
- * side resets the context after every message is reset between messages (a
- * new one costs about as much as the message) and closed once the connection
+ * rather than a write and a flush each. Small messages of a side that resets
+ * the context after every message skip the streams and the thread pool
+ * (inline-deflate.ts); larger ones reset the stream between messages (a
+ * new one costs about as much as the message), and it is closed once the connection
  * has been quiet for a sweep or two (`IDLE_SWEEP`), so a quiet connection
  * holds no zlib memory. One job at a time per direction: the callers keep
  * messages in order. Every job goes through the process's `concurrency` limiter.
@@ -53,6 +55,12 @@ export class DeflateCodec {
 
   /** Compresses one whole message: the payload for a frame with RSV1. */
   compress(data: Uint8Array, callback: CompressCallback): void {
+    const { resetEachMessage, windowBits } = this.plan.compress;
+    if (resetEachMessage && data.length <= INLINE_UP_TO) {
+      // Done here, but answered later as the thread pool's jobs are: the caller's turn finishes first.
+      if (this.#closed) return process.nextTick(callback, closedError());
+      return process.nextTick(callback, null, deflateInline(data, windowBits, this.settings));
+    }
     this.settings.limiter.run((release) => {
       if (this.#closed) return finish(release, callback, closedError());
       const stream = (this.#deflate ??= this.#newDeflate());
@@ -83,8 +91,16 @@ export class DeflateCodec {
    * data that is not valid DEFLATE fails with 1007.
    */
   decompress(data: Buffer, callback: DecompressCallback): void {
+    const { resetEachMessage, windowBits } = this.plan.decompress;
+    if (resetEachMessage && data.length <= INLINE_UP_TO && this.maxPayload >= 1) {
+      if (this.#closed) return process.nextTick(callback, goingAway());
+      const result = inflateInline(data, windowBits, this.maxPayload);
+      if (result.type === 'inflated') return process.nextTick(callback, null, result.data);
+      if (result.type === 'failed') return process.nextTick(callback, result.error);
+      // Inflates to more than is made here: again, on the thread pool.
+    }
     this.settings.limiter.run((release) => {
-      if (this.#closed) return finish(release, callback, new ProtocolError(CloseCode.GoingAway, 'Connection closed'));
+      if (this.#closed) return finish(release, callback, goingAway());
       const stream = (this.#inflate ??= this.#newInflate());
       this.#jobs++;
       const done = (failure: ProtocolError | undefined): void => {
@@ -215,6 +231,10 @@ function sweep(): void {
 function finish<E extends Error>(release: () => void, callback: (error: E) => void, error: E): void {
   release();
   callback(error);
+}
+
+function goingAway(): ProtocolError {
+  return new ProtocolError(CloseCode.GoingAway, 'Connection closed');
 }
 
 function closedError(): Error {
