@@ -1,7 +1,7 @@
 import { type DeflateRaw, type InflateRaw, constants, createDeflateRaw, createInflateRaw } from 'node:zlib';
 import { CloseCode, type CompressionPlan, DEFLATE_TAIL, ProtocolError, removeDeflateTail } from '../protocol/websocket/index.js';
 import type { CompressionSettings } from './deflate-options.js';
-import { INLINE_UP_TO, deflateInline, inflateInline } from './inline-deflate.js';
+import { INLINE_INFLATE_FROM_UP_TO, INLINE_UP_TO, deflateInline, inflateInline } from './inline-deflate.js';
 
 export type CompressCallback = (error: Error | null, compressed?: Buffer) => void;
 export type DecompressCallback = (error: ProtocolError | null, data?: Buffer) => void;
@@ -92,7 +92,7 @@ export class DeflateCodec {
    */
   decompress(data: Buffer, callback: DecompressCallback): void {
     const { resetEachMessage, windowBits } = this.plan.decompress;
-    if (resetEachMessage && data.length <= INLINE_UP_TO && this.maxPayload >= 1) {
+    if (resetEachMessage && data.length <= INLINE_INFLATE_FROM_UP_TO && this.maxPayload >= 1) {
       if (this.#closed) return process.nextTick(callback, goingAway());
       const result = inflateInline(data, windowBits, this.maxPayload);
       if (result.type === 'inflated') return process.nextTick(callback, null, result.data);

@@ -9,9 +9,12 @@ import type { CompressionSettings } from './deflate-options.js';
  * of a few hundred bytes the trip to a pool thread and back (locks, wake-ups,
  * context switches) costs several times the zlib work itself (bench:deflate,
  * docs/benchmarks.md). The work done here is bounded: at most this many bytes
- * in, and `INLINE_INFLATE_UP_TO` out.
+ * are compressed here (DEFLATE costs by the input byte).
  */
 export const INLINE_UP_TO = 4 * 1024;
+
+/** At most this many compressed bytes are inflated here (inflating costs by the output byte, bounded below). */
+export const INLINE_INFLATE_FROM_UP_TO = 16 * 1024;
 
 /** At most this many inflated bytes are made here; a message that inflates to more is inflated again on the thread pool. */
 export const INLINE_INFLATE_UP_TO = 64 * 1024;

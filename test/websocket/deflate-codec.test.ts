@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { constants, deflateRawSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import { type CompressionPlan, ProtocolError, removeDeflateTail } from '../../src/protocol/websocket/index.js';
 import { DeflateCodec, IDLE_SWEEP } from '../../src/websocket/deflate-codec.js';
-import { INLINE_INFLATE_UP_TO, INLINE_UP_TO } from '../../src/websocket/inline-deflate.js';
+import { INLINE_INFLATE_FROM_UP_TO, INLINE_INFLATE_UP_TO, INLINE_UP_TO } from '../../src/websocket/inline-deflate.js';
 import { resolveCompression } from '../../src/websocket/deflate-options.js';
 import { ZlibLimiter } from '../../src/websocket/zlib-limiter.js';
 import { hex } from '../support/raw-frame.js';
@@ -72,7 +73,9 @@ describe('DeflateCodec', () => {
     const large = Buffer.from('Hello '.repeat(1000));
     expect(large.length).toBeGreaterThan(INLINE_UP_TO);
     await compress(reset, large);
-    await decompress(reset, syncFlushed(large));
+    // Random bytes do not shrink: more than is inflated inline.
+    const noise = randomBytes(INLINE_INFLATE_FROM_UP_TO + 1);
+    expect(await decompress(reset, syncFlushed(noise))).toEqual(noise);
     await compress(keep, Buffer.from('Hello'));
     // Kept between messages that follow each other…
     expect(reset.holdsStreams).toBe(true);
@@ -119,7 +122,7 @@ describe('DeflateCodec', () => {
   it('a small message that inflates past what is made inline is inflated again on the thread pool', async () => {
     const data = Buffer.alloc(INLINE_INFLATE_UP_TO * 3, 'a');
     const compressed = syncFlushed(data);
-    expect(compressed.length).toBeLessThanOrEqual(INLINE_UP_TO);
+    expect(compressed.length).toBeLessThanOrEqual(INLINE_INFLATE_FROM_UP_TO);
     expect(await decompress(new DeflateCodec(RESET, settings, 1 << 20), compressed)).toEqual(data);
     // Still 1009 past maxPayload, there.
     expect((await failure(new DeflateCodec(RESET, settings, INLINE_INFLATE_UP_TO * 2), compressed)).closeCode).toBe(1009);
@@ -130,12 +133,13 @@ describe('DeflateCodec', () => {
     const codec = new DeflateCodec(RESET, settings, 1 << 20);
     const text = 'Hello '.repeat(10_000);
     const compressed = compress(codec, Buffer.from(text));
-    const inflated = decompress(codec, syncFlushed(Buffer.from(text)));
+    const noise = randomBytes(INLINE_INFLATE_FROM_UP_TO + 1);
+    const inflated = decompress(codec, syncFlushed(noise));
     // Two sweeps while both jobs are under way: neither stream may be freed.
     expect(DeflateCodec.sweep(codec)).toBe(false);
     expect(DeflateCodec.sweep(codec)).toBe(false);
     expect((await decompress(new DeflateCodec(KEEP, settings, 1 << 20), await compressed)).toString()).toBe(text);
-    expect((await inflated).toString()).toBe(text);
+    expect(await inflated).toEqual(noise);
     // Idle now: the first sweep only notes the recent use, the second frees.
     expect(DeflateCodec.sweep(codec)).toBe(false);
     expect(DeflateCodec.sweep(codec)).toBe(true);
@@ -190,9 +194,9 @@ describe('inflation bombs: maxPayload applies to the inflated size, checked whil
     }
   });
 
-  it('without context takeover, 4 MB of zeros in under 4 KiB (inline size) stops at a 1 MiB limit with 1009', async () => {
-    const bomb = syncFlushed(Buffer.alloc(4_000_000));
-    expect(bomb.length).toBeLessThanOrEqual(INLINE_UP_TO);
+  it('without context takeover, 16 MB of zeros in under 16 KiB (inflated inline) stops at a 1 MiB limit with 1009', async () => {
+    const bomb = syncFlushed(Buffer.alloc(16_000_000));
+    expect(bomb.length).toBeLessThanOrEqual(INLINE_INFLATE_FROM_UP_TO);
     const error = await failure(new DeflateCodec(RESET, settings, 1024 * 1024), bomb);
     expect(error.closeCode).toBe(1009);
   });
