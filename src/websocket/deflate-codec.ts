@@ -59,7 +59,14 @@ export class DeflateCodec {
     if (resetEachMessage && data.length <= INLINE_UP_TO) {
       // Done here, but answered later as the thread pool's jobs are: the caller's turn finishes first.
       if (this.#closed) return process.nextTick(callback, closedError());
-      return process.nextTick(callback, null, deflateInline(data, windowBits, this.settings));
+      let compressed: Buffer;
+      try {
+        compressed = deflateInline(data, windowBits, this.settings);
+      } catch (error) {
+        // zlib does not fail on input it compresses (out of memory aside): the caller's callback says so, not a throw from send().
+        return process.nextTick(callback, error as Error);
+      }
+      return process.nextTick(callback, null, compressed);
     }
     this.settings.limiter.run((release) => {
       if (this.#closed) return finish(release, callback, closedError());
