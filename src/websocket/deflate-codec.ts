@@ -1,6 +1,7 @@
 import { type DeflateRaw, type InflateRaw, constants, createDeflateRaw, createInflateRaw } from 'node:zlib';
 import { CloseCode, type CompressionPlan, DEFLATE_TAIL, ProtocolError, removeDeflateTail } from '../protocol/websocket/index.js';
 import type { CompressionSettings } from './deflate-options.js';
+import { INLINE_INFLATE_FROM_UP_TO, INLINE_UP_TO, deflateInline, inflateInline } from './inline-deflate.js';
 
 export type CompressCallback = (error: Error | null, compressed?: Buffer) => void;
 export type DecompressCallback = (error: ProtocolError | null, data?: Buffer) => void;
@@ -8,10 +9,21 @@ export type DecompressCallback = (error: ProtocolError | null, data?: Buffer) =>
 const TAIL = Buffer.from(DEFLATE_TAIL);
 
 /**
+ * Up to this many compressed bytes are joined with the tail into one write:
+ * each write is a trip to libuv's thread pool and back, which costs more than
+ * the copy for messages this small; larger ones go in two writes.
+ */
+const JOIN_TAIL_UP_TO = 16 * 1024;
+
+/**
  * One connection's zlib streams for permessage-deflate (RFC 7692 §7.2): a raw
- * DEFLATE compressor and decompressor, each made on first use. A stream whose
- * side resets the context after every message is reset between messages (a
- * new one costs about as much as the message) and closed once the connection
+ * DEFLATE compressor and decompressor, each made on first use. Both sync-flush
+ * every write (§7.2.1), so a message costs the compressor one write (one trip
+ * to the thread pool) and the decompressor one (two for large messages),
+ * rather than a write and a flush each. Small messages of a side that resets
+ * the context after every message skip the streams and the thread pool
+ * (inline-deflate.ts); larger ones reset the stream between messages (a
+ * new one costs about as much as the message), and it is closed once the connection
  * has been quiet for a sweep or two (`IDLE_SWEEP`), so a quiet connection
  * holds no zlib memory. One job at a time per direction: the callers keep
  * messages in order. Every job goes through the process's `concurrency` limiter.
@@ -43,12 +55,24 @@ export class DeflateCodec {
 
   /** Compresses one whole message: the payload for a frame with RSV1. */
   compress(data: Uint8Array, callback: CompressCallback): void {
+    const { resetEachMessage, windowBits } = this.plan.compress;
+    if (resetEachMessage && data.length <= INLINE_UP_TO) {
+      // Done here, but answered later as the thread pool's jobs are: the caller's turn finishes first.
+      if (this.#closed) return process.nextTick(callback, closedError());
+      let compressed: Buffer;
+      try {
+        compressed = deflateInline(data, windowBits, this.settings);
+      } catch (error) {
+        // zlib does not fail on input it compresses (out of memory aside): the caller's callback says so, not a throw from send().
+        return process.nextTick(callback, error as Error);
+      }
+      return process.nextTick(callback, null, compressed);
+    }
     this.settings.limiter.run((release) => {
       if (this.#closed) return finish(release, callback, closedError());
       const stream = (this.#deflate ??= this.#newDeflate());
       this.#jobs++;
-      stream.write(data);
-      stream.flush(constants.Z_SYNC_FLUSH, () => {
+      const compressed = (): void => {
         this.#jobs--;
         if (this.#deflate !== stream) return finish(release, callback, closedError());
         const out = this.#out.length === 1 ? this.#out[0] : Buffer.concat(this.#out, this.#outLength);
@@ -57,7 +81,14 @@ export class DeflateCodec {
         if (this.plan.compress.resetEachMessage) this.#rest(stream);
         release();
         callback(null, removeDeflateTail(out));
-      });
+      };
+      if (data.length > 0) stream.write(data, compressed);
+      else {
+        // zlib makes nothing of a second sync flush in a row with no input (Z_BUF_ERROR):
+        // a no-flush first, so the empty message still gets its empty block.
+        stream.flush(constants.Z_NO_FLUSH);
+        stream.flush(constants.Z_SYNC_FLUSH, compressed);
+      }
     });
   }
 
@@ -67,8 +98,16 @@ export class DeflateCodec {
    * data that is not valid DEFLATE fails with 1007.
    */
   decompress(data: Buffer, callback: DecompressCallback): void {
+    const { resetEachMessage, windowBits } = this.plan.decompress;
+    if (resetEachMessage && data.length <= INLINE_INFLATE_FROM_UP_TO && this.maxPayload >= 1) {
+      if (this.#closed) return process.nextTick(callback, goingAway());
+      const result = inflateInline(data, windowBits, this.maxPayload);
+      if (result.type === 'inflated') return process.nextTick(callback, null, result.data);
+      if (result.type === 'failed') return process.nextTick(callback, result.error);
+      // Inflates to more than is made here: again, on the thread pool.
+    }
     this.settings.limiter.run((release) => {
-      if (this.#closed) return finish(release, callback, new ProtocolError(CloseCode.GoingAway, 'Connection closed'));
+      if (this.#closed) return finish(release, callback, goingAway());
       const stream = (this.#inflate ??= this.#newInflate());
       this.#jobs++;
       const done = (failure: ProtocolError | undefined): void => {
@@ -78,23 +117,27 @@ export class DeflateCodec {
         this.#in = [];
         this.#inLength = 0;
         // A failed stream is useless, and a message whose last block had BFINAL set
-        // (§7.2.3.4) ended the stream: the next one starts afresh.
+        // (§7.2.3.4) ended the stream, leaving input unread: the next one starts afresh.
         if (this.#inflate !== stream) {
           // Closed meanwhile (the connection went away): nothing to keep.
-        } else if (failure || stream.readableEnded) this.#closeInflate();
+        } else if (failure || stream.bytesWritten < this.#inflateWritten) this.#closeInflate();
         else if (this.plan.decompress.resetEachMessage) this.#rest(stream);
         release();
         if (failure) callback(failure);
         else callback(null, out);
       };
       this.#inflateDone = done;
-      stream.write(data);
-      // §7.2.2: the tail the sender removed.
-      stream.write(TAIL);
-      // Only this job's end: after a failure ended it early, a late flush of the old stream must not end the next.
-      stream.flush(constants.Z_SYNC_FLUSH, () => {
+      // Only this job's end: after a failure ended it early, a late callback of the old stream must not end the next.
+      const written = (): void => {
         if (this.#inflateDone === done) done(undefined);
-      });
+      };
+      // §7.2.2: the tail the sender removed.
+      this.#inflateWritten += data.length + TAIL.length;
+      if (data.length <= JOIN_TAIL_UP_TO) stream.write(Buffer.concat([data, TAIL], data.length + TAIL.length), written);
+      else {
+        stream.write(data);
+        stream.write(TAIL, written);
+      }
     });
   }
 
@@ -126,12 +169,15 @@ export class DeflateCodec {
   }
 
   #inflateDone: ((failure: ProtocolError | undefined) => void) | undefined;
+  /** Bytes written to the current inflate stream: fewer taken (`bytesWritten`) means it ended. */
+  #inflateWritten = 0;
 
   #newDeflate(): DeflateRaw {
     const stream = createDeflateRaw({
       windowBits: this.plan.compress.windowBits,
       level: this.settings.level,
       memLevel: this.settings.memLevel,
+      flush: constants.Z_SYNC_FLUSH,
     });
     stream.on('data', (chunk: Buffer) => {
       if (this.#deflate !== stream) return;
@@ -144,7 +190,8 @@ export class DeflateCodec {
   }
 
   #newInflate(): InflateRaw {
-    const stream = createInflateRaw({ windowBits: this.plan.decompress.windowBits });
+    const stream = createInflateRaw({ windowBits: this.plan.decompress.windowBits, flush: constants.Z_SYNC_FLUSH });
+    this.#inflateWritten = 0;
     stream.on('data', (chunk: Buffer) => {
       if (this.#inflate !== stream) return;
       this.#inLength += chunk.length;
@@ -191,6 +238,10 @@ function sweep(): void {
 function finish<E extends Error>(release: () => void, callback: (error: E) => void, error: E): void {
   release();
   callback(error);
+}
+
+function goingAway(): ProtocolError {
+  return new ProtocolError(CloseCode.GoingAway, 'Connection closed');
 }
 
 function closedError(): Error {

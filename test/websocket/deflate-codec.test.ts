@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { constants, deflateRawSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type CompressionPlan, ProtocolError, removeDeflateTail } from '../../src/protocol/websocket/index.js';
 import { DeflateCodec, IDLE_SWEEP } from '../../src/websocket/deflate-codec.js';
+import { INLINE_INFLATE_FROM_UP_TO, INLINE_INFLATE_UP_TO, INLINE_UP_TO } from '../../src/websocket/inline-deflate.js';
 import { resolveCompression } from '../../src/websocket/deflate-options.js';
 import { ZlibLimiter } from '../../src/websocket/zlib-limiter.js';
 import { hex } from '../support/raw-frame.js';
@@ -30,6 +32,18 @@ describe('DeflateCodec', () => {
     codec.close();
   });
 
+  it('an empty message right after another still gets its empty block (zlib refuses a second sync flush with no input)', async () => {
+    const sender = new DeflateCodec(KEEP, settings, 1 << 20);
+    const receiver = new DeflateCodec(KEEP, settings, 1 << 20);
+    for (const text of ['Hello', '', '', 'Hello']) {
+      const compressed = await compress(sender, Buffer.from(text));
+      expect(compressed.length).toBeGreaterThan(0);
+      expect((await decompress(receiver, compressed)).toString()).toBe(text);
+    }
+    sender.close();
+    receiver.close();
+  });
+
   it('without context takeover every message starts afresh (§7.1.1)', async () => {
     const codec = new DeflateCodec(RESET, settings, 1 << 20);
     expect(await compress(codec, Buffer.from('Hello'))).toEqual(hex('f2 48 cd c9 c9 07 00'));
@@ -55,8 +69,13 @@ describe('DeflateCodec', () => {
   it('frees its streams once idle for a sweep or two without context takeover, keeps them with it', { timeout: 10_000 }, async () => {
     const reset = new DeflateCodec(RESET, settings, 1 << 20);
     const keep = new DeflateCodec(KEEP, settings, 1 << 20);
-    await compress(reset, Buffer.from('Hello'));
-    await decompress(reset, hex('f2 48 cd c9 c9 07 00'));
+    // Larger than is compressed inline: these go through the streams.
+    const large = Buffer.from('Hello '.repeat(1000));
+    expect(large.length).toBeGreaterThan(INLINE_UP_TO);
+    await compress(reset, large);
+    // Random bytes do not shrink: more than is inflated inline.
+    const noise = randomBytes(INLINE_INFLATE_FROM_UP_TO + 1);
+    expect(await decompress(reset, syncFlushed(noise))).toEqual(noise);
     await compress(keep, Buffer.from('Hello'));
     // Kept between messages that follow each other…
     expect(reset.holdsStreams).toBe(true);
@@ -65,10 +84,48 @@ describe('DeflateCodec', () => {
     expect(reset.holdsStreams).toBe(false);
     expect(keep.holdsStreams).toBe(true);
     // A message after that makes a new stream, and starts with an empty window as it must.
-    expect(await compress(reset, Buffer.from('Hello'))).toEqual(hex('f2 48 cd c9 c9 07 00'));
+    expect(await compress(reset, large)).toEqual(syncFlushed(large));
     reset.close();
     keep.close();
     expect(keep.holdsStreams).toBe(false);
+  });
+
+  it('small messages without context takeover are done inline: no stream held, no thread-pool job', async () => {
+    const limiter = new ZlibLimiter(1);
+    const run = vi.spyOn(limiter, 'run');
+    const codec = new DeflateCodec(RESET, { ...settings, limiter }, 1 << 20);
+    const small = Buffer.from('Hello '.repeat(600));
+    expect(small.length).toBeLessThanOrEqual(INLINE_UP_TO);
+    let answered = false;
+    const compressed = new Promise<Buffer>((resolve) =>
+      codec.compress(small, (_, out) => {
+        answered = true;
+        resolve(out!);
+      }),
+    );
+    // Answered later, as a thread-pool job is: never inside the call.
+    expect(answered).toBe(false);
+    expect(await compressed).toEqual(syncFlushed(small));
+    expect((await decompress(codec, syncFlushed(small))).toString()).toBe(small.toString());
+    // The empty message: an empty stored block, which inflates to nothing.
+    const empty = await compress(codec, Buffer.alloc(0));
+    expect((await decompress(codec, empty)).length).toBe(0);
+    expect(run).not.toHaveBeenCalled();
+    expect(codec.holdsStreams).toBe(false);
+    // A larger message goes through the limiter and a stream, as before.
+    await compress(codec, Buffer.alloc(INLINE_UP_TO + 1, 'a'));
+    expect(run).toHaveBeenCalledTimes(1);
+    expect(codec.holdsStreams).toBe(true);
+    codec.close();
+  });
+
+  it('a small message that inflates past what is made inline is inflated again on the thread pool', async () => {
+    const data = Buffer.alloc(INLINE_INFLATE_UP_TO * 3, 'a');
+    const compressed = syncFlushed(data);
+    expect(compressed.length).toBeLessThanOrEqual(INLINE_INFLATE_FROM_UP_TO);
+    expect(await decompress(new DeflateCodec(RESET, settings, 1 << 20), compressed)).toEqual(data);
+    // Still 1009 past maxPayload, there.
+    expect((await failure(new DeflateCodec(RESET, settings, INLINE_INFLATE_UP_TO * 2), compressed)).closeCode).toBe(1009);
   });
 
   it('the idle sweep never frees a stream while a job uses it', async () => {
@@ -76,12 +133,13 @@ describe('DeflateCodec', () => {
     const codec = new DeflateCodec(RESET, settings, 1 << 20);
     const text = 'Hello '.repeat(10_000);
     const compressed = compress(codec, Buffer.from(text));
-    const inflated = decompress(codec, syncFlushed(Buffer.from(text)));
+    const noise = randomBytes(INLINE_INFLATE_FROM_UP_TO + 1);
+    const inflated = decompress(codec, syncFlushed(noise));
     // Two sweeps while both jobs are under way: neither stream may be freed.
     expect(DeflateCodec.sweep(codec)).toBe(false);
     expect(DeflateCodec.sweep(codec)).toBe(false);
     expect((await decompress(new DeflateCodec(KEEP, settings, 1 << 20), await compressed)).toString()).toBe(text);
-    expect((await inflated).toString()).toBe(text);
+    expect(await inflated).toEqual(noise);
     // Idle now: the first sweep only notes the recent use, the second frees.
     expect(DeflateCodec.sweep(codec)).toBe(false);
     expect(DeflateCodec.sweep(codec)).toBe(true);
@@ -126,10 +184,27 @@ describe('inflation bombs: maxPayload applies to the inflated size, checked whil
     expect(grown).toBeLessThan(32 * 1024 * 1024);
   });
 
-  it('exactly the limit inflates; one byte more does not', async () => {
+  it('exactly the limit inflates; one byte more does not (on the thread pool, and inline without context takeover)', async () => {
     const data = Buffer.alloc(50_000, 'a');
-    expect((await decompress(new DeflateCodec(KEEP, settings, 50_000), syncFlushed(data))).length).toBe(50_000);
-    expect((await failure(new DeflateCodec(KEEP, settings, 49_999), syncFlushed(data))).closeCode).toBe(1009);
+    for (const plan of [KEEP, RESET]) {
+      expect((await decompress(new DeflateCodec(plan, settings, 50_000), syncFlushed(data))).length).toBe(50_000);
+      const error = await failure(new DeflateCodec(plan, settings, 49_999), syncFlushed(data));
+      expect(error.closeCode).toBe(1009);
+      expect(error.message).toMatch(/49999 bytes once inflated/);
+    }
+  });
+
+  it('without context takeover, 16 MB of zeros in under 16 KiB (inflated inline) stops at a 1 MiB limit with 1009', async () => {
+    const bomb = syncFlushed(Buffer.alloc(16_000_000));
+    expect(bomb.length).toBeLessThanOrEqual(INLINE_INFLATE_FROM_UP_TO);
+    const error = await failure(new DeflateCodec(RESET, settings, 1024 * 1024), bomb);
+    expect(error.closeCode).toBe(1009);
+  });
+
+  it('without context takeover, a message with maxPayload 0 inflates only to nothing', async () => {
+    const codec = new DeflateCodec(RESET, settings, 0);
+    expect((await decompress(codec, syncFlushed(Buffer.alloc(0)))).length).toBe(0);
+    expect((await failure(codec, syncFlushed(Buffer.from('x')))).closeCode).toBe(1009);
   });
 });
 
