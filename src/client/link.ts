@@ -9,6 +9,9 @@ import type { ClientMessage, ServerMessage } from '../protocol/pubsub/messages.j
 import type { ClientEventMap, ClientEventName } from './events.js';
 import type { ClientState, ResolvedOptions, TransportName } from './options.js';
 
+/** Spread of the probe interval when the backoff's jitter is a named policy rather than a ratio. */
+const PROBE_JITTER = 0.1;
+
 /** What a transport reports. After `fail`, or after `close()` was called, it reports nothing more. */
 export interface TransportSink {
   /** The session is established and delivers (first WebSocket message, SSE `session` event, first poll answer). */
@@ -276,7 +279,10 @@ export class Link {
 
   private scheduleProbe(): void {
     if (this.state !== 'open' || this.index === 0 || this.probeTimer !== undefined || this.probe !== undefined) return;
-    const jitter = this.config.backoff.options.jitter * (2 * this.config.random() - 1);
+    // Probes are spread like proportional backoff; the named policies keep the default ±10 %.
+    const policy = this.config.backoff.options.jitter;
+    const ratio = typeof policy === 'number' ? policy : PROBE_JITTER;
+    const jitter = ratio * (2 * this.config.random() - 1);
     this.probeTimer = this.config.timers.setTimeout(() => {
       this.probeTimer = undefined;
       if (this.state !== 'open' || this.config.offline()) return this.scheduleProbe();

@@ -111,6 +111,22 @@ describe('browser client: connecting and the fallback ladder', () => {
     transports.last.fail();
     expect(delays()).toEqual([1000, 2000, 1000]);
   });
+
+  it('takes a named jitter policy through its backoff option: full and decorrelated', () => {
+    const delaysOf = (jitter: 'full' | 'decorrelated'): unknown[] => {
+      const { transports, clock, events } = harness({ transports: ['websocket'], backoff: { jitter } });
+      const delays = (): number[] => events.filter((e) => e.type === 'reconnecting').map((e) => (e.detail as { delay: number }).delay);
+      for (let i = 0; i < 4; i++) {
+        transports.last.open();
+        transports.last.fail();
+        clock.advance(delays().at(-1)!);
+      }
+      return delays();
+    };
+    // random 0.5: half of 1, 2, 4, 8 s; decorrelated: 1 s + half of (3 × previous − 1 s).
+    expect(delaysOf('full')).toEqual([500, 1000, 2000, 4000]);
+    expect(delaysOf('decorrelated')).toEqual([2000, 3500, 5750, 9125]);
+  });
 });
 
 describe('browser client: heartbeat', () => {

@@ -113,6 +113,20 @@ describe('ReconnectingWebSocket: the WHATWG-like API', () => {
     }
   });
 
+  it('takes full and decorrelated jitter through its backoff option', async () => {
+    const port = await freePort();
+    for (const [jitter, expected] of [['full', [500, 1000, 2000]], ['decorrelated', [2000, 3500, 5750]]] as const) {
+      // A tiny initial delay keeps the test fast; the shapes are checked on the ratios.
+      const socket = new ReconnectingWebSocket(`ws://127.0.0.1:${port}`, { random: () => 0.5, backoff: { jitter, initialDelayMs: 4, maxDelayMs: 1000 } });
+      const delays: number[] = [];
+      socket.addEventListener('reconnect', (e) => delays.push((e as ReconnectEvent).delayMs));
+      await waitFor(() => delays.length >= 3, 'three reconnects');
+      socket.close();
+      expect(delays.slice(0, 3)).toEqual(expected.map((ms) => (ms * 4) / 1000));
+      await once(socket, 'close');
+    }
+  });
+
   it('stops after maxAttempts reconnection attempts that did not open', async () => {
     const port = await freePort();
     const socket = client(`ws://127.0.0.1:${port}`, { maxAttempts: 3 });
