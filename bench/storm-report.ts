@@ -19,6 +19,8 @@ export interface StormSummary {
   back: Percentiles;
   resumed: Percentiles;
   peakAttemptsPer100ms: number;
+  /** The herd the restarted server meets: most attempts in a 100 ms bin once it listens. */
+  peakAttemptsAfterRestartPer100ms: number;
   peakHandshakesPer100ms: number;
 }
 
@@ -52,10 +54,25 @@ export interface MeasuredPolicy {
   replay: StormSummary;
 }
 
+/** The policy alone over a range of outage lengths (replay, no I/O). */
+export interface SweepRow {
+  label: string;
+  downMs: number;
+  back: Percentiles;
+  failedAttemptsPerClient: number;
+  peakAttemptsAfterRestartPer100ms: number;
+}
+
 export interface StormResult {
   options: Record<string, unknown>;
   machine: Record<string, unknown>;
   policies: MeasuredPolicy[];
+  sweep: SweepRow[];
+}
+
+/** Most events in one bin from `fromMs` on (the last bin, the overflow, excluded). */
+export function peakFrom(perBin: readonly number[], fromMs: number): number {
+  return Math.max(0, ...perBin.slice(Math.floor(fromMs / BIN_MS), -1));
 }
 
 /** Counts of `times` (ms since zero) per bin over `bins` bins; later ones go in the last bin. */
@@ -118,9 +135,19 @@ export function replay(jitter: JitterPolicy, clients: number, downMs: number, bi
     failedAttempts,
     back,
     resumed: back,
-    peakAttemptsPer100ms: Math.max(...attemptsPerBin.slice(0, -1)),
-    peakHandshakesPer100ms: Math.max(...handshakesPerBin.slice(0, -1)),
+    peakAttemptsPer100ms: peakFrom(attemptsPerBin, 0),
+    peakAttemptsAfterRestartPer100ms: peakFrom(attemptsPerBin, downMs),
+    peakHandshakesPer100ms: peakFrom(handshakesPerBin, 0),
   };
+}
+
+/** `replay` for each outage length in `downtimesMs`, long enough a window for the slowest. */
+export function sweep(label: string, jitter: JitterPolicy, clients: number, downtimesMs: readonly number[]): SweepRow[] {
+  return downtimesMs.map((downMs) => {
+    const bins = Math.ceil((downMs * 4 + 130_000) / BIN_MS);
+    const r = replay(jitter, clients, downMs, bins, 99);
+    return { label, downMs, back: r.back, failedAttemptsPerClient: r.failedAttempts / clients, peakAttemptsAfterRestartPer100ms: r.peakAttemptsAfterRestartPer100ms };
+  });
 }
 
 const COLORS = { attempts: '#d62728', handshakes: '#1f77b4', replay: '#555', cpu: '#2ca02c' };
@@ -211,18 +238,33 @@ function escapeXml(text: string): string {
 /** The table printed by the benchmark and pasted, as printed, into docs/scaling.md. */
 export function table(result: StormResult): string {
   const rows = [
-    '| policy | | peak attempts / 100 ms | failed attempts | 50 % back | 99 % back | 100 % back | 100 % resumed | listen drops | server CPU peak / mean | client loop delay p99 / max |',
+    '| policy | | peak attempts / 100 ms (once listening) | failed attempts | 50 % back | 99 % back | 100 % back | 100 % resumed | listen drops | server CPU peak / mean | client loop delay p99 / max |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const p of result.policies) {
     const m = p.measured;
     rows.push(
-      `| ${p.label} | measured | ${m.peakAttemptsPer100ms} | ${m.failedAttempts} | ${seconds(m.back.p50)} | ${seconds(m.back.p99)} | ${seconds(m.back.p100)} | ${seconds(m.resumed.p100)} | ${m.listenDrops} | ${m.cpuPeakPercent.toFixed(0)} % / ${m.cpuMeanPercent.toFixed(0)} % | ${m.clientLoopDelayP99Ms.toFixed(0)} / ${m.clientLoopDelayMaxMs.toFixed(0)} ms |`,
+      `| ${p.label} | measured | ${m.peakAttemptsPer100ms} (${m.peakAttemptsAfterRestartPer100ms}) | ${m.failedAttempts} | ${seconds(m.back.p50)} | ${seconds(m.back.p99)} | ${seconds(m.back.p100)} | ${seconds(m.resumed.p100)} | ${m.listenDrops} | ${m.cpuPeakPercent.toFixed(0)} % / ${m.cpuMeanPercent.toFixed(0)} % | ${m.clientLoopDelayP99Ms.toFixed(0)} / ${m.clientLoopDelayMaxMs.toFixed(0)} ms |`,
     );
     const r = p.replay;
-    rows.push(`| ${p.label} | replay | ${r.peakAttemptsPer100ms} | ${r.failedAttempts} | ${seconds(r.back.p50)} | ${seconds(r.back.p99)} | ${seconds(r.back.p100)} | | | | |`);
+    rows.push(`| ${p.label} | replay | ${r.peakAttemptsPer100ms} (${r.peakAttemptsAfterRestartPer100ms}) | ${r.failedAttempts} | ${seconds(r.back.p50)} | ${seconds(r.back.p99)} | ${seconds(r.back.p100)} | | | | |`);
   }
   return rows.join('\n');
+}
+
+/** The replay sweep: how long after the server is back each policy brings its clients back. */
+export function sweepTable(rows: readonly SweepRow[]): string {
+  const after = (ms: number | null, downMs: number): string => (ms === null ? 'never' : `+${((ms - downMs) / 1000).toFixed(2)} s`);
+  const lines = [
+    '| outage | policy | 50 % back | 99 % back | 100 % back | failed attempts per client | peak attempts / 100 ms once back |',
+    '|---:|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const row of rows) {
+    lines.push(
+      `| ${row.downMs / 1000} s | ${row.label} | ${after(row.back.p50, row.downMs)} | ${after(row.back.p99, row.downMs)} | ${after(row.back.p100, row.downMs)} | ${row.failedAttemptsPerClient.toFixed(2)} | ${row.peakAttemptsAfterRestartPer100ms} |`,
+    );
+  }
+  return lines.join('\n');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -230,5 +272,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (input === undefined) throw new Error('usage: storm-report.js <result.json> [chart.svg]');
   const result = JSON.parse(readFileSync(input, 'utf8')) as StormResult;
   writeFileSync(output ?? input.replace(/\.json$/, '.svg'), renderSvg(result));
-  console.log(table(result));
+  console.log(`${table(result)}\n\n${sweepTable(result.sweep)}`);
 }

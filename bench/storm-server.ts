@@ -3,8 +3,10 @@
 // records, on its own clock (epoch ms, shared by every process of the machine), each TCP
 // accept, each completed WebSocket handshake and each client's first subscribe, plus its
 // CPU time every 100 ms: the storm measured where it lands rather than by clients whose
-// own timers lag on a busy machine. Exits when told, or when the parent goes away.
-//   node storm-server.js [--port 0] [--backlog 511]
+// own timers lag on a busy machine. With --wait it loads and then listens only when told,
+// so that a restart's downtime is the benchmark's choice rather than Node's start-up time
+// on a busy machine. Exits when told, or when the parent goes away.
+//   node storm-server.js [--port 0] [--backlog 511] [--wait]
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { MemoryHub } from '../src/hub/index.js';
@@ -23,11 +25,14 @@ export interface StormServerReport {
 }
 
 export type StormServerMessage =
+  | { type: 'loaded' }
   | { type: 'ready'; port: number; listeningAt: number }
   | { type: 'progress'; handshakes: number; resumed: number }
   | StormServerReport;
 
-const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, backlog: { type: 'string', default: '511' } } });
+const { values } = parseArgs({
+  options: { port: { type: 'string', default: '0' }, backlog: { type: 'string', default: '511' }, wait: { type: 'boolean', default: false } },
+});
 const send = (message: StormServerMessage): void => {
   process.send?.(message);
 };
@@ -67,7 +72,15 @@ const cpuTimer = setInterval(() => {
 }, 100);
 const progressTimer = setInterval(() => send({ type: 'progress', handshakes: handshakes.length, resumed: resumedIds.size }), 250);
 
+const listen = (): void => {
+  http.listen(Number(values.port), '127.0.0.1', Number(values.backlog), () => {
+    const address = http.address();
+    send({ type: 'ready', port: address !== null && typeof address === 'object' ? address.port : 0, listeningAt: Date.now() });
+  });
+};
+
 process.on('message', (message: { type: string }) => {
+  if (message.type === 'listen') listen();
   if (message.type === 'report') send({ type: 'report', accepts, handshakes, resumes, cpu });
   if (message.type === 'stop') {
     clearInterval(cpuTimer);
@@ -76,7 +89,5 @@ process.on('message', (message: { type: string }) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
-http.listen(Number(values.port), '127.0.0.1', Number(values.backlog), () => {
-  const address = http.address();
-  send({ type: 'ready', port: address !== null && typeof address === 'object' ? address.port : 0, listeningAt: Date.now() });
-});
+if (values.wait) send({ type: 'loaded' });
+else listen();
