@@ -85,6 +85,8 @@ export class Link {
   private interval = DEFAULT_INTERVAL;
   private heard = 0;
   private why = 'start';
+  /** The server's `restart` hint on the current session: the next wait, instead of the backoff's. */
+  private retryHint: number | undefined;
 
   constructor(
     private readonly config: LinkConfig,
@@ -174,6 +176,7 @@ export class Link {
 
   private established(attempt: Attempt, reason: string): void {
     const previous = this.transport;
+    this.retryHint = undefined;
     this.session = attempt;
     this.state = 'open';
     this.transport = attempt.name;
@@ -193,6 +196,10 @@ export class Link {
     if (!parsed.ok) {
       this.hooks.emit('error', { code: 'bad-message', message: `unreadable server message: ${parsed.reason}` });
       return;
+    }
+    if (parsed.message.type === 'restart') {
+      // The server is draining (docs/scaling.md): the next wait is its hint, once, capped.
+      this.retryHint = Math.min(parsed.message.retry, this.config.backoff.options.maxDelayMs);
     }
     if (parsed.message.type === 'ping' && parsed.message.interval !== this.interval) {
       // The server's interval replaces the assumed one: the deadline moves with it.
@@ -255,7 +262,8 @@ export class Link {
       // A whole round failed: wait, then start again from the transport that last worked.
       this.index = this.home;
     }
-    const delay = this.config.backoff.next(this.config.now());
+    const delay = this.retryHint ?? this.config.backoff.next(this.config.now());
+    this.retryHint = undefined;
     // Armed before the event, so that a listener calling close() cancels it.
     this.retryTimer = this.config.timers.setTimeout(() => {
       this.retryTimer = undefined;

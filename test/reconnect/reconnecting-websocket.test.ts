@@ -113,6 +113,21 @@ describe('ReconnectingWebSocket: the WHATWG-like API', () => {
     }
   });
 
+  it("comes back after a draining server's restart hint rather than its backoff delay", async () => {
+    const { pubsub, url } = await pubsubOn(new MemoryHub());
+    const socket = client(url, { backoff: { initialDelayMs: 5000, maxDelayMs: 10_000 } });
+    const log = recorder(socket);
+    socket.subscribe('news', () => {});
+    await waitFor(() => log.opens === 1 && pubsub.sessionCount === 1, 'open');
+    void pubsub.drain({ windowMs: 0, retryAfterMs: 120 });
+    await waitFor(() => log.reconnects.length === 1, 'reconnect');
+    expect(log.reconnects[0]).toMatchObject({ attempt: 1, delayMs: 120, code: 1012 });
+    // The server keeps sending newcomers away (each told the time left, none here):
+    // the hint is honoured again, not the 5 s backoff.
+    await waitFor(() => log.reconnects.length === 2, 'second reconnect');
+    expect(log.reconnects[1]).toMatchObject({ delayMs: 120, code: 1012 });
+  });
+
   it('takes full and decorrelated jitter through its backoff option', async () => {
     const port = await freePort();
     for (const [jitter, expected] of [['full', [500, 1000, 2000]], ['decorrelated', [2000, 3500, 5750]]] as const) {
