@@ -8,7 +8,8 @@
 // Writes the result as JSON and draws it as an SVG chart (bench/storm-report.ts).
 //   node .bench-out/bench/reconnect-storm.js [--clients 10000] [--processes 4]
 //     [--addresses 8] [--channels 16] [--down-seconds 2] [--storm-seconds 90]
-//     [--ramp 2000] [--backlog 511] [--policies proportional,full,decorrelated]
+//     [--ramp 2000] [--backlog 511] [--drain-seconds 5]
+//     [--policies proportional,full,decorrelated,graceful]
 //     [--out-dir .bench-out/storm] [--chart <path.svg>]
 import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,8 @@ const { values } = parseArgs({
     'storm-seconds': { type: 'string', default: '90' },
     ramp: { type: 'string', default: '2000' },
     backlog: { type: 'string', default: '511' },
-    policies: { type: 'string', default: 'proportional,full,decorrelated' },
+    'drain-seconds': { type: 'string', default: '5' },
+    policies: { type: 'string', default: 'proportional,full,decorrelated,graceful' },
     'out-dir': { type: 'string', default: '.bench-out/storm' },
     chart: { type: 'string' },
   },
@@ -45,16 +47,25 @@ const options = {
   stormSeconds: Number(values['storm-seconds']),
   ramp: Number(values.ramp),
   backlog: Number(values.backlog),
+  drainSeconds: Number(values['drain-seconds']),
 };
 for (const [name, value] of Object.entries(options)) {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
 }
 if (options.addresses > 250) throw new Error('--addresses must be at most 250 (127.0.P.2 onwards)');
 
-const POLICIES: Record<string, { jitter: JitterPolicy; label: string }> = {
-  proportional: { jitter: 0.1, label: '±10 % (default)' },
-  full: { jitter: 'full', label: 'full jitter' },
-  decorrelated: { jitter: 'decorrelated', label: 'decorrelated jitter' },
+interface Scenario {
+  jitter: JitterPolicy;
+  label: string;
+  /** Drained (1012 over --drain-seconds, told to come back once the server is up again) rather than SIGKILLed. */
+  graceful: boolean;
+}
+
+const POLICIES: Record<string, Scenario> = {
+  proportional: { jitter: 0.1, label: '±10 % (default)', graceful: false },
+  full: { jitter: 'full', label: 'full jitter', graceful: false },
+  decorrelated: { jitter: 'decorrelated', label: 'decorrelated jitter', graceful: false },
+  graceful: { jitter: 0.1, label: 'graceful restart (±10 %)', graceful: true },
 };
 const policies = values.policies.split(',').map((name) => {
   const policy = POLICIES[name];
@@ -140,7 +151,7 @@ async function standbyServer(port: number): Promise<{ child: ChildProcess; liste
   };
 }
 
-async function runPolicy(index: number, jitter: JitterPolicy, label: string): Promise<MeasuredPolicy> {
+async function runPolicy(index: number, { jitter, label, graceful }: Scenario): Promise<MeasuredPolicy> {
   const n = options.clients;
   const first = await startServer(0);
   // Each policy gets addresses of its own (127.0.P.x), so that sockets of the previous
@@ -178,9 +189,19 @@ async function runPolicy(index: number, jitter: JitterPolicy, label: string): Pr
   const before = listenCounters();
   const killedAt = Date.now();
   const exited = new Promise((resolve) => first.child.once('exit', resolve));
+  let downFrom = killedAt;
+  if (graceful) {
+    // Each client is told to come back after the rest of the window plus the downtime, at
+    // the latest (closed first) and the window later at the latest (closed last).
+    const windowMs = options.drainSeconds * 1000;
+    const drained = next<StormServerMessage, 'drained'>(first.child, 'drained', windowMs + 30_000);
+    first.child.send({ type: 'drain', windowMs, retryAfterMs: windowMs + options.downSeconds * 1000 });
+    await drained;
+    downFrom = Date.now();
+  }
   first.child.kill('SIGKILL');
   await exited;
-  await delay(Math.max(0, killedAt + options.downSeconds * 1000 - Date.now()));
+  await delay(Math.max(0, downFrom + options.downSeconds * 1000 - Date.now()));
   const second = { child: standby.child, listeningAt: await standby.listen() };
   const all = await resumedAll(second.child, n, options.stormSeconds * 1000);
   // Stragglers' failures and the counters settle.
@@ -218,6 +239,7 @@ async function runPolicy(index: number, jitter: JitterPolicy, label: string): Pr
   const result: MeasuredPolicy = {
     jitter,
     label,
+    graceful,
     clients: n,
     killedAt,
     listeningAt: second.listeningAt,
@@ -240,7 +262,8 @@ async function runPolicy(index: number, jitter: JitterPolicy, label: string): Pr
       clientLoopDelayP99Ms: Math.max(...clientReports.map((r) => r.loopDelayP99)),
       clientLoopDelayMaxMs: Math.max(...clientReports.map((r) => r.loopDelayMax)),
     },
-    replay: replay(jitter, n, downMs, bins, index + 1),
+    // The replay is of the backoff alone; a drained client waits its hint instead.
+    replay: graceful ? null : replay(jitter, n, downMs, bins, index + 1),
   };
   console.log(
     `${label}: down ${downMs} ms; ${all ? 'all back' : `${result.measured.missing} NOT back`}; 100 % resumed at ${result.measured.resumed.p100} ms; ` +
@@ -261,9 +284,12 @@ async function main(): Promise<void> {
   const machine = { cores: cpus().length, load: loadavg()[0], fileLimit: limit, somaxconn: readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim(), node: process.version };
   console.log(`storm: ${options.clients} clients in ${options.processes} processes over ${options.addresses} addresses, down ${options.downSeconds} s; ${JSON.stringify(machine)}`);
   const measured: MeasuredPolicy[] = [];
-  for (const [index, { jitter, label }] of policies.entries()) measured.push(await runPolicy(index, jitter, label));
+  for (const [index, scenario] of policies.entries()) measured.push(await runPolicy(index, scenario));
   const downtimes = [1000, 2000, 5000, 10_000, 30_000];
-  const swept = policies.flatMap(({ jitter, label }) => sweep(label, jitter, options.clients, downtimes)).sort((a, b) => a.downMs - b.downMs);
+  const swept = policies
+    .filter((p) => !p.graceful)
+    .flatMap(({ jitter, label }) => sweep(label, jitter, options.clients, downtimes))
+    .sort((a, b) => a.downMs - b.downMs);
   const result: StormResult = { options: { ...options, policies: values.policies }, machine, policies: measured, sweep: swept };
   mkdirSync(values['out-dir'], { recursive: true });
   const json = join(values['out-dir'], 'reconnect-storm.json');

@@ -51,7 +51,10 @@ export interface MeasuredPolicy {
     clientLoopDelayP99Ms: number;
     clientLoopDelayMaxMs: number;
   };
-  replay: StormSummary;
+  /** The policy alone, no I/O; null for a graceful restart (its clients wait the server's hint, not the backoff). */
+  replay: StormSummary | null;
+  /** Drained rather than killed: 0 is when the drain began. */
+  graceful: boolean;
 }
 
 /** The policy alone over a range of outage lengths (replay, no I/O). */
@@ -166,16 +169,16 @@ export function renderSvg(result: StormResult): string {
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`);
   parts.push(`<rect width="100%" height="100%" fill="white"/>`);
-  const first = result.policies[0];
+  const first = result.policies.find((p) => !p.graceful) ?? result.policies[0];
   const downS = first === undefined ? 0 : (first.listeningAt - first.killedAt) / 1000;
   parts.push(
-    `<text x="${left}" y="20" font-size="14">Reconnect storm: ${String(result.options.clients)} ReconnectingWebSocket clients, pub/sub server SIGKILLed at 0 and listening again ~${downS.toFixed(1)} s later</text>`,
+    `<text x="${left}" y="20" font-size="14">Reconnect storm: ${String(result.options.clients)} ReconnectingWebSocket clients, pub/sub server SIGKILLed at 0 and listening again ~${downS.toFixed(1)} s later (graceful: drained, then the same)</text>`,
   );
   parts.push(`<text x="${left}" y="38" font-size="11" fill="#444">per 100 ms: bars = handshakes completed (server), red = attempts (clients' backoff), dashed = replay of the policy alone (no I/O), green = server CPU (% of a core, right axis)</text>`);
   // One time axis for all panels: up to the last event worth showing.
   const lastMs = Math.max(
     4000,
-    ...result.policies.map((p) => Math.max(p.measured.resumed.p100 ?? p.measured.back.p99 ?? 0, p.replay.back.p100 ?? 0)),
+    ...result.policies.map((p) => Math.max(p.measured.resumed.p100 ?? p.measured.back.p99 ?? 0, p.replay?.back.p100 ?? 0)),
   );
   const tMax = Math.ceil((lastMs + 500) / 1000) * 1000;
   const bins = tMax / BIN_MS;
@@ -184,7 +187,7 @@ export function renderSvg(result: StormResult): string {
     const y0 = top + index * (panelHeight + gap) + 20;
     const m = policy.measured;
     const r = policy.replay;
-    const yMax = niceCeiling(Math.max(1, ...m.attemptsPerBin.slice(0, bins), ...m.handshakesPerBin.slice(0, bins), ...r.attemptsPerBin.slice(0, bins)));
+    const yMax = niceCeiling(Math.max(1, ...m.attemptsPerBin.slice(0, bins), ...m.handshakesPerBin.slice(0, bins), ...(r?.attemptsPerBin.slice(0, bins) ?? [])));
     const y = (count: number): number => y0 + panelHeight * (1 - Math.min(count, yMax) / yMax);
     const yCpu = (percent: number): number => y0 + panelHeight * (1 - Math.min(percent, 100) / 100);
     parts.push(
@@ -206,7 +209,7 @@ export function renderSvg(result: StormResult): string {
     });
     const steps = (counts: readonly number[]): Array<[number, number]> => counts.slice(0, bins).map((count, bin) => [x((bin + 0.5) * BIN_MS), y(count)]);
     parts.push(polyline(steps(m.attemptsPerBin), COLORS.attempts));
-    parts.push(polyline(steps(r.attemptsPerBin), COLORS.replay, '4 3'));
+    if (r !== null) parts.push(polyline(steps(r.attemptsPerBin), COLORS.replay, '4 3'));
     parts.push(polyline(m.cpuPerBin.slice(0, bins).map((percent, bin) => [x((bin + 0.5) * BIN_MS), yCpu(percent)]), COLORS.cpu));
     const listenX = x(policy.listeningAt - policy.killedAt);
     parts.push(`<line x1="${listenX}" x2="${listenX}" y1="${y0}" y2="${y0 + panelHeight}" stroke="#999" stroke-dasharray="2 2"/>`);
@@ -214,7 +217,7 @@ export function renderSvg(result: StormResult): string {
     for (let s = 0; s <= tMax / 1000; s += tMax <= 20_000 ? 1 : 5) {
       parts.push(`<text x="${x(s * 1000)}" y="${y0 + panelHeight + 14}" text-anchor="middle" font-size="10">${s}</text>`);
     }
-    parts.push(`<text x="${width - right}" y="${y0 + panelHeight + 28}" text-anchor="end" font-size="10">s since SIGKILL</text>`);
+    parts.push(`<text x="${width - right}" y="${y0 + panelHeight + 28}" text-anchor="end" font-size="10">${policy.graceful ? 's since the drain began (1012 closes over the window, SIGKILL after it)' : 's since SIGKILL'}</text>`);
     parts.push(`<rect x="${left}" y="${y0}" width="${width - left - right}" height="${panelHeight}" fill="none" stroke="#333"/>`);
   });
   parts.push('</svg>');
@@ -247,7 +250,7 @@ export function table(result: StormResult): string {
       `| ${p.label} | measured | ${m.peakAttemptsPer100ms} (${m.peakAttemptsAfterRestartPer100ms}) | ${m.failedAttempts} | ${seconds(m.back.p50)} | ${seconds(m.back.p99)} | ${seconds(m.back.p100)} | ${seconds(m.resumed.p100)} | ${m.listenDrops} | ${m.cpuPeakPercent.toFixed(0)} % / ${m.cpuMeanPercent.toFixed(0)} % | ${m.clientLoopDelayP99Ms.toFixed(0)} / ${m.clientLoopDelayMaxMs.toFixed(0)} ms |`,
     );
     const r = p.replay;
-    rows.push(`| ${p.label} | replay | ${r.peakAttemptsPer100ms} (${r.peakAttemptsAfterRestartPer100ms}) | ${r.failedAttempts} | ${seconds(r.back.p50)} | ${seconds(r.back.p99)} | ${seconds(r.back.p100)} | | | | |`);
+    if (r !== null) rows.push(`| ${p.label} | replay | ${r.peakAttemptsPer100ms} (${r.peakAttemptsAfterRestartPer100ms}) | ${r.failedAttempts} | ${seconds(r.back.p50)} | ${seconds(r.back.p99)} | ${seconds(r.back.p100)} | | | | |`);
   }
   return rows.join('\n');
 }

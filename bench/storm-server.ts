@@ -3,7 +3,8 @@
 // records, on its own clock (epoch ms, shared by every process of the machine), each TCP
 // accept, each completed WebSocket handshake and each client's first subscribe, plus its
 // CPU time every 100 ms: the storm measured where it lands rather than by clients whose
-// own timers lag on a busy machine. With --wait it loads and then listens only when told,
+// own timers lag on a busy machine. Told to 'drain', it restarts gracefully (1012 over a
+// window, with a restart hint) instead of waiting to be killed. With --wait it loads and then listens only when told,
 // so that a restart's downtime is the benchmark's choice rather than Node's start-up time
 // on a busy machine. Exits when told, or when the parent goes away.
 //   node storm-server.js [--port 0] [--backlog 511] [--wait]
@@ -27,6 +28,7 @@ export interface StormServerReport {
 export type StormServerMessage =
   | { type: 'loaded' }
   | { type: 'ready'; port: number; listeningAt: number }
+  | { type: 'drained' }
   | { type: 'progress'; handshakes: number; resumed: number }
   | StormServerReport;
 
@@ -79,8 +81,15 @@ const listen = (): void => {
   });
 };
 
-process.on('message', (message: { type: string }) => {
+type Command = { type: 'listen' | 'report' | 'stop' } | { type: 'drain'; windowMs: number; retryAfterMs: number };
+
+process.on('message', (message: Command) => {
   if (message.type === 'listen') listen();
+  if (message.type === 'drain') {
+    // A graceful restart: no new connections, then the open ones closed over the window.
+    http.close();
+    void pubsub.drain({ windowMs: message.windowMs, retryAfterMs: message.retryAfterMs }).then(() => send({ type: 'drained' }));
+  }
   if (message.type === 'report') send({ type: 'report', accepts, handshakes, resumes, cpu });
   if (message.type === 'stop') {
     clearInterval(cpuTimer);
