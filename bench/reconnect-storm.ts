@@ -73,6 +73,9 @@ const policies = values.policies.split(',').map((name) => {
   return policy;
 });
 
+/** How much later than the server's return a drained client is told to come back. */
+const GRACEFUL_MARGIN_MS = 250;
+
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 const children = new Set<ChildProcess>();
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -189,19 +192,20 @@ async function runPolicy(index: number, { jitter, label, graceful }: Scenario): 
   const before = listenCounters();
   const killedAt = Date.now();
   const exited = new Promise((resolve) => first.child.once('exit', resolve));
-  let downFrom = killedAt;
+  let listenAt = killedAt + options.downSeconds * 1000;
   if (graceful) {
-    // Each client is told to come back after the rest of the window plus the downtime, at
-    // the latest (closed first) and the window later at the latest (closed last).
+    // The server listens again the window plus the downtime after the drain began; each
+    // client is told to come back that long after its own close (plus a margin for the
+    // restart's own timing), so the first closed is the first back and none is early.
     const windowMs = options.drainSeconds * 1000;
+    listenAt += windowMs;
     const drained = next<StormServerMessage, 'drained'>(first.child, 'drained', windowMs + 30_000);
-    first.child.send({ type: 'drain', windowMs, retryAfterMs: windowMs + options.downSeconds * 1000 });
+    first.child.send({ type: 'drain', windowMs, retryAfterMs: windowMs + options.downSeconds * 1000 + GRACEFUL_MARGIN_MS });
     await drained;
-    downFrom = Date.now();
   }
   first.child.kill('SIGKILL');
   await exited;
-  await delay(Math.max(0, downFrom + options.downSeconds * 1000 - Date.now()));
+  await delay(Math.max(0, listenAt - Date.now()));
   const second = { child: standby.child, listeningAt: await standby.listen() };
   const all = await resumedAll(second.child, n, options.stormSeconds * 1000);
   // Stragglers' failures and the counters settle.

@@ -5,6 +5,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Backoff, type JitterPolicy } from '../src/protocol/reconnect/backoff.js';
+// Seeded, so that a replay is reproducible.
+import { seeded } from '../test/support/sse/chaos.js';
+import { escapeXml, niceCeiling } from './soak-report.js';
 
 export const BIN_MS = 100;
 
@@ -94,18 +97,6 @@ export function timeToFraction(sorted: readonly number[], total: number, fractio
 export function percentiles(times: readonly number[], total: number): Percentiles {
   const sorted = [...times].sort((a, b) => a - b);
   return { p50: timeToFraction(sorted, total, 0.5), p99: timeToFraction(sorted, total, 0.99), p100: timeToFraction(sorted, total, 1) };
-}
-
-/** Seeded random source (mulberry32), so a replay is reproducible. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -226,16 +217,6 @@ export function renderSvg(result: StormResult): string {
 
 function polyline(points: Array<[number, number]>, color: string, dash = ''): string {
   return `<polyline fill="none" stroke="${color}" stroke-width="1.2"${dash ? ` stroke-dasharray="${dash}"` : ''} points="${points.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(' ')}"/>`;
-}
-
-function niceCeiling(value: number): number {
-  const magnitude = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * magnitude >= value) return step * magnitude;
-  return 10 * magnitude;
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] ?? c);
 }
 
 /** The table printed by the benchmark and pasted, as printed, into docs/scaling.md. */
