@@ -150,7 +150,7 @@ const seconds = (ms: number | null): string => (ms === null ? 'never' : `${(ms /
 
 /** One panel per policy: handshakes per 100 ms (bars), attempts (line), the replay's attempts (dashed), server CPU (right axis). */
 export function renderSvg(result: StormResult): string {
-  const width = 960;
+  const width = 1180;
   const panelHeight = 230;
   const left = 60;
   const right = 60;
