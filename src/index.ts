@@ -145,6 +145,7 @@ export {
   ServerErrorEvent,
   type DropReason,
   type BackoffOptions,
+  type JitterPolicy,
 } from './reconnect/index.js';
 
 // --- The Switchboard mount: one session per page over WebSocket, SSE or long polling, and the browser client ---

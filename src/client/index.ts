@@ -8,4 +8,4 @@ export { PublishError, type PublishErrorCode } from './publishes.js';
 export type { FetchLike, ResponseLike, RequestInitLike, Timers, WebSocketConstructor, WebSocketLike } from './platform.js';
 export type { ChannelEvent } from '../protocol/pubsub/client-channels.js';
 export type { ChannelMessage, ErrorMessage, GapMessage, SubscribedMessage } from '../protocol/pubsub/messages.js';
-export type { BackoffOptions } from '../protocol/reconnect/backoff.js';
+export type { BackoffOptions, JitterPolicy } from '../protocol/reconnect/backoff.js';

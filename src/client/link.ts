@@ -9,6 +9,9 @@ import type { ClientMessage, ServerMessage } from '../protocol/pubsub/messages.j
 import type { ClientEventMap, ClientEventName } from './events.js';
 import type { ClientState, ResolvedOptions, TransportName } from './options.js';
 
+/** Spread of the probe interval when the backoff's jitter is a named policy rather than a ratio. */
+const PROBE_JITTER = 0.1;
+
 /** What a transport reports. After `fail`, or after `close()` was called, it reports nothing more. */
 export interface TransportSink {
   /** The session is established and delivers (first WebSocket message, SSE `session` event, first poll answer). */
@@ -82,6 +85,8 @@ export class Link {
   private interval = DEFAULT_INTERVAL;
   private heard = 0;
   private why = 'start';
+  /** The server's `restart` hint on the current session: the next wait, instead of the backoff's. */
+  private retryHint: number | undefined;
 
   constructor(
     private readonly config: LinkConfig,
@@ -171,6 +176,7 @@ export class Link {
 
   private established(attempt: Attempt, reason: string): void {
     const previous = this.transport;
+    this.retryHint = undefined;
     this.session = attempt;
     this.state = 'open';
     this.transport = attempt.name;
@@ -190,6 +196,10 @@ export class Link {
     if (!parsed.ok) {
       this.hooks.emit('error', { code: 'bad-message', message: `unreadable server message: ${parsed.reason}` });
       return;
+    }
+    if (parsed.message.type === 'restart') {
+      // The server is draining (docs/scaling.md): the next wait is its hint, once, capped.
+      this.retryHint = Math.min(parsed.message.retry, this.config.backoff.options.maxDelayMs);
     }
     if (parsed.message.type === 'ping' && parsed.message.interval !== this.interval) {
       // The server's interval replaces the assumed one: the deadline moves with it.
@@ -252,7 +262,8 @@ export class Link {
       // A whole round failed: wait, then start again from the transport that last worked.
       this.index = this.home;
     }
-    const delay = this.config.backoff.next(this.config.now());
+    const delay = this.retryHint ?? this.config.backoff.next(this.config.now());
+    this.retryHint = undefined;
     // Armed before the event, so that a listener calling close() cancels it.
     this.retryTimer = this.config.timers.setTimeout(() => {
       this.retryTimer = undefined;
@@ -276,7 +287,10 @@ export class Link {
 
   private scheduleProbe(): void {
     if (this.state !== 'open' || this.index === 0 || this.probeTimer !== undefined || this.probe !== undefined) return;
-    const jitter = this.config.backoff.options.jitter * (2 * this.config.random() - 1);
+    // Probes are spread like proportional backoff; the named policies keep the default ±10 %.
+    const policy = this.config.backoff.options.jitter;
+    const ratio = typeof policy === 'number' ? policy : PROBE_JITTER;
+    const jitter = ratio * (2 * this.config.random() - 1);
     this.probeTimer = this.config.timers.setTimeout(() => {
       this.probeTimer = undefined;
       if (this.state !== 'open' || this.config.offline()) return this.scheduleProbe();

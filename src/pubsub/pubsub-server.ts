@@ -8,6 +8,7 @@ import { PUBSUB_PROTOCOL, resolvePubSubLimits, type PubSubLimits } from '../prot
 import { CloseCode } from '../protocol/websocket/index.js';
 import { WebSocketServer, type WebSocketConnection, type WebSocketServerOptions } from '../websocket/index.js';
 import { FanoutRegistry } from './channel-fanout.js';
+import { sendRestart, startDrain, type Drain, type DrainOptions } from './drain.js';
 import { resolveRecovery, type PubSubRecoveryOptions } from './hub-recovery.js';
 import type { PubSubAuthorize, SessionSettings } from './pubsub-session.js';
 import { openWebSocketSession } from './websocket-session.js';
@@ -49,6 +50,14 @@ export interface PubSubServer {
   readonly sessionCount: number;
   /** Channels with a shared hub subscription in this process. */
   readonly sharedSubscriptionCount: number;
+  /**
+   * Graceful restart: closes the pub/sub connections with 1012 (Service Restart), spread
+   * over `windowMs`, each told by a `restart` message to come back after `retryAfterMs`;
+   * connections made meanwhile are sent away at once, told to come back after the window.
+   * Settles when all have closed. Stop the listener (or the load balancer's traffic) first
+   * so that new clients go elsewhere. See docs/scaling.md, "Graceful restart".
+   */
+  drain(options?: DrainOptions): Promise<void>;
   /** Stops serving: closes the pub/sub connections with 1001 (and the server, if it was created here). */
   close(): Promise<void>;
 }
@@ -141,12 +150,14 @@ export function timerInterval(value: number, name: string): number {
 function serve(wss: WebSocketServer, settings: SessionSettings, owned: boolean): PubSubServer {
   const connections = new Set<WebSocketConnection>();
   let closed = false;
+  let draining: Drain | undefined;
 
   const handle = (connection: WebSocketConnection, request: IncomingMessage): void => {
     if (closed) {
       connection.close(CloseCode.GoingAway, 'Server shutting down');
       return;
     }
+    if (draining !== undefined) return sendRestart(connection, draining.retryForLateComer(Date.now()));
     openWebSocketSession(connection, request, settings);
     connections.add(connection);
     connection.once('close', () => connections.delete(connection));
@@ -166,9 +177,15 @@ function serve(wss: WebSocketServer, settings: SessionSettings, owned: boolean):
     get sharedSubscriptionCount() {
       return settings.registry.size;
     },
+    drain: (options = {}) => {
+      if (closed) return Promise.resolve();
+      draining ??= startDrain([...connections], options, Date.now());
+      return draining.done;
+    },
     close: async () => {
       if (closed) return;
       closed = true;
+      draining?.cancel();
       wss.off('connection', onConnection);
       if (owned) {
         await new Promise<void>((resolve) => wss.close(() => resolve()));

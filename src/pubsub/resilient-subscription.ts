@@ -3,7 +3,7 @@
 // subscribes again with `since` = whatever its owner says it last delivered, so the hub
 // replays what was missed, or reports a `gap`. Only a permanent failure (hub closed,
 // refused input) is passed on, and nothing follows it.
-import { jitteredDelay } from '../protocol/reconnect/backoff.js';
+import { INITIAL_BACKOFF_STATE, backoffNext, type BackoffState } from '../protocol/reconnect/backoff.js';
 import type { Hub, SubscriptionEvent } from '../protocol/hub/contract.js';
 import { openSubscription, type SubscriptionHandle } from '../protocol/hub/subscription-handle.js';
 import { isTransient, type RecoverySettings } from './hub-recovery.js';
@@ -23,8 +23,8 @@ export interface ResilientListener {
 export class ResilientSubscription {
   /** Bumped per attempt and on stop, so events of a superseded attempt are ignored. */
   private attemptId = 0;
-  /** Consecutive failed attempts since the last one that went live. */
-  private failures = 0;
+  /** Consecutive failed attempts (and the last delay) since the last one that went live. */
+  private backoff: BackoffState = INITIAL_BACKOFF_STATE;
   private current: SubscriptionHandle | undefined;
   private timer: unknown = undefined;
   private stopped = false;
@@ -65,7 +65,7 @@ export class ResilientSubscription {
   private onEvent(id: number, event: SubscriptionEvent): void {
     if (id !== this.attemptId) return;
     if (event.type === 'error') return this.onFailure(id, event.error);
-    if (event.type === 'live') this.failures = 0;
+    if (event.type === 'live') this.backoff = INITIAL_BACKOFF_STATE;
     this.listener.delivered(event);
   }
 
@@ -80,7 +80,9 @@ export class ResilientSubscription {
       this.listener.failed(error);
       return;
     }
-    const delay = jitteredDelay(this.failures++, this.settings.backoff, this.settings.random);
+    // Never "connected", so only a live event resets it (the clock reading is unused).
+    const { delayMs: delay, state } = backoffNext(this.backoff, 0, this.settings.backoff, this.settings.random);
+    this.backoff = state;
     this.timer = this.settings.timers.setTimeout(() => {
       this.timer = undefined;
       this.start();

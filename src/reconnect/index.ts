@@ -1,5 +1,6 @@
 export {
   Backoff,
+  DECORRELATED_MULTIPLIER,
   DEFAULT_BACKOFF,
   INITIAL_BACKOFF_STATE,
   backoffConnected,
@@ -9,6 +10,7 @@ export {
   resolveBackoffOptions,
   type BackoffOptions,
   type BackoffState,
+  type JitterPolicy,
   type RandomSource,
 } from '../protocol/reconnect/backoff.js';
 export { ReconnectingWebSocket, type ChannelSubscriptionHandle } from './reconnecting-websocket.js';

@@ -35,6 +35,8 @@ export class ReconnectLoop {
   private attempts = 0;
   private lastError = '';
   private isStopped = false;
+  /** The server's `restart` hint on the current connection: the next delay, instead of the backoff's. */
+  private retryHint: number | undefined;
 
   constructor(
     private readonly settings: ReconnectLoopSettings,
@@ -55,6 +57,7 @@ export class ReconnectLoop {
   connect(): void {
     this.timer = undefined;
     this.readyState = 0;
+    this.retryHint = undefined;
     let socket: WebSocket;
     try {
       socket = new WebSocket(this.settings.url, this.settings.protocols, this.settings.websocket);
@@ -71,6 +74,15 @@ export class ReconnectLoop {
     });
     socket.on('error', (error: Error) => this.onError(socket, error));
     socket.on('close', (code: number, reason: string, wasClean: boolean) => this.onClose(socket, code, reason, wasClean));
+  }
+
+  /**
+   * The server is restarting and asks to come back after `ms` (the `restart` message):
+   * used once, for the close that follows, capped at the backoff's largest delay. The
+   * backoff is left as it was, so a failure after that starts from its first delay.
+   */
+  comeBackAfter(ms: number): void {
+    this.retryHint = Math.min(ms, this.settings.backoff.options.maxDelayMs);
   }
 
   /** Stops for good and closes the current connection (or reports the close at once when there is none). */
@@ -112,7 +124,8 @@ export class ReconnectLoop {
       return this.finish(code, reason, wasClean);
     }
     this.readyState = 0;
-    const delayMs = this.settings.backoff.next(Date.now());
+    const delayMs = this.retryHint ?? this.settings.backoff.next(Date.now());
+    this.retryHint = undefined;
     this.attempts++;
     this.target.dispatchEvent(new ReconnectingCloseEvent(code, reason, wasClean, true));
     // A listener may have called close().

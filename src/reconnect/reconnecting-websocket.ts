@@ -155,6 +155,7 @@ export class ReconnectingWebSocket extends EventTarget {
       this.dispatchEvent(new ReconnectingErrorEvent(new Error(`unreadable ${PUBSUB_PROTOCOL} message: ${parsed.reason}`)));
       return;
     }
+    if (parsed.message.type === 'restart') this.loop.comeBackAfter(parsed.message.retry);
     for (const effect of this.channels.receive(parsed.message)) this.apply(effect);
   }
 

@@ -77,6 +77,7 @@ const PROTOCOL_EXPORTS = [
   'ClientChannels',
   'CloseCode',
   'CloseHandshake',
+  'DECORRELATED_MULTIPLIER',
   'DEFAULT_BACKOFF',
   'DEFAULT_CAPTURE_LIMIT',
   'DEFAULT_MAX_DATA_LENGTH',

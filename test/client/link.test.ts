@@ -111,6 +111,48 @@ describe('browser client: connecting and the fallback ladder', () => {
     transports.last.fail();
     expect(delays()).toEqual([1000, 2000, 1000]);
   });
+
+  it("waits the server's restart hint once instead of the backoff, capped at its largest delay", () => {
+    const { transports, clock, events } = harness({ transports: ['websocket'] });
+    const delays = (): number[] => events.filter((e) => e.type === 'reconnecting').map((e) => (e.detail as { delay: number }).delay);
+    transports.last.open();
+    transports.last.deliver({ type: 'restart', retry: 7000 });
+    transports.last.fail();
+    expect(delays()).toEqual([7000]);
+    clock.advance(6999);
+    expect(transports.all).toHaveLength(1);
+    clock.advance(1);
+    expect(transports.all).toHaveLength(2);
+    // Not there yet: the backoff takes over from its first delay.
+    transports.last.fail();
+    expect(delays()).toEqual([7000, 1000]);
+    clock.advance(1000);
+    transports.last.open();
+    transports.last.deliver({ type: 'restart', retry: 10 ** 9 });
+    transports.last.fail();
+    expect(delays().at(-1)).toBe(60_000);
+    // A hint belongs to its session: the next session's failure uses the backoff.
+    clock.advance(60_000);
+    transports.last.open();
+    transports.last.fail();
+    expect(delays().at(-1)).not.toBe(60_000);
+  });
+
+  it('takes a named jitter policy through its backoff option: full and decorrelated', () => {
+    const delaysOf = (jitter: 'full' | 'decorrelated'): unknown[] => {
+      const { transports, clock, events } = harness({ transports: ['websocket'], backoff: { jitter } });
+      const delays = (): number[] => events.filter((e) => e.type === 'reconnecting').map((e) => (e.detail as { delay: number }).delay);
+      for (let i = 0; i < 4; i++) {
+        transports.last.open();
+        transports.last.fail();
+        clock.advance(delays().at(-1)!);
+      }
+      return delays();
+    };
+    // random 0.5: half of 1, 2, 4, 8 s; decorrelated: 1 s + half of (3 × previous − 1 s).
+    expect(delaysOf('full')).toEqual([500, 1000, 2000, 4000]);
+    expect(delaysOf('decorrelated')).toEqual([2000, 3500, 5750, 9125]);
+  });
 });
 
 describe('browser client: heartbeat', () => {

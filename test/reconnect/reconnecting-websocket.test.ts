@@ -113,6 +113,35 @@ describe('ReconnectingWebSocket: the WHATWG-like API', () => {
     }
   });
 
+  it("comes back after a draining server's restart hint rather than its backoff delay", async () => {
+    const { pubsub, url } = await pubsubOn(new MemoryHub());
+    const socket = client(url, { backoff: { initialDelayMs: 5000, maxDelayMs: 10_000 } });
+    const log = recorder(socket);
+    socket.subscribe('news', () => {});
+    await waitFor(() => log.opens === 1 && pubsub.sessionCount === 1, 'open');
+    void pubsub.drain({ windowMs: 0, retryAfterMs: 120 });
+    await waitFor(() => log.reconnects.length === 1, 'reconnect');
+    expect(log.reconnects[0]).toMatchObject({ attempt: 1, delayMs: 120, code: 1012 });
+    // The server keeps sending newcomers away (each told the time left, none here):
+    // the hint is honoured again, not the 5 s backoff.
+    await waitFor(() => log.reconnects.length === 2, 'second reconnect');
+    expect(log.reconnects[1]).toMatchObject({ delayMs: 120, code: 1012 });
+  });
+
+  it('takes full and decorrelated jitter through its backoff option', async () => {
+    const port = await freePort();
+    for (const [jitter, expected] of [['full', [500, 1000, 2000]], ['decorrelated', [2000, 3500, 5750]]] as const) {
+      // A tiny initial delay keeps the test fast; the shapes are checked on the ratios.
+      const socket = new ReconnectingWebSocket(`ws://127.0.0.1:${port}`, { random: () => 0.5, backoff: { jitter, initialDelayMs: 4, maxDelayMs: 1000 } });
+      const delays: number[] = [];
+      socket.addEventListener('reconnect', (e) => delays.push((e as ReconnectEvent).delayMs));
+      await waitFor(() => delays.length >= 3, 'three reconnects');
+      socket.close();
+      expect(delays.slice(0, 3)).toEqual(expected.map((ms) => (ms * 4) / 1000));
+      await once(socket, 'close');
+    }
+  });
+
   it('stops after maxAttempts reconnection attempts that did not open', async () => {
     const port = await freePort();
     const socket = client(`ws://127.0.0.1:${port}`, { maxAttempts: 3 });

@@ -135,8 +135,9 @@ export class ClientChannels {
       case 'published':
         return [{ type: 'published', ref: message.ref, id: message.id }];
       case 'unsubscribed':
-      // The heartbeat is the transport's business: it only shows the connection is alive.
+      // The heartbeat and the restart hint are the connection's business, not the channels'.
       case 'ping':
+      case 'restart':
         return NOTHING;
       case 'error': {
         const reported: ClientChannelEffect = { type: 'server-error', error: message };

@@ -35,5 +35,7 @@ export function encodeServerMessage(message: ServerMessage): string {
       return JSON.stringify({ type: message.type, ref: message.ref, channel: message.channel, code: message.code, message: message.message });
     case 'ping':
       return JSON.stringify({ type: message.type, interval: message.interval });
+    case 'restart':
+      return JSON.stringify({ type: message.type, retry: message.retry });
   }
 }

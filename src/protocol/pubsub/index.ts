@@ -15,6 +15,7 @@ export {
   type PublishMessage,
   type PublishedMessage,
   type PingMessage,
+  type RestartMessage,
   type ServerMessage,
   type SubscribeMessage,
   type SubscribedMessage,

@@ -112,7 +112,26 @@ export interface PingMessage {
   readonly interval: number;
 }
 
-export type ServerMessage = ChannelMessage | GapMessage | SubscribedMessage | UnsubscribedMessage | PublishedMessage | ErrorMessage | PingMessage;
+/**
+ * Graceful restart (docs/scaling.md): the server is about to close this connection with
+ * 1012 (Service Restart) for a deploy. The client waits `retry` ms before reconnecting,
+ * instead of its backoff delay, so that a draining server spreads its clients' returns.
+ */
+export interface RestartMessage {
+  readonly type: 'restart';
+  /** ms to wait before reconnecting. */
+  readonly retry: number;
+}
+
+export type ServerMessage =
+  | ChannelMessage
+  | GapMessage
+  | SubscribedMessage
+  | UnsubscribedMessage
+  | PublishedMessage
+  | ErrorMessage
+  | PingMessage
+  | RestartMessage;
 
 // ---- Limits ----
 

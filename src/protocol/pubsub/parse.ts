@@ -111,6 +111,11 @@ function readServerMessage(fields: Fields): ServerMessage {
       if (typeof interval !== 'number' || !Number.isSafeInteger(interval) || interval <= 0) throw new InvalidField('"interval" must be a positive integer');
       return { type: 'ping', interval };
     }
+    case 'restart': {
+      const retry = fields.retry;
+      if (typeof retry !== 'number' || !Number.isSafeInteger(retry) || retry < 0) throw new InvalidField('"retry" must be a non-negative integer');
+      return { type: 'restart', retry };
+    }
     case 'error': {
       const ref = readOptionalString(fields, 'ref', 1, Infinity);
       const channel = readOptionalString(fields, 'channel', 1, Infinity);

@@ -79,6 +79,7 @@ describe('ClientChannels: routing server messages', () => {
   it('ignores messages, gaps and markers of channels it does not hold, `unsubscribed` and the heartbeat', () => {
     const channels = new ClientChannels();
     expect(channels.receive({ type: 'ping', interval: 25000 })).toEqual([]);
+    expect(channels.receive({ type: 'restart', retry: 1000 })).toEqual([]);
     expect(channels.receive({ type: 'message', channel: 'z', id: 'e-1', data: '' })).toEqual([]);
     expect(channels.receive(gap('z', 'e-1'))).toEqual([]);
     expect(channels.receive({ type: 'subscribed', channel: 'z', headId: 'e-1' })).toEqual([]);

@@ -95,6 +95,8 @@ describe('switchboard.v1: server messages', () => {
     { type: 'error', code: 'bad-request', message: 'not valid JSON' },
     { type: 'error', ref: 'r', channel: 'c', code: 'forbidden', message: '' },
     { type: 'ping', interval: 25000 },
+    { type: 'restart', retry: 0 },
+    { type: 'restart', retry: 7000 },
   ];
 
   it('round-trips every message type', () => {
@@ -124,10 +126,14 @@ describe('switchboard.v1: server messages', () => {
     for (const interval of [undefined, 0, -5, 1.5, '25000', Number.MAX_VALUE]) {
       expect(reason(server({ type: 'ping', interval }))).toBe('"interval" must be a positive integer');
     }
+    for (const retry of [undefined, -1, 0.5, '100', Number.MAX_VALUE]) {
+      expect(reason(server({ type: 'restart', retry }))).toBe('"retry" must be a non-negative integer');
+    }
   });
 
   it('encodes the heartbeat ping', () => {
     expect(encodeServerMessage({ type: 'ping', interval: 25000 })).toBe('{"type":"ping","interval":25000}');
+    expect(encodeServerMessage({ type: 'restart', retry: 7000 })).toBe('{"type":"restart","retry":7000}');
   });
 });
 

@@ -39,6 +39,7 @@ const serverMessage: fc.Arbitrary<ServerMessage> = fc.oneof(
   fc.record({ type: fc.constant('unsubscribed' as const), channel }),
   fc.record({ type: fc.constant('published' as const), ref: id, id }),
   fc.record({ type: fc.constant('ping' as const), interval: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }) }),
+  fc.record({ type: fc.constant('restart' as const), retry: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }) }),
   fc
     .record({ type: fc.constant('error' as const), ref: optional(id), channel: optional(channel), code: fc.constantFrom(...ERROR_CODES), message: text(0, 50) })
     .map(strip),

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   Backoff,
+  DECORRELATED_MULTIPLIER,
   DEFAULT_BACKOFF,
   INITIAL_BACKOFF_STATE,
   backoffConnected,
@@ -32,7 +33,7 @@ const options = fc
     jitter: fc.double({ min: 0, max: 0.5, noNaN: true }),
     resetAfterMs: fc.integer({ min: 0, max: 60_000 }),
   })
-  .map(({ extra, ...rest }): BackoffOptions => ({ ...rest, maxDelayMs: rest.initialDelayMs + extra }));
+  .map(({ extra, ...rest }): BackoffOptions & { jitter: number } => ({ ...rest, maxDelayMs: rest.initialDelayMs + extra }));
 const unit = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 
 describe('defaults', () => {
@@ -125,6 +126,95 @@ describe('properties', () => {
   });
 });
 
+describe('full jitter', () => {
+  it('waits uniformly in [0, base delay], the cap included', () => {
+    fc.assert(
+      fc.property(options, fc.nat({ max: 200 }), unit, (o, attempt, r) => {
+        const full: BackoffOptions = { ...o, jitter: 'full' };
+        const delay = jitteredDelay(attempt, full, () => r);
+        expect(delay).toBeGreaterThanOrEqual(0);
+        expect(delay).toBeLessThanOrEqual(Math.round(baseDelay(attempt, full)));
+        expect(delay).toBeLessThanOrEqual(Math.round(o.maxDelayMs));
+      }),
+    );
+  });
+
+  it('spreads a thousand clients over the whole window', () => {
+    const full = resolveBackoffOptions({ jitter: 'full' });
+    const random = seeded(3);
+    const delays = Array.from({ length: 1000 }, () => jitteredDelay(0, full, random));
+    expect(Math.min(...delays)).toBeLessThan(20);
+    expect(Math.max(...delays)).toBeGreaterThan(980);
+    // Ten 100 ms slices, none holding more than 15 % (uniform: 10 %).
+    const slices = new Array<number>(10).fill(0);
+    for (const delay of delays) slices[Math.min(9, Math.floor(delay / 100))]++;
+    expect(Math.max(...slices)).toBeLessThan(150);
+    expect([0, 1, 6, 50].map((n) => jitteredDelay(n, full, () => 0.5))).toEqual([500, 1000, 30_000, 30_000]);
+  });
+});
+
+describe('decorrelated jitter', () => {
+  const decorrelated = (o: BackoffOptions): BackoffOptions => ({ ...o, jitter: 'decorrelated' });
+
+  it('defaults to the AWS growth factor of 3 unless a multiplier is given', () => {
+    expect(resolveBackoffOptions({ jitter: 'decorrelated' })).toMatchObject({ multiplier: DECORRELATED_MULTIPLIER, initialDelayMs: 1000 });
+    expect(resolveBackoffOptions({ jitter: 'decorrelated', multiplier: 1.5 }).multiplier).toBe(1.5);
+    expect(resolveBackoffOptions({ jitter: 'full' }).multiplier).toBe(2);
+  });
+
+  it('every delay lies in [initial, min(cap, previous × multiplier)]', () => {
+    fc.assert(
+      fc.property(options, fc.array(unit, { minLength: 1, maxLength: 60 }), (o, draws) => {
+        const d = decorrelated(o);
+        let state = INITIAL_BACKOFF_STATE;
+        let previous = o.initialDelayMs;
+        for (const r of draws) {
+          const step = backoffNext(state, 0, d, () => r);
+          expect(step.delayMs).toBeGreaterThanOrEqual(Math.min(o.initialDelayMs, Math.round(o.maxDelayMs)));
+          expect(step.delayMs).toBeLessThanOrEqual(Math.round(Math.min(o.maxDelayMs, Math.max(o.initialDelayMs, previous * o.multiplier))));
+          expect(step.delayMs).toBeLessThanOrEqual(Math.round(o.maxDelayMs));
+          expect(step.state.previousDelayMs).toBe(step.delayMs);
+          previous = step.delayMs;
+          state = step.state;
+        }
+      }),
+    );
+  });
+
+  it('grows from the previous delay, not the attempt number, up to the cap', () => {
+    const d = resolveBackoffOptions({ jitter: 'decorrelated' });
+    let state = INITIAL_BACKOFF_STATE;
+    const delays: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const step = backoffNext(state, 0, d, () => 0.999_999);
+      delays.push(step.delayMs);
+      state = step.state;
+    }
+    // The top of each window: 3 s, 9 s, 27 s, then the 60 s cap.
+    expect(delays).toEqual([3000, 9000, 27_000, 60_000, 60_000, 60_000, 60_000, 60_000]);
+    // Low draws keep it near the initial delay whatever the attempt number.
+    expect(backoffNext(state, 0, d, () => 0).delayMs).toBe(1000);
+    // Stateless use starts from the initial delay.
+    expect(jitteredDelay(5, d, () => 0.5)).toBe(2000);
+    expect(jitteredDelay(5, d, () => 0.5, 10_000)).toBe(15_500);
+  });
+
+  it('a healthy connection starts it over at [initial, initial × multiplier]', () => {
+    fc.assert(
+      fc.property(fc.array(unit, { minLength: 1, maxLength: 20 }), unit, (draws, r) => {
+        const d = resolveBackoffOptions({ jitter: 'decorrelated', resetAfterMs: 100 });
+        let state = INITIAL_BACKOFF_STATE;
+        for (const draw of draws) state = backoffNext(state, 0, d, () => draw).state;
+        state = backoffConnected(state, 1000);
+        expect(state.previousDelayMs).not.toBeNull();
+        const step = backoffNext(state, 1100, d, () => r);
+        expect(step.delayMs).toBe(Math.round(1000 + 2000 * r));
+        expect(step.state.attempt).toBe(1);
+      }),
+    );
+  });
+});
+
 describe('reset after a healthy connection', () => {
   const o = resolveBackoffOptions({ jitter: 0 });
 
@@ -167,6 +257,8 @@ describe('validation', () => {
     { maxDelayMs: 10 },
     { jitter: 1 },
     { jitter: -0.1 },
+    { jitter: 'none' as unknown as number },
+    { jitter: Number.NaN },
     { resetAfterMs: Number.NaN },
   ])('rejects %o', (bad) => {
     expect(() => resolveBackoffOptions(bad)).toThrow(/invalid backoff option/);

@@ -1,0 +1,115 @@
+// The load side of `npm run bench:storm`: one process holding a share of the
+// ReconnectingWebSocket clients, each subscribed to one channel, spread over loopback
+// source addresses so that ports do not run out. It records, per client, when its
+// backoff scheduled each reconnection attempt and when an attempt failed; the storm
+// itself is measured by the server. It also measures its own event-loop delay, the
+// timer lag that would distort timings taken here.
+// Driven over IPC by bench/reconnect-storm.ts: 'start' → 'connected' progress,
+// 'mark' (just before the kill) → 'marked', 'report' → the records (and exit).
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { JitterPolicy } from '../src/protocol/reconnect/backoff.js';
+import { ReconnectEvent, ReconnectingCloseEvent, ReconnectingWebSocket } from '../src/reconnect/index.js';
+
+export interface StormClientsStart {
+  type: 'start';
+  port: number;
+  /** Client ids firstId … firstId + count − 1 (they go in the URL so the server can tell clients apart). */
+  firstId: number;
+  count: number;
+  channels: number;
+  jitter: JitterPolicy;
+  addresses: string[];
+  /** Clients opened per second while ramping up, so that the first connect is no storm. */
+  rampPerSecond: number;
+}
+
+export interface StormClientsReport {
+  type: 'report';
+  /** Epoch ms at which a backoff scheduled an attempt (close time + delay), after the mark. */
+  planned: number[];
+  /** Epoch ms of each failed attempt's close, after the mark (the kill's own close excluded). */
+  failures: number[];
+  /** Attempts (scheduled) per client after the mark; the last one is the successful one. */
+  attemptsPerClient: number[];
+  /** Clients open when the report was asked for. */
+  open: number;
+  /** Event-loop delay after the mark, ms. */
+  loopDelayP99: number;
+  loopDelayMax: number;
+}
+
+export type StormClientsMessage = { type: 'connected'; open: number } | { type: 'marked' } | StormClientsReport;
+type Command = StormClientsStart | { type: 'mark' } | { type: 'report' };
+
+const send = (message: StormClientsMessage): void => {
+  process.send?.(message);
+};
+
+const clients: ReconnectingWebSocket[] = [];
+const planned: number[] = [];
+const failures: number[] = [];
+let attemptsPerClient: number[] = [];
+let marked = false;
+let everOpened = 0;
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+
+function start(command: StormClientsStart): void {
+  attemptsPerClient = new Array<number>(command.count).fill(0);
+  const perTick = Math.max(1, Math.round(command.rampPerSecond / 100));
+  let next = 0;
+  const ramp = setInterval(() => {
+    for (let k = 0; k < perTick && next < command.count; k++, next++) open(command, next);
+    if (next >= command.count) clearInterval(ramp);
+  }, 10);
+  const progress = setInterval(() => {
+    send({ type: 'connected', open: everOpened });
+    if (marked) clearInterval(progress);
+  }, 250);
+}
+
+function open(command: StormClientsStart, index: number): void {
+  const id = command.firstId + index;
+  const client = new ReconnectingWebSocket(`ws://127.0.0.1:${command.port}/?c=${id}`, {
+    backoff: { jitter: command.jitter },
+    websocket: { localAddress: command.addresses[index % command.addresses.length] },
+  });
+  let opened = false;
+  let closesAfterMark = 0;
+  client.addEventListener('open', () => {
+    if (!opened) everOpened++;
+    opened = true;
+  });
+  client.addEventListener('close', (event) => {
+    if (!marked || !(event as ReconnectingCloseEvent).willReconnect) return;
+    // The first close after the mark is the kill itself; the others are failed attempts.
+    if (closesAfterMark++ > 0) failures.push(Date.now());
+  });
+  client.addEventListener('reconnect', (event) => {
+    if (!marked) return;
+    planned.push(Date.now() + (event as ReconnectEvent).delayMs);
+    attemptsPerClient[index]++;
+  });
+  client.subscribe(`c${id % command.channels}`, () => {});
+  clients.push(client);
+}
+
+process.on('message', (command: Command) => {
+  switch (command.type) {
+    case 'start':
+      return start(command);
+    case 'mark':
+      marked = true;
+      loopDelay.enable();
+      // Acknowledged before the kill, so the kill's close is always seen after the mark.
+      send({ type: 'marked' });
+      return;
+    case 'report': {
+      loopDelay.disable();
+      const open = clients.filter((client) => client.readyState === ReconnectingWebSocket.OPEN).length;
+      send({ type: 'report', planned, failures, attemptsPerClient, open, loopDelayP99: loopDelay.percentile(99) / 1e6, loopDelayMax: loopDelay.max / 1e6 });
+      // The kernel closes the sockets; a graceful close of thousands would be a storm of its own.
+      setTimeout(() => process.exit(0), 100);
+    }
+  }
+});
+process.on('disconnect', () => process.exit(0));
