@@ -4,7 +4,7 @@
 import type { TransportHandle, TransportSink } from './link.js';
 import { DEFAULT_INTERVAL } from './link.js';
 import type { FetchLike, Timers } from './platform.js';
-import { reasonOf, sessionPoster } from './session-post.js';
+import { failOnce, reasonOf, sessionPoster } from './session-post.js';
 
 interface PollAnswer {
   readonly session?: unknown;
@@ -15,11 +15,7 @@ interface PollAnswer {
 export function openPolling(base: string, fetch: FetchLike, timers: Timers, grace: number, sink: TransportSink): TransportHandle {
   const abort = new AbortController();
   let post: ReturnType<typeof sessionPoster> | undefined;
-  const fail = (reason: string): void => {
-    if (abort.signal.aborted) return;
-    abort.abort();
-    sink.fail(reason);
-  };
+  const fail = failOnce(abort, sink);
   const poll = async (url: string, timeout: number): Promise<PollAnswer> => {
     // Each poll has its own deadline: a server holds a poll at most `interval`.
     const request = new AbortController();

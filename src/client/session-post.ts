@@ -41,3 +41,12 @@ export function sessionPoster(
 export function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The transport's `fail`: aborts its requests and tells the sink once; later calls do nothing. */
+export function failOnce(abort: AbortController, sink: { fail(reason: string): void }): (reason: string) => void {
+  return (reason) => {
+    if (abort.signal.aborted) return;
+    abort.abort();
+    sink.fail(reason);
+  };
+}

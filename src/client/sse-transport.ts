@@ -4,16 +4,12 @@
 import { EventStreamParser } from '../protocol/sse/parser.js';
 import type { TransportHandle, TransportSink } from './link.js';
 import type { FetchLike } from './platform.js';
-import { reasonOf, sessionPoster } from './session-post.js';
+import { failOnce, reasonOf, sessionPoster } from './session-post.js';
 
 export function openSse(base: string, fetch: FetchLike, sink: TransportSink): TransportHandle {
   const abort = new AbortController();
   let post: ReturnType<typeof sessionPoster> | undefined;
-  const fail = (reason: string): void => {
-    if (abort.signal.aborted) return;
-    abort.abort();
-    sink.fail(reason);
-  };
+  const fail = failOnce(abort, sink);
   const read = async (): Promise<void> => {
     const response = await fetch(`${base}/sse`, { headers: { accept: 'text/event-stream' }, cache: 'no-store', signal: abort.signal });
     if (response.status !== 200 || response.body === null) throw new Error(`GET /sse answered ${response.status}`);
