@@ -5,11 +5,14 @@
 // The optional second argument turns permessage-deflate on with these options (ours'
 // names; ws gets the same settings under its own names).
 import { type PerMessageDeflateOptions as WSDeflateOptions, WebSocketServer as WSServer } from 'ws';
-import { type PerMessageDeflateOptions, WebSocketServer } from '../src/websocket/index.js';
+import { LeanWebSocketServer, type PerMessageDeflateOptions, WebSocketServer } from '../src/websocket/index.js';
 import { startFloorServer } from './floor-server.js';
 
-/** `floor`: no WebSocket library, the least a server on node:http can do (bench/floor-server.ts). */
-export type ServerKind = 'switchboard' | 'ws' | 'floor';
+/**
+ * `lean`: ours with the lean API (handlers once per server, LeanWebSocketServer);
+ * `floor`: no WebSocket library, the least a server on node:http can do (bench/floor-server.ts).
+ */
+export type ServerKind = 'switchboard' | 'lean' | 'ws' | 'floor';
 
 export type ServerRequest = { type: 'memory' } | { type: 'cpu' } | { type: 'stop' };
 
@@ -49,6 +52,21 @@ if (kind === 'switchboard') {
   server.on('connection', (socket) => {
     socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary }));
   });
+  clients = () => server.clients.size;
+  stop = () => server.close();
+} else if (kind === 'lean') {
+  const server = new LeanWebSocketServer(
+    {
+      port: 0,
+      host: '127.0.0.1',
+      perMessageDeflate: deflate ?? false,
+      handlers: { message: (socket, data, isBinary) => void socket.send(data, { binary: isBinary }) },
+    },
+    () => {
+      const address = server.address();
+      if (address && typeof address === 'object') reply({ type: 'ready', port: address.port });
+    },
+  );
   clients = () => server.clients.size;
   stop = () => server.close();
 } else if (kind === 'ws') {

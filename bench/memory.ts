@@ -151,7 +151,7 @@ async function waitForClients(memory: () => Promise<Memory>, clients: number): P
 export async function runMemoryBenchmark(wanted = 10_000, deflateWanted = 1000, withDeflate = true): Promise<MemoryResult[]> {
   const count = allowedConnections(wanted);
   const results: MemoryResult[] = [];
-  for (const kind of ['switchboard', 'ws', 'floor'] as const) results.push(await measureIdleMemory(kind, count));
+  for (const kind of ['switchboard', 'lean', 'ws', 'floor'] as const) results.push(await measureIdleMemory(kind, count));
   printMemoryTable(results);
   if (!withDeflate) return results;
   const deflateCount = allowedConnections(deflateWanted);
@@ -200,9 +200,9 @@ function perConnection(result: MemoryResult, field: Field, when: 'after' | 'afte
 }
 
 function printMemoryTable(results: MemoryResult[]): void {
-  const [ours, theirs, floor] = results;
+  const [ours, lean, theirs, floor] = results;
   console.log(`\nMemory per idle WebSocket connection (${ours.connections} connections, after gc(), server in its own process)`);
-  const header = ['measure', 'switchboard bytes/conn', 'ws bytes/conn', 'ratio', 'floor bytes/conn', 'floor ÷ ws'];
+  const header = ['measure', 'switchboard bytes/conn', 'lean API bytes/conn', 'ws bytes/conn', 'switchboard ÷ ws', 'lean ÷ ws', 'floor bytes/conn', 'floor ÷ ws'];
   const bytes = (value: number): string => Math.round(value).toLocaleString('en-US');
   const rows: [string, Field, 'after' | 'afterPing'][] = [
     ['heapUsed, handshake only', 'heapUsed', 'after'],
@@ -212,9 +212,9 @@ function printMemoryTable(results: MemoryResult[]): void {
     ['external, after one ping', 'external', 'afterPing'],
   ];
   const lines = rows.map(([label, field, when]) => {
-    const [a, b, c] = [perConnection(ours, field, when), perConnection(theirs, field, when), perConnection(floor, field, when)];
+    const [a, l, b, c] = [ours, lean, theirs, floor].map((result) => perConnection(result, field, when));
     const ratio = (x: number): string => (b > 0 ? `${(x / b).toFixed(2)}×` : '–');
-    return [label, bytes(a), bytes(b), ratio(a), bytes(c), ratio(c)];
+    return [label, bytes(a), bytes(l), bytes(b), ratio(a), ratio(l), bytes(c), ratio(c)];
   });
   printTable(header, lines);
   for (const result of results) {

@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, type EndpointSettings, type MaskKeySource, type Role } from '../protocol/websocket/index.js';
 import type { Heartbeat, HeartbeatPeer } from './heartbeat.js';
 import { type CompressionSettings, type PerMessageDeflateOption, resolveCompression } from './deflate-options.js';
+import { type ConnectionEvents, EMITTED } from './connection-events.js';
 
 export interface ConnectionOptions {
   /** Largest incoming message in bytes; larger ones close with 1009. Default 100 MiB, as `ws`. */
@@ -66,9 +67,11 @@ export interface ConnectionSettings extends EndpointSettings {
   readonly tracker?: Set<HeartbeatPeer>;
   /** How this side compresses, when it offers or accepts permessage-deflate. */
   readonly compression?: CompressionSettings;
+  /** Where the connections' events go: emitted on each, or a server's handlers. */
+  readonly events: ConnectionEvents;
 }
 
-export function resolveSettings(role: Role, options: ConnectionOptions, mask?: MaskKeySource): ConnectionSettings {
+export function resolveSettings(role: Role, options: ConnectionOptions, mask?: MaskKeySource, events: ConnectionEvents = EMITTED): ConnectionSettings {
   return {
     role,
     maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
@@ -81,6 +84,7 @@ export function resolveSettings(role: Role, options: ConnectionOptions, mask?: M
     maxMessagesPerSecond: positive('maxMessagesPerSecond', options.maxMessagesPerSecond ?? Infinity),
     mask,
     compression: resolveCompression(options.perMessageDeflate),
+    events,
   };
 }
 

@@ -2,6 +2,7 @@ import { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent, type M
 import { type IncomingMessage, messageIterator } from './message-iterator.js';
 import { CLOSED, CLOSING, CONNECTING, OPEN } from './ready-state.js';
 import { SocketConnection } from './socket-connection.js';
+import { listenerSlots } from './listener-slots.js';
 
 export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'blob' | 'fragments';
 const BINARY_TYPES: readonly string[] = ['nodebuffer', 'arraybuffer', 'blob', 'fragments'];
@@ -19,6 +20,16 @@ type EventName = 'open' | 'message' | 'close' | 'error';
  * iteration over the messages.
  */
 export class WebSocketConnection extends SocketConnection implements AsyncIterable<IncomingMessage> {
+  constructor() {
+    super();
+    // What EventEmitter's constructor sets (the adapter's base sets nothing), with a
+    // fast listener store rather than its dictionary (listener-slots.ts).
+    const emitter = this as unknown as { _events: object; _eventsCount: number; _maxListeners: number | undefined };
+    emitter._events = listenerSlots();
+    emitter._eventsCount = 0;
+    emitter._maxListeners = undefined;
+  }
+
   static readonly CONNECTING = CONNECTING;
   static readonly OPEN = OPEN;
   static readonly CLOSING = CLOSING;
@@ -39,14 +50,14 @@ export class WebSocketConnection extends SocketConnection implements AsyncIterab
 
   /** How binary messages reach WHATWG-style listeners. Node-style listeners always get a Buffer. */
   get binaryType(): BinaryType {
-    return this.#binaryType;
+    return this.#web?.binaryType ?? 'nodebuffer';
   }
   /** As in browsers, a value that is not one of the known types is ignored. */
   set binaryType(value: BinaryType) {
-    if (BINARY_TYPES.includes(value)) this.#binaryType = value;
+    if (BINARY_TYPES.includes(value)) (this.#web ??= { binaryType: 'nodebuffer' }).binaryType = value;
   }
-  #binaryType: BinaryType = 'nodebuffer';
-  #handlers: Partial<Record<EventName, Listener>> | undefined;
+  /** The WHATWG face's state, made on first use: most server-side connections never touch it. */
+  #web: { binaryType: BinaryType; handlers?: Partial<Record<EventName, Listener>> } | undefined;
 
   // ---- Async iteration ----
 
@@ -65,7 +76,7 @@ export class WebSocketConnection extends SocketConnection implements AsyncIterab
   // ---- WHATWG-style events ----
 
   addEventListener(type: string, listener: (event: never) => void, options?: { once?: boolean }): void {
-    const wrapped = this.#wrapListener(type, listener);
+    const wrapped = this.wrapListener(type, listener);
     if (!wrapped) return;
     if (options?.once) this.once(type, wrapped);
     else this.on(type, wrapped);
@@ -81,42 +92,43 @@ export class WebSocketConnection extends SocketConnection implements AsyncIterab
   }
 
   get onopen(): Listener | null {
-    return this.#handlers?.open ?? null;
+    return this.#web?.handlers?.open ?? null;
   }
   set onopen(listener: Listener | null) {
-    this.#setHandler('open', listener);
+    this.setHandler('open', listener);
   }
   get onmessage(): Listener | null {
-    return this.#handlers?.message ?? null;
+    return this.#web?.handlers?.message ?? null;
   }
   set onmessage(listener: Listener | null) {
-    this.#setHandler('message', listener);
+    this.setHandler('message', listener);
   }
   get onclose(): Listener | null {
-    return this.#handlers?.close ?? null;
+    return this.#web?.handlers?.close ?? null;
   }
   set onclose(listener: Listener | null) {
-    this.#setHandler('close', listener);
+    this.setHandler('close', listener);
   }
   get onerror(): Listener | null {
-    return this.#handlers?.error ?? null;
+    return this.#web?.handlers?.error ?? null;
   }
   set onerror(listener: Listener | null) {
-    this.#setHandler('error', listener);
+    this.setHandler('error', listener);
   }
 
-  #setHandler(type: EventName, listener: Listener | null): void {
-    const previous = this.#handlers?.[type];
+  private setHandler(type: EventName, listener: Listener | null): void {
+    const previous = this.#web?.handlers?.[type];
     if (previous) this.removeEventListener(type, previous);
     if (typeof listener !== 'function') {
-      if (this.#handlers) delete this.#handlers[type];
+      if (this.#web?.handlers) delete this.#web.handlers[type];
       return;
     }
-    (this.#handlers ??= {})[type] = listener;
+    const web = (this.#web ??= { binaryType: 'nodebuffer' });
+    (web.handlers ??= {})[type] = listener;
     this.addEventListener(type, listener);
   }
 
-  #wrapListener(type: string, listener: (event: never) => void): WrappedListener | undefined {
+  private wrapListener(type: string, listener: (event: never) => void): WrappedListener | undefined {
     const call = listener as (event: WebSocketEvent) => void;
     let wrapped: WrappedListener;
     switch (type) {

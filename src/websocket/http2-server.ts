@@ -6,7 +6,7 @@ import {
   validateExtendedConnect,
 } from '../protocol/websocket/index.js';
 import type { ConnectionSettings } from './connection-settings.js';
-import type { WebSocketConnection } from './connection.js';
+import type { SocketAdapter } from './socket-adapter.js';
 import { decideHandshake } from './handshake-decision.js';
 import { type Http2ConnectRequest, connectRequest } from './handshake-request.js';
 import { prepareStream } from './http2-carrier.js';
@@ -14,7 +14,7 @@ import { agreeDeflate, openConnection } from './server-agreement.js';
 import type { WebSocketServerOptions } from './server.js';
 
 /** What a `WebSocketServer` lends the handling of one extended CONNECT stream. */
-export interface StreamHost {
+export interface StreamHost<Connection extends SocketAdapter> {
   readonly options: WebSocketServerOptions;
   readonly settings: ConnectionSettings;
   readonly handshakeTimeout: number;
@@ -22,6 +22,9 @@ export interface StreamHost {
   matchesPath(url: string): boolean;
   /** The 'headers' event: the application may add response headers. */
   emitHeaders(headers: Record<string, string | string[]>, request: Http2ConnectRequest): void;
+  /** A new connection of the server's face, told it is open once attached (`open`). */
+  newConnection(): Connection;
+  opened(connection: Connection, request: Http2ConnectRequest): void;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -32,11 +35,11 @@ const EMPTY = Buffer.alloc(0);
  * which the stream carries the WebSocket's frames through the same adapter as a
  * socket. A stream that stalls in the handshake is reset, never the session.
  */
-export function serveStream(
-  host: StreamHost,
+export function serveStream<Connection extends SocketAdapter>(
+  host: StreamHost<Connection>,
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
-  callback: (connection: WebSocketConnection, request: Http2ConnectRequest) => void,
+  callback: (connection: Connection, request: Http2ConnectRequest) => void,
 ): void {
   stream.on('error', destroyOnError);
   const carrier = prepareStream(stream);
@@ -65,7 +68,9 @@ export function serveStream(
       const agreed = agreeDeflate(host.settings, check.extensions);
       stream.respond(buildConnectResponse({ protocol, headers: extra, extensions: agreed && [agreed.extension] }));
       stream.off('error', destroyOnError);
-      callback(openConnection(carrier, EMPTY, host.settings, protocol, agreed), request);
+      const connection = openConnection(host.newConnection(), carrier, EMPTY, host.settings, protocol, agreed);
+      host.opened(connection, request);
+      callback(connection, request);
     });
   } catch (error) {
     refuse(500, `Handshake failed: ${(error as Error).message}`);

@@ -5,7 +5,16 @@ export { type ReadyState, type SendResult, CLOSED, CLOSING, CONNECTING, OPEN } f
 export { SocketAdapter } from './socket-adapter.js';
 export { SocketConnection } from './socket-connection.js';
 export { type SendData } from './send-data.js';
-export { type Rejection, type VerifyResult, WebSocketServer, type WebSocketServerOptions } from './server.js';
+export {
+  type Rejection,
+  type ServerFace,
+  type VerifyResult,
+  WebSocketServer,
+  WebSocketServerBase,
+  type WebSocketServerOptions,
+} from './server.js';
+export { LeanWebSocketServer, type LeanWebSocketServerOptions } from './lean-server.js';
+export { LeanWebSocket, type WebSocketHandlers } from './lean-connection.js';
 export { WebSocket, type WebSocketClientOptions } from './client.js';
 export { type CarrierKind } from './carrier.js';
 export { type HandshakeRequest, type Http2ConnectRequest } from './handshake-request.js';

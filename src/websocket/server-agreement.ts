@@ -2,7 +2,7 @@ import { type DeflateNegotiation, type ExtensionOffer, negotiateDeflate } from '
 import { attach } from './adapter-operations.js';
 import type { Carrier } from './carrier.js';
 import type { ConnectionSettings } from './connection-settings.js';
-import { WebSocketConnection } from './connection.js';
+import type { SocketAdapter } from './socket-adapter.js';
 import { withDeflate } from './deflate-options.js';
 
 export type DeflateAgreement = Extract<DeflateNegotiation, { accepted: true }>;
@@ -15,16 +15,16 @@ export function agreeDeflate(settings: ConnectionSettings, offers: readonly Exte
 }
 
 /** A server-side connection, once the handshake's answer is on its way, over a socket or an HTTP/2 stream. */
-export function openConnection(
+export function openConnection<Connection extends SocketAdapter>(
+  connection: Connection,
   carrier: Carrier,
   head: Buffer,
   settings: ConnectionSettings,
   protocol: string | undefined,
   agreed: DeflateAgreement | undefined,
-): WebSocketConnection {
-  const connection = new WebSocketConnection();
-  connection.protocol = protocol ?? '';
-  connection.extensions = agreed?.response ?? '';
+): Connection {
+  if (protocol) connection.protocol = protocol;
+  if (agreed) connection.extensions = agreed.response;
   connection[attach](carrier, head, agreed ? withDeflate(settings, agreed.parameters) : settings);
   return connection;
 }

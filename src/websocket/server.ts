@@ -19,6 +19,9 @@ import { serveStream } from './http2-server.js';
 import { agreeDeflate, openConnection } from './server-agreement.js';
 import { type ConnectionOptions, type ConnectionSettings, resolveSettings } from './connection-settings.js';
 import { WebSocketConnection } from './connection.js';
+import { ClientSet } from './client-set.js';
+import { type ConnectionEvents, EMITTED } from './connection-events.js';
+import type { SocketConnection } from './socket-connection.js';
 import { type Heartbeat, type HeartbeatOptions, createWatch } from './heartbeat.js';
 import { type TraceOption, traceUpgrade } from './wire-trace.js';
 
@@ -76,21 +79,32 @@ export interface WebSocketServerOptions extends ConnectionOptions {
   trace?: TraceOption;
 }
 
-type UpgradeCallback = (connection: WebSocketConnection, request: IncomingMessage) => void;
+type UpgradeCallback<Connection> = (connection: Connection, request: IncomingMessage) => void;
+
+/** How a server's connections are made and where their events go: the `ws`-style face or handlers. */
+export interface ServerFace<Connection> {
+  create(): Connection;
+  events: ConnectionEvents;
+  open?(connection: Connection, request: HandshakeRequest): void;
+}
+
+const EMITTING: ServerFace<WebSocketConnection> = { create: () => new WebSocketConnection(), events: EMITTED };
 
 /**
- * A WebSocket server in the manner of `ws`: `{ port }`, `{ server }` or
- * `{ noServer: true }` with `handleUpgrade`. Events: 'connection' (socket,
- * request), 'headers' (headers, request) to add response headers,
- * 'listening', 'error', 'close'.
+ * What both server faces share (`WebSocketServer`, `LeanWebSocketServer`):
+ * `{ port }`, `{ server }` or `{ noServer: true }` with `handleUpgrade`, the
+ * handshake, `clients`, `close`. Events: 'connection' (socket, request),
+ * 'headers' (headers, request) to add response headers, 'listening', 'error',
+ * 'close'.
  *
  * A bad handshake gets its HTTP answer (400, 403, 404, 405, 426, 431, 503…)
  * and the socket is closed; nothing about it is thrown into the application.
  */
-export class WebSocketServer extends EventEmitter {
-  readonly clients = new Set<WebSocketConnection>();
+export class WebSocketServerBase<Connection extends SocketConnection> extends EventEmitter {
+  readonly clients = new ClientSet<Connection>();
   readonly options: Readonly<WebSocketServerOptions>;
   private readonly settings: ConnectionSettings;
+  private readonly face: ServerFace<Connection>;
   private readonly heartbeat: Heartbeat | undefined;
   private readonly handshakeTimeout: number;
   private httpServer: HttpServer | HttpsServer | Http2Server | Http2SecureServer | undefined;
@@ -99,8 +113,10 @@ export class WebSocketServer extends EventEmitter {
   private detachHttp2: (() => void) | undefined;
   private closed = false;
 
-  constructor(options: WebSocketServerOptions, callback?: () => void) {
+  /** `face`: how connections are made and where their events go (`WebSocketServer`, `LeanWebSocketServer`). */
+  protected constructor(options: WebSocketServerOptions, callback: (() => void) | undefined, face: ServerFace<Connection>) {
     super();
+    this.face = face;
     const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true];
     const count = modes.filter(Boolean).length;
     if (count > 1 || (count === 0 && !options.http2Server)) {
@@ -110,7 +126,7 @@ export class WebSocketServer extends EventEmitter {
     this.handshakeTimeout = options.handshakeTimeout ?? 10_000;
     this.heartbeat = createWatch(options.heartbeat, options);
     this.settings = {
-      ...resolveSettings('server', options),
+      ...resolveSettings('server', options, undefined, face.events),
       heartbeat: this.heartbeat,
       tracker: options.clientTracking === false ? undefined : this.clients,
     };
@@ -196,7 +212,7 @@ export class WebSocketServer extends EventEmitter {
   handleStream(
     stream: ServerHttp2Stream,
     headers: IncomingHttpHeaders,
-    callback: (connection: WebSocketConnection, request: Http2ConnectRequest) => void = (connection, request) =>
+    callback: (connection: Connection, request: Http2ConnectRequest) => void = (connection, request) =>
       this.emit('connection', connection, request),
   ): void {
     serveStream(
@@ -207,6 +223,8 @@ export class WebSocketServer extends EventEmitter {
         isClosed: () => this.closed,
         matchesPath: (url) => this.matchesPath(url),
         emitHeaders: (extra, request) => this.emit('headers', extra, request),
+        newConnection: () => this.face.create(),
+        opened: (connection, request) => this.face.open?.(connection, request),
       },
       stream,
       headers,
@@ -235,7 +253,7 @@ export class WebSocketServer extends EventEmitter {
    * Completes (or refuses) the opening handshake of an upgrade request routed
    * here, and calls `callback` with the open connection.
    */
-  handleUpgrade(request: IncomingMessage, duplex: Duplex, head: Buffer, callback: UpgradeCallback): void {
+  handleUpgrade(request: IncomingMessage, duplex: Duplex, head: Buffer, callback: UpgradeCallback<Connection>): void {
     const socket = duplex as Socket;
     socket.on('error', destroyOnError);
     const timer = setTimeout(abandon, this.handshakeTimeout, socket);
@@ -248,7 +266,7 @@ export class WebSocketServer extends EventEmitter {
     }
   }
 
-  private upgrade(request: IncomingMessage, socket: Socket, head: Buffer, callback: UpgradeCallback, timer: NodeJS.Timeout): void {
+  private upgrade(request: IncomingMessage, socket: Socket, head: Buffer, callback: UpgradeCallback<Connection>, timer: NodeJS.Timeout): void {
     const refuse = (status: number, reason: string, headers?: OutgoingHeaders): void => {
       clearTimeout(timer);
       reject(socket, status, reason, headers);
@@ -274,7 +292,7 @@ export class WebSocketServer extends EventEmitter {
     key: string,
     protocol: string | undefined,
     offers: ExtensionOffer[],
-    callback: UpgradeCallback,
+    callback: UpgradeCallback<Connection>,
   ): void {
     // The client may have left while `verify` was thinking (a FIN leaves the
     // socket half-open, still writable, but no longer readable).
@@ -289,7 +307,9 @@ export class WebSocketServer extends EventEmitter {
     const agreed = agreeDeflate(this.settings, offers);
     socket.write(buildAcceptResponse({ key, protocol, headers, extensions: agreed && [agreed.extension] }));
     socket.off('error', destroyOnError);
-    callback(openConnection(socket, head, this.settings, protocol, agreed), request);
+    const connection = openConnection(this.face.create(), socket, head, this.settings, protocol, agreed);
+    this.face.open?.(connection, request);
+    callback(connection, request);
   }
 
   /**
@@ -311,16 +331,25 @@ export class WebSocketServer extends EventEmitter {
       this.emit('close');
       callback?.();
     };
-    for (const client of this.clients) {
-      pending++;
-      client.once('close', done);
-      client.close(CloseCode.GoingAway, 'Server shutting down');
-    }
+    pending++;
+    this.clients.whenEmpty(done);
+    for (const client of this.clients) client.close(CloseCode.GoingAway, 'Server shutting down');
     if (this.ownsServer && this.httpServer) {
       pending++;
       this.httpServer.close(() => done());
     }
     process.nextTick(done);
+  }
+}
+
+/**
+ * A WebSocket server in the manner of `ws`: `{ port }`, `{ server }` or
+ * `{ noServer: true }` with `handleUpgrade`; its connections emit Node-style
+ * events and have the WHATWG face too (`WebSocketConnection`).
+ */
+export class WebSocketServer extends WebSocketServerBase<WebSocketConnection> {
+  constructor(options: WebSocketServerOptions, callback?: () => void) {
+    super(options, callback, EMITTING);
   }
 }
 
@@ -352,3 +381,4 @@ function abandon(socket: Socket): void {
 function destroyOnError(this: Socket): void {
   this.destroy();
 }
+

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import {
   CloseCode,
   Opcode,
@@ -23,13 +22,14 @@ import {
   sendPing,
   writeBacklog,
 } from './heartbeat.js';
-import { listenerSlots } from './listener-slots.js';
-import { CLOSED, CLOSING, CONNECTING, OPEN, type ReadyState, type SendResult } from './ready-state.js';
+import { LazyEventEmitter } from './lazy-event-emitter.js';
+import { CLOSED, CLOSING, OPEN, type ReadyState, type SendResult } from './ready-state.js';
 import {
   FLUSH_SCHEDULED,
   NEED_DRAIN,
   PAUSED,
   READING,
+  STATE_SHIFT,
   afterEndpoint,
   attach,
   compressionOf,
@@ -70,28 +70,40 @@ type AttachedSocket = Carrier & { [kSocket]: SocketAdapter };
  * (`WebSocketProtocol`): it feeds the socket's bytes to the endpoint, writes
  * what the endpoint produces, turns the endpoint's signals into socket calls
  * (end, destroy, a timer bounding the closing handshake), and keeps the send
- * buffer bounded. Its reading side is in socket-reading.ts. It emits the
- * Node-style events, 'message' (data, isBinary), 'ping', 'pong', 'drain',
- * 'close' (code, reason, wasClean) and 'error'; the methods an application
- * calls are the faces' (`SocketConnection`, `WebSocketConnection`), which
- * reach it through the symbol-keyed operations of adapter-operations.ts.
+ * buffer bounded. Its reading side is in socket-reading.ts. Its events,
+ * 'message' (data, isBinary), 'ping', 'pong', 'drain', 'close' (code, reason,
+ * wasClean) and 'error', go where the settings say (connection-events.ts):
+ * emitted Node-style, or to a server's handlers. The methods an application
+ * calls are the faces' (`SocketConnection`, `WebSocketConnection`,
+ * `LeanWebSocket`), which reach it through the symbol-keyed operations of
+ * adapter-operations.ts.
  *
  * The endpoint lives only while it holds something (a message half read, a
  * close begun, frames not yet written): the many connections of a server that
  * are quiet most of the time keep none.
  */
-export class SocketAdapter extends EventEmitter {
+export class SocketAdapter extends LazyEventEmitter {
   /** The subprotocol agreed in the handshake, or ''. */
-  protocol = '';
+  get protocol(): string {
+    return this.#rare?.protocol ?? '';
+  }
+  set protocol(value: string) {
+    if (value !== '' || this.#rare) this.rareState().protocol = value;
+  }
   /** The extensions agreed in the handshake, as a header value, or ''. */
-  extensions = '';
+  get extensions(): string {
+    return this.#rare?.extensions ?? '';
+  }
+  set extensions(value: string) {
+    if (value !== '' || this.#rare) this.rareState().extensions = value;
+  }
 
   /** @internal `heartbeatClock()` time; small integers, so no number box per connection. */
   [lastSeen] = 0;
   /** @internal */
   [pingSentAt] = 0;
 
-  /** @internal */
+  /** @internal The flags of adapter-operations.ts and the ready state (0 is CONNECTING). */
   [flagsOf] = 0;
   /** @internal */
   [socketOf]: AttachedSocket | undefined;
@@ -103,13 +115,13 @@ export class SocketAdapter extends EventEmitter {
   [turnUsage] = 0;
   /** @internal permessage-deflate, when agreed: the zlib streams and the queue that keeps sends in order. */
   [compressionOf]: MessageCompression | undefined;
-  #state: ReadyState = CONNECTING;
   #core: WebSocketProtocol<SocketAdapter> | undefined;
-  #closeTimer: NodeJS.Timeout | undefined;
+  /** What most connections never need, made on first use (a subprotocol, a closing handshake's timer). */
+  #rare: RareState | undefined;
 
-  constructor() {
-    super();
-    (this as unknown as { _events: object })._events = listenerSlots();
+  // TS-private methods rather than #methods: a class with #methods stores a brand in every instance.
+  private rareState(): RareState {
+    return (this.#rare ??= { protocol: '', extensions: '', closeTimer: undefined });
   }
 
   /** The names of events that have listeners (the empty slots above are not events). */
@@ -118,12 +130,12 @@ export class SocketAdapter extends EventEmitter {
   }
 
   get readyState(): ReadyState {
-    return this.#state;
+    return ((this[flagsOf] >> STATE_SHIFT) & 3) as ReadyState;
   }
 
   /** @internal For the client's handshake, which ends before any socket is attached. */
   protected setReadyState(state: ReadyState): void {
-    this.#state = state;
+    this[flagsOf] = (this[flagsOf] & ~(3 << STATE_SHIFT)) | (state << STATE_SHIFT);
   }
 
   /** Bytes of frames sent but not yet handed to the kernel (the endpoint's and the socket's). */
@@ -162,13 +174,13 @@ export class SocketAdapter extends EventEmitter {
     // while the connection still counts as connecting, and they would be dropped.
     if (head.length > 0) socket.unshift(head);
     socket.on('data', onSocketData);
-    socket.on('end', onSocketEnd);
+    listenForEnd(socket);
     socket.on('close', onSocketClose);
     socket.on('error', onSocketError);
     socket.on('drain', onSocketDrain);
     // A pause() made while connecting holds once the socket is there.
     if (this.readingPaused) socket.pause();
-    this.#state = OPEN;
+    this.setReadyState(OPEN);
     this[lastSeen] = heartbeatClock();
     settings.heartbeat?.add(this);
     settings.tracker?.add(this);
@@ -179,47 +191,47 @@ export class SocketAdapter extends EventEmitter {
   /** @internal Queues a message or control frame of the application's, within the buffer limit. */
   [enqueue](payload: Uint8Array, opcode: SendOpcode, callback?: WriteCallback, compress = true): SendResult {
     const settings = this[settingsOf];
-    if (this.#state !== OPEN || settings === undefined) return notOpen(callback);
+    if (this.readyState !== OPEN || settings === undefined) return notOpen(callback);
     // The frame's size, for the limit: a header, a client's masking key (§5.3), the payload.
     const size = frameHeaderSize(payload.length, settings.mask !== undefined) + payload.length;
     const buffered = this.bufferedAmount;
-    if (buffered + size > settings.maxBufferedAmount) return this.#overLimit(settings, callback);
+    if (buffered + size > settings.maxBufferedAmount) return this.overLimit(settings, callback);
     const compression = this[compressionOf];
     if (compression && (compression.busy || compression.wants(payload, opcode, compress))) {
       compression.sendMessage(payload, opcode, compress, callback);
-      return this.#queued(buffered + size);
+      return this.queued(buffered + size);
     }
     // The endpoint refuses once a close frame has gone out (§5.5.1).
     if (!this[endpointOf]().send(payload, opcode, callback)) return notOpen(callback);
-    return this.#queued(buffered + size);
+    return this.queued(buffered + size);
   }
 
   /** @internal Queues a frame encoded beforehand (`encodeSharedFrame`), within the buffer limit. */
   [enqueueFrame](frame: Uint8Array, callback?: WriteCallback): SendResult {
     const settings = this[settingsOf];
     if (settings?.mask) throw new TypeError('sendFrame is for server-side connections: client frames must be masked');
-    if (this.#state !== OPEN || settings === undefined) return notOpen(callback);
+    if (this.readyState !== OPEN || settings === undefined) return notOpen(callback);
     const buffered = this.bufferedAmount;
-    if (buffered + frame.length > settings.maxBufferedAmount) return this.#overLimit(settings, callback);
+    if (buffered + frame.length > settings.maxBufferedAmount) return this.overLimit(settings, callback);
     const compression = this[compressionOf];
     if (compression?.takesFrame(frame)) {
       compression.sendFrame(frame, callback);
-      return this.#queued(buffered + frame.length);
+      return this.queued(buffered + frame.length);
     }
     if (!this[endpointOf]().sendFrame(frame, callback)) return notOpen(callback);
-    return this.#queued(buffered + frame.length);
+    return this.queued(buffered + frame.length);
   }
 
   /** Past `maxBufferedAmount`: the sender is told, and the connection fails or stays as `onBufferLimit` says. */
-  #overLimit(settings: ConnectionSettings, callback: WriteCallback | undefined): SendResult {
+  private overLimit(settings: ConnectionSettings, callback: WriteCallback | undefined): SendResult {
     callback?.(new Error('Send buffer limit reached'));
     if (settings.onBufferLimit === 'close') this[failLocally](CloseCode.PolicyViolation, 'Send buffer limit reached');
     return 'dropped';
   }
 
   /** A frame was queued; `buffered` is what now waits, that frame included. */
-  #queued(buffered: number): SendResult {
-    this.#scheduleFlush();
+  private queued(buffered: number): SendResult {
+    this.scheduleFlush();
     if (buffered <= this[socketOf]!.writableHighWaterMark) return 'sent';
     this[flagsOf] |= NEED_DRAIN;
     return 'queued';
@@ -244,7 +256,7 @@ export class SocketAdapter extends EventEmitter {
     return (this.#core ??= endpoints.take(this[settingsOf]!, this));
   }
 
-  #scheduleFlush(): void {
+  private scheduleFlush(): void {
     // During a read, the flush at its end takes everything: one write answers a whole read.
     if ((this[flagsOf] & (READING | FLUSH_SCHEDULED)) !== 0) return;
     this[flagsOf] |= FLUSH_SCHEDULED;
@@ -275,7 +287,7 @@ export class SocketAdapter extends EventEmitter {
     this[unsentPongs] = 0;
     if ((this[flagsOf] & NEED_DRAIN) !== 0 && (this.#core?.bufferedBytes ?? 0) === 0 && !this[compressionOf]?.busy) {
       this[flagsOf] &= ~NEED_DRAIN;
-      this.emit('drain');
+      this[settingsOf]!.events.drain(this);
     }
   }
 
@@ -290,23 +302,23 @@ export class SocketAdapter extends EventEmitter {
   [afterEndpoint](flushNow: boolean): void {
     const core = this.#core;
     if (core && (core.state !== 'open' || core.failed)) {
-      if (this.#state === OPEN) this.#state = CLOSING;
+      if (this.readyState === OPEN) this.setReadyState(CLOSING);
       if (core.closeTransport) {
         // §7.1.1 / §7.1.7: the server closes TCP first, and a failed connection is over.
         this[flushOutgoing]();
         this[socketOf]?.end();
       }
-      this.#armCloseTimer(this[settingsOf]?.closeTimeout ?? 30_000);
+      this.armCloseTimer(this[settingsOf]?.closeTimeout ?? 30_000);
     }
     if (flushNow) this[flushOutgoing]();
-    else this.#scheduleFlush();
+    else this.scheduleFlush();
   }
 
   // ---- Closing ----
 
   /** @internal */
   [startClose](code?: number, reason?: string): void {
-    if (this.#state === CLOSED || !this[settingsOf]) return;
+    if (this.readyState === CLOSED || !this[settingsOf]) return;
     const compression = this[compressionOf];
     if (compression?.busy) {
       // After the messages still being compressed; a code or reason that may not be sent throws now.
@@ -321,8 +333,8 @@ export class SocketAdapter extends EventEmitter {
 
   /** @internal */
   [terminateSocket](): void {
-    if (this.#state === CLOSED) return;
-    this.#state = CLOSING;
+    if (this.readyState === CLOSED) return;
+    this.setReadyState(CLOSING);
     this[socketOf]?.destroy();
   }
 
@@ -338,14 +350,15 @@ export class SocketAdapter extends EventEmitter {
     core.fail(code, reason);
     this[socketOf]?.pause();
     this[afterEndpoint](true);
-    this.#armCloseTimer(Math.min(FAIL_GRACE, this[settingsOf]?.closeTimeout ?? FAIL_GRACE), true);
+    this.armCloseTimer(Math.min(FAIL_GRACE, this[settingsOf]?.closeTimeout ?? FAIL_GRACE), true);
   }
 
-  #armCloseTimer(delay: number, replace = false): void {
-    if (!this[socketOf] || (this.#closeTimer && !replace)) return;
-    clearTimeout(this.#closeTimer);
-    this.#closeTimer = setTimeout(destroySocket, delay, this[socketOf]);
-    this.#closeTimer.unref();
+  private armCloseTimer(delay: number, replace = false): void {
+    if (!this[socketOf] || (this.#rare?.closeTimer && !replace)) return;
+    const rare = this.rareState();
+    clearTimeout(rare.closeTimer);
+    rare.closeTimer = setTimeout(destroySocket, delay, this[socketOf]);
+    rare.closeTimer.unref();
   }
 
   /**
@@ -356,17 +369,17 @@ export class SocketAdapter extends EventEmitter {
    * @internal
    */
   [socketEnded](): void {
-    if (this.#state === OPEN) this.#state = CLOSING;
+    if (this.readyState === OPEN) this.setReadyState(CLOSING);
     this[flushOutgoing]();
     this[socketOf]?.end();
     // A peer that stopped reading never takes our unwritten bytes: bound the wait.
-    this.#armCloseTimer(this[settingsOf]?.closeTimeout ?? 30_000);
+    this.armCloseTimer(this[settingsOf]?.closeTimeout ?? 30_000);
   }
 
   /** @internal */
   [socketClosed](): void {
-    this.#state = CLOSED;
-    clearTimeout(this.#closeTimer);
+    this.setReadyState(CLOSED);
+    clearTimeout(this.#rare?.closeTimer);
     const settings = this[settingsOf];
     settings?.heartbeat?.delete(this);
     settings?.tracker?.delete(this);
@@ -376,12 +389,12 @@ export class SocketAdapter extends EventEmitter {
     core?.takeOutgoing()?.settle(new Error('WebSocket closed before the data was written'));
     const { code, reason, wasClean } = core?.outcome() ?? ABNORMAL;
     this.#core = undefined;
-    this.emit('close', code, reason, wasClean);
+    settings!.events.close(this, code, reason, wasClean);
   }
 
   /** @internal */
   [socketFailed](error: Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
+    this[settingsOf]!.events.error(this, error);
     this[socketOf]?.destroy();
   }
 
@@ -417,11 +430,17 @@ export class SocketAdapter extends EventEmitter {
 
   /** @internal */
   [sendPing](): void {
-    if (this.#state === OPEN) this[enqueue](EMPTY, Opcode.Ping);
+    if (this.readyState === OPEN) this[enqueue](EMPTY, Opcode.Ping);
   }
 }
 
 
+
+interface RareState {
+  protocol: string;
+  extensions: string;
+  closeTimer: NodeJS.Timeout | undefined;
+}
 
 const EMPTY = Buffer.alloc(0);
 
@@ -445,6 +464,19 @@ function onSocketError(this: AttachedSocket, error: Error): void {
 }
 function onSocketDrain(this: AttachedSocket): void {
   this[kSocket][socketDrained]();
+}
+/**
+ * Node's sockets come with an 'end' listener of their own (net.js'
+ * onReadableStreamEnd), which does nothing while `allowHalfOpen` is true, as on
+ * an http.Server's sockets. A second listener would turn the event's slot into
+ * an array, some 60 bytes a connection: ours takes its place instead.
+ */
+function listenForEnd(socket: Carrier): void {
+  const [own, ...others] = socket.listeners('end');
+  if ((socket as { allowHalfOpen?: boolean }).allowHalfOpen === true && others.length === 0 && own?.name === 'onReadableStreamEnd') {
+    socket.removeListener('end', own as () => void);
+  }
+  socket.on('end', onSocketEnd);
 }
 function flushConnection(connection: SocketAdapter): void {
   connection[flushOutgoing]();

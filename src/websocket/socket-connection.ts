@@ -22,19 +22,19 @@ export class SocketConnection extends SocketAdapter {
       callback = options;
       options = undefined;
     }
-    this.#assertStarted();
+    this.assertStarted();
     const binary = options?.binary ?? typeof data !== 'string';
     return this[enqueue](toBytes(data), binary ? Opcode.Binary : Opcode.Text, callback, options?.compress !== false);
   }
 
   /** Sends a ping (§5.5.2); the peer answers with a pong carrying the same bytes. */
   ping(data: SendData = EMPTY, callback?: WriteCallback): SendResult {
-    return this.#sendControl(Opcode.Ping, data, callback);
+    return this.sendControl(Opcode.Ping, data, callback);
   }
 
   /** Sends an unsolicited pong (§5.5.3), e.g. as a one-way heartbeat. */
   pong(data: SendData = EMPTY, callback?: WriteCallback): SendResult {
-    return this.#sendControl(Opcode.Pong, data, callback);
+    return this.sendControl(Opcode.Pong, data, callback);
   }
 
   /**
@@ -69,14 +69,14 @@ export class SocketConnection extends SocketAdapter {
     this[terminateSocket]();
   }
 
-  #sendControl(opcode: SendOpcode, data: SendData, callback?: WriteCallback): SendResult {
-    this.#assertStarted();
+  private sendControl(opcode: SendOpcode, data: SendData, callback?: WriteCallback): SendResult {
+    this.assertStarted();
     const payload = toBytes(data);
     if (payload.length > 125) throw new RangeError('A control frame carries at most 125 bytes');
     return this[enqueue](payload, opcode, callback);
   }
 
-  #assertStarted(): void {
+  private assertStarted(): void {
     if (this.readyState === CONNECTING) {
       throw new DOMException('WebSocket is not open: readyState 0 (CONNECTING)', 'InvalidStateError');
     }

@@ -46,8 +46,6 @@ export interface ReadingPeer {
   [afterEndpoint](flushNow: boolean): void;
   [failLocally](code: number, reason: string): void;
   [receive](chunk: Buffer): void;
-  emit(event: string, ...args: unknown[]): boolean;
-  listenerCount(event: string): number;
 }
 
 const turns = new ReadTurns<ReadingPeer>(resumeDeferred);
@@ -139,19 +137,19 @@ export function deliverEvent(this: ReadingPeer, event: EndpointEvent): void {
         if (this.readyState !== OPEN) return;
         if (this[settingsOf]!.maxMessagesPerSecond !== Infinity && !withinRate(this)) return;
         if (event.rsv !== 0) return inflate(this, this[compressionOf]!, event.data, event.binary);
-        this.emit('message', event.data, event.binary);
+        this[settingsOf]!.events.message(this, event.data, event.binary);
         return;
       case 'ping':
         countPong(this);
-        this.emit('ping', event.data);
+        this[settingsOf]!.events.ping(this, event.data);
         return;
       case 'pong':
-        this.emit('pong', event.data);
+        this[settingsOf]!.events.pong(this, event.data);
         return;
       case 'close':
         return;
       case 'error':
-        if (this.listenerCount('error') > 0) this.emit('error', event.error);
+        this[settingsOf]!.events.error(this, event.error);
         return;
     }
   } catch (error) {
@@ -178,7 +176,7 @@ function inflate(peer: ReadingPeer, compression: MessageCompression, data: Buffe
     // bytes behind it are still read, since the peer's close frame may be among them.
     if (peer.readyState === OPEN) {
       try {
-        peer.emit('message', inflated, binary);
+        peer[settingsOf]!.events.message(peer, inflated!, binary);
       } catch (thrown) {
         process.nextTick(rethrow, thrown);
       }
@@ -189,7 +187,7 @@ function inflate(peer: ReadingPeer, compression: MessageCompression, data: Buffe
 
 function inflateFailed(peer: ReadingPeer, error: ProtocolError): void {
   if (peer.readyState !== OPEN) return;
-  if (peer.listenerCount('error') > 0) peer.emit('error', error);
+  peer[settingsOf]!.events.error(peer, error);
   peer[failLocally](error.closeCode, error.message);
 }
 
