@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { WebSocketServer } from '../websocket/index.js';
-import { echoMessages } from './echo-handler.js';
+import { LeanWebSocketServer } from '../websocket/index.js';
+import { ECHO_HANDLERS } from './echo-handler.js';
 import { type CliIo, println } from './io.js';
 import { listeningUrl } from './listening-url.js';
 import { untilShutdownSignal } from './shutdown-signal.js';
@@ -18,7 +18,7 @@ export interface EchoOptions {
 }
 
 export interface RunningEchoServer {
-  readonly server: WebSocketServer;
+  readonly server: LeanWebSocketServer;
   /** ws://host:port (wss:// with TLS), with the real port when 0 was asked for. */
   readonly url: string;
   /** Closes every client with 1001 (Going Away), then the server. */
@@ -42,14 +42,14 @@ export const ECHO_USAGE = `switchboard echo [--port 9001] [--host 127.0.0.1] [--
 export async function runEcho(options: EchoOptions, io: CliIo): Promise<RunningEchoServer> {
   const perMessageDeflate = options.deflate === false ? false : { threshold: 0 };
   const secure = options.tls && secureEchoServer(options.tls, perMessageDeflate);
-  const server = secure?.server ?? new WebSocketServer({ port: options.port, host: options.host, perMessageDeflate });
+  // The lean face: the same connections with no listeners or closures of their own (docs/scaling.md).
+  const server = secure?.server ?? new LeanWebSocketServer({ port: options.port, host: options.host, perMessageDeflate, handlers: ECHO_HANDLERS });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
     secure?.http2Server.listen(options.port, options.host);
   });
   server.on('error', (error: Error) => println(io.stderr, `error: ${error.message}`));
-  server.on('connection', echoMessages);
   const url = listeningUrl(secure ? 'wss' : 'ws', server.address());
   println(io.stdout, `Echo server listening on ${url}${secure ? ' (HTTP/1.1 and HTTP/2)' : ''}`);
   return {

@@ -1,4 +1,4 @@
-import type { WebSocketConnection } from '../websocket/index.js';
+import type { WebSocketConnection, WebSocketHandlers } from '../websocket/index.js';
 
 /**
  * Sends every message back with its own type: text as text, binary as binary.
@@ -21,3 +21,14 @@ export function echoMessages(connection: WebSocketConnection): void {
     connection.once('drain', resume);
   });
 }
+
+/** The same echo as handlers of a `LeanWebSocketServer` (`switchboard echo`): nothing per connection. */
+export const ECHO_HANDLERS: WebSocketHandlers = {
+  message(connection, data, isBinary) {
+    if (connection.send(data, { binary: isBinary }) === 'queued' && !connection.readingPaused) connection.pause();
+  },
+  // 'drain' comes only after a send answered 'queued', which is when reading was paused.
+  drain(connection) {
+    connection.resume();
+  },
+};

@@ -6,7 +6,7 @@
 import { nonNegativeInteger } from '../protocol/integer-option.js';
 import { encodeServerMessage } from '../protocol/pubsub/encode.js';
 import { CloseCode } from '../protocol/websocket/index.js';
-import type { WebSocketConnection } from '../websocket/index.js';
+import { OPEN, type SocketConnection } from '../websocket/index.js';
 
 export interface DrainOptions {
   /** The closes are spread evenly over this many ms. Default 10 000. */
@@ -22,8 +22,8 @@ export interface DrainOptions {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Tells `connection` to come back after `retryMs` and closes it with 1012. */
-export function sendRestart(connection: WebSocketConnection, retryMs: number): void {
-  if (connection.readyState !== connection.OPEN) return;
+export function sendRestart(connection: SocketConnection, retryMs: number): void {
+  if (connection.readyState !== OPEN) return;
   connection.send(encodeServerMessage({ type: 'restart', retry: retryMs }));
   connection.close(CloseCode.ServiceRestart, 'Service restart');
 }
@@ -37,18 +37,18 @@ export interface Drain {
   cancel(): void;
 }
 
-/** Closes `connections` one after another over the window; a connection already closed is skipped. */
-export function startDrain(connections: readonly WebSocketConnection[], options: DrainOptions, now: number): Drain {
+/**
+ * Closes `connections` one after another over the window; a connection already closed
+ * is skipped. `allClosed` settles once they have all closed (the server knows when).
+ */
+export function startDrain(connections: readonly SocketConnection[], options: DrainOptions, now: number, allClosed: Promise<void>): Drain {
   const windowMs = nonNegativeInteger(options.windowMs ?? 10_000, 'windowMs');
   const retryAfterMs = nonNegativeInteger(options.retryAfterMs ?? 0, 'retryAfterMs');
   if (windowMs > MAX_TIMER_MS) throw new RangeError(`windowMs must be at most 2^31 - 1 ms, got ${windowMs}`);
   const timers = connections.map((connection, i) => setTimeout(sendRestart, (windowMs * i) / connections.length, connection, retryAfterMs));
-  const closes = connections.map((connection) =>
-    connection.readyState === connection.CLOSED ? undefined : new Promise<void>((resolve) => connection.once('close', () => resolve())),
-  );
   return {
     retryForLateComer: (at) => retryAfterMs + Math.max(0, now + windowMs - at),
-    done: Promise.all(closes).then(() => undefined),
+    done: allClosed,
     cancel: () => {
       for (const timer of timers) clearTimeout(timer);
     },

@@ -6,12 +6,22 @@ import { HUB_STREAM_MAX_BUFFERED_AMOUNT, type Hub } from '../protocol/hub/contra
 import { nonNegativeInteger, positiveInteger } from '../protocol/integer-option.js';
 import { PUBSUB_PROTOCOL, resolvePubSubLimits, type PubSubLimits } from '../protocol/pubsub/index.js';
 import { CloseCode } from '../protocol/websocket/index.js';
-import { WebSocketServer, type WebSocketConnection, type WebSocketServerOptions } from '../websocket/index.js';
+import {
+  LeanWebSocket,
+  LeanWebSocketServer,
+  type SocketConnection,
+  type WebSocketConnection,
+  WebSocketServer,
+  type WebSocketServerBase,
+  type WebSocketServerOptions,
+} from '../websocket/index.js';
+import { ClientSet } from '../websocket/client-set.js';
 import { FanoutRegistry } from './channel-fanout.js';
 import { sendRestart, startDrain, type Drain, type DrainOptions } from './drain.js';
 import { resolveRecovery, type PubSubRecoveryOptions } from './hub-recovery.js';
 import type { PubSubAuthorize, SessionSettings } from './pubsub-session.js';
-import { openWebSocketSession } from './websocket-session.js';
+import type { PubSubSession } from './pubsub-session.js';
+import { openWebSocketSession, receiveFrame } from './websocket-session.js';
 
 export interface PubSubOptions {
   readonly hub: Hub;
@@ -43,9 +53,14 @@ export interface PubSubOptions {
 }
 
 export interface PubSubServer {
-  readonly wss: WebSocketServer;
-  /** Serves a connection that negotiated `switchboard.v1` (done for every 'connection' of `wss`). */
-  handle(connection: WebSocketConnection, request: IncomingMessage): void;
+  /**
+   * The WebSocket server: the one given, or one created here, which is a
+   * `LeanWebSocketServer` (no listeners or closures per connection; its sessions start
+   * in its `open` handler, so its 'connection' event needs no listener).
+   */
+  readonly wss: WebSocketServerBase<SocketConnection>;
+  /** Serves a connection that negotiated `switchboard.v1` (done for every 'connection' of a given `wss`). */
+  handle(connection: SocketConnection, request: IncomingMessage): void;
   /** Open pub/sub connections. */
   readonly sessionCount: number;
   /** Channels with a shared hub subscription in this process. */
@@ -68,7 +83,7 @@ export interface PubSubServer {
  * `switchboard.v1` when offered: its default `handleProtocols` picks the first offered.
  */
 export function attachPubSub(wss: WebSocketServer, options: PubSubOptions): PubSubServer {
-  return serve(wss, resolveSessionSettings(options), false);
+  return serve(wss, new PubSubConnections(resolveSessionSettings(options)), false);
 }
 
 export interface CreatePubSubServerOptions extends PubSubOptions {
@@ -99,18 +114,29 @@ export function createPubSubServer(options: CreatePubSubServerOptions): PubSubSe
  */
 export function createPubSubServerWith(options: CreatePubSubServerOptions, settings: SessionSettings): PubSubServer {
   const given = options.server;
-  if (given instanceof WebSocketServer) return serve(given, settings, false);
+  if (given instanceof WebSocketServer) return serve(given, new PubSubConnections(settings), false);
   const serverOptions = given ?? { noServer: true };
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const chooser = serverOptions.handleProtocols;
-  const wss = new WebSocketServer({
+  const state = new PubSubConnections(settings);
+  const wss = new LeanWebSocketServer<PubSubSession | undefined>({
     maxPayload: maxMessageBytes,
     onBufferLimit: 'drop',
     ...serverOptions,
     maxBufferedAmount: positiveInteger(options.maxBufferedAmount ?? serverOptions.maxBufferedAmount ?? HUB_STREAM_MAX_BUFFERED_AMOUNT, 'maxBufferedAmount'),
     handleProtocols: (protocols, request) => (protocols.includes(PUBSUB_PROTOCOL) ? PUBSUB_PROTOCOL : chooser?.(protocols, request)),
+    handlers: {
+      open: (connection, request) => {
+        if (connection.protocol === PUBSUB_PROTOCOL) connection.data = state.open(connection, request as IncomingMessage);
+        else connection.close(CloseCode.ProtocolError, `Use the ${PUBSUB_PROTOCOL} subprotocol`);
+      },
+      message: (connection, data, isBinary) => {
+        if (connection.data) receiveFrame(connection.data, connection, data, isBinary, settings);
+      },
+      close: (connection) => state.closed(connection, connection.data),
+    },
   });
-  return serve(wss, settings, true);
+  return serve(wss, state, true);
 }
 
 const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024 + 4096;
@@ -147,26 +173,58 @@ export function timerInterval(value: number, name: string): number {
   return value;
 }
 
-function serve(wss: WebSocketServer, settings: SessionSettings, owned: boolean): PubSubServer {
-  const connections = new Set<WebSocketConnection>();
-  let closed = false;
-  let draining: Drain | undefined;
+/** The pub/sub connections of one server, whichever face its connections have. */
+class PubSubConnections {
+  readonly connections = new ClientSet<SocketConnection>();
+  isClosed = false;
+  draining: Drain | undefined;
 
-  const handle = (connection: WebSocketConnection, request: IncomingMessage): void => {
-    if (closed) {
+  constructor(readonly settings: SessionSettings) {}
+
+  /** A connection that negotiated `switchboard.v1`: its session, unless it is sent away. */
+  open(connection: SocketConnection, request: IncomingMessage): PubSubSession | undefined {
+    if (this.isClosed) {
       connection.close(CloseCode.GoingAway, 'Server shutting down');
+      return undefined;
+    }
+    if (this.draining !== undefined) {
+      sendRestart(connection, this.draining.retryForLateComer(Date.now()));
+      return undefined;
+    }
+    this.connections.add(connection);
+    return openWebSocketSession(connection, request, this.settings);
+  }
+
+  closed(connection: SocketConnection, session: PubSubSession | undefined): void {
+    session?.close();
+    this.connections.delete(connection);
+  }
+
+  /** Settles once no pub/sub connection is open. */
+  allClosed(): Promise<void> {
+    return new Promise((resolve) => this.connections.whenEmpty(resolve));
+  }
+}
+
+function serve(wss: WebSocketServerBase<SocketConnection>, state: PubSubConnections, owned: boolean): PubSubServer {
+  const { connections, settings } = state;
+  // A connection of the ws-style face gets its frames and close through listeners.
+  const handle = (connection: SocketConnection, request: IncomingMessage): void => {
+    if (connection instanceof LeanWebSocket) {
+      if (connection.data === undefined && !connections.has(connection)) connection.data = state.open(connection, request);
       return;
     }
-    if (draining !== undefined) return sendRestart(connection, draining.retryForLateComer(Date.now()));
-    openWebSocketSession(connection, request, settings);
-    connections.add(connection);
-    connection.once('close', () => connections.delete(connection));
+    const emitter = connection as WebSocketConnection;
+    const session = state.open(emitter, request);
+    if (!session) return;
+    emitter.on('message', (data: Buffer, isBinary: boolean) => receiveFrame(session, emitter, data, isBinary, settings));
+    emitter.once('close', () => state.closed(emitter, session));
   };
-  const onConnection = (connection: WebSocketConnection, request: IncomingMessage): void => {
+  const onConnection = (connection: SocketConnection, request: IncomingMessage): void => {
     if (connection.protocol === PUBSUB_PROTOCOL) handle(connection, request);
-    else if (owned) connection.close(CloseCode.ProtocolError, `Use the ${PUBSUB_PROTOCOL} subprotocol`);
   };
-  wss.on('connection', onConnection);
+  // A created (lean) server starts its sessions in its `open` handler.
+  if (!owned) wss.on('connection', onConnection);
 
   return {
     wss,
@@ -178,25 +236,22 @@ function serve(wss: WebSocketServer, settings: SessionSettings, owned: boolean):
       return settings.registry.size;
     },
     drain: (options = {}) => {
-      if (closed) return Promise.resolve();
-      draining ??= startDrain([...connections], options, Date.now());
-      return draining.done;
+      if (state.isClosed) return Promise.resolve();
+      state.draining ??= startDrain([...connections], options, Date.now(), state.allClosed());
+      return state.draining.done;
     },
     close: async () => {
-      if (closed) return;
-      closed = true;
-      draining?.cancel();
+      if (state.isClosed) return;
+      state.isClosed = true;
+      state.draining?.cancel();
       wss.off('connection', onConnection);
       if (owned) {
         await new Promise<void>((resolve) => wss.close(() => resolve()));
         return;
       }
-      const waits: Promise<void>[] = [];
-      for (const connection of connections) {
-        waits.push(new Promise((resolve) => connection.once('close', () => resolve())));
-        connection.close(CloseCode.GoingAway, 'Server shutting down');
-      }
-      await Promise.all(waits);
+      const closed = state.allClosed();
+      for (const connection of connections) connection.close(CloseCode.GoingAway, 'Server shutting down');
+      await closed;
     },
   };
 }

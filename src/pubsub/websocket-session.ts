@@ -3,14 +3,14 @@
 // close the connection with the code that tells the client what to do next.
 import type { IncomingMessage } from 'node:http';
 import { CloseCode } from '../protocol/websocket/index.js';
-import { OPEN, type WebSocketConnection } from '../websocket/index.js';
+import { OPEN, type SocketConnection } from '../websocket/index.js';
 import { PubSubSession, type SessionEndReason, type SessionSettings, type SessionTransport } from './pubsub-session.js';
 
 class WebSocketTransport implements SessionTransport {
   /** Whether reading is paused by the session (and not by the application). */
   private pausedByUs = false;
 
-  constructor(private readonly connection: WebSocketConnection) {}
+  constructor(private readonly connection: SocketConnection) {}
 
   sendText(text: string): boolean {
     return this.connection.send(text) !== 'dropped';
@@ -42,20 +42,21 @@ class WebSocketTransport implements SessionTransport {
   }
 }
 
-/** Serves `switchboard.v1` on `connection` until it closes. */
-export function openWebSocketSession(connection: WebSocketConnection, request: IncomingMessage, settings: SessionSettings): PubSubSession {
+/** A session of `switchboard.v1` on `connection`, started; the server gives it the frames and the close. */
+export function openWebSocketSession(connection: SocketConnection, request: IncomingMessage, settings: SessionSettings): PubSubSession {
   const session = new PubSubSession(new WebSocketTransport(connection), request, settings);
-  connection.on('message', (data: Buffer, isBinary: boolean) => {
-    if (session.isClosed) return;
-    if (isBinary) {
-      session.close();
-      connection.close(CloseCode.UnsupportedData, 'switchboard.v1 takes JSON text frames only');
-      return;
-    }
-    // An oversized frame is refused by its length alone, never decoded.
-    session.receive(data.length > settings.maxMessageBytes ? '' : data.toString('utf8'), data.length);
-  });
-  connection.on('close', () => session.close());
   session.start();
   return session;
+}
+
+/** A frame from the client, for its session: JSON text only. */
+export function receiveFrame(session: PubSubSession, connection: SocketConnection, data: Buffer, isBinary: boolean, settings: SessionSettings): void {
+  if (session.isClosed) return;
+  if (isBinary) {
+    session.close();
+    connection.close(CloseCode.UnsupportedData, 'switchboard.v1 takes JSON text frames only');
+    return;
+  }
+  // An oversized frame is refused by its length alone, never decoded.
+  session.receive(data.length > settings.maxMessageBytes ? '' : data.toString('utf8'), data.length);
 }

@@ -1,8 +1,9 @@
 import WS from 'ws';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { echoMessages } from '../../src/cli/echo-handler.js';
+import { ECHO_HANDLERS, echoMessages } from '../../src/cli/echo-handler.js';
 import { runEcho } from '../../src/cli/echo-command.js';
-import { type WebSocketConnection, WebSocketServer } from '../../src/websocket/index.js';
+import { LeanWebSocketServer, type WebSocketConnection, WebSocketServer } from '../../src/websocket/index.js';
 import { memoryIo } from '../support/cli/memory-io.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -130,6 +131,18 @@ describe('echoMessages', () => {
   it('stops reading from a peer that does not read its echoes, instead of overflowing the send buffer', async () => {
     const url = await smallBufferServer(echoMessages);
     const { messages, client } = await floodWhileNotReading(url);
+    const echoes = await messages(total);
+    expect(echoes.map(({ data, isBinary }) => [isBinary, data.length, data[0]])).toEqual(
+      Array.from({ length: total }, (_, i) => [true, size, i]),
+    );
+    expect(client.readyState).toBe(WS.OPEN);
+  });
+
+  it('does the same as the handlers of switchboard echo (a LeanWebSocketServer)', async () => {
+    const server = new LeanWebSocketServer({ port: 0, host: '127.0.0.1', maxBufferedAmount: 1024 * 1024, heartbeat: false, handlers: ECHO_HANDLERS });
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { messages, client } = await floodWhileNotReading(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
     const echoes = await messages(total);
     expect(echoes.map(({ data, isBinary }) => [isBinary, data.length, data[0]])).toEqual(
       Array.from({ length: total }, (_, i) => [true, size, i]),

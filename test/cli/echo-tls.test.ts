@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import WS from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runEcho } from '../../src/cli/echo-command.js';
-import { WebSocket, type WebSocketConnection } from '../../src/websocket/index.js';
+import { WebSocket, type SocketConnection } from '../../src/websocket/index.js';
 import { memoryIo } from '../support/cli/memory-io.js';
 
 // `switchboard echo --cert --key`: one TLS port, HTTP/1.1 upgrades and RFC 8441 streams.
@@ -34,7 +34,7 @@ describe('switchboard echo over TLS', () => {
   it('echoes to an HTTP/1.1 client (ws, ALPN http/1.1) and to an HTTP/2 client (RFC 8441) on the same port', async () => {
     const { running } = await startSecureEcho();
     const carriers: string[] = [];
-    running.server.on('connection', (connection: WebSocketConnection) => carriers.push(connection.carrier));
+    running.server.on('connection', (connection: SocketConnection) => carriers.push(connection.carrier));
 
     const http1 = new WS(running.url, { rejectUnauthorized: false });
     await once(http1, 'open');
