@@ -21,6 +21,7 @@ const ROOT_EXPORTS = [
   'HubClosedError',
   'HubInputError',
   'HubUnavailableError',
+  'LeanWebSocketServer',
   'LongPollClient',
   'LongPollHttpError',
   'MemoryHub',
