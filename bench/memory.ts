@@ -230,6 +230,6 @@ function printMemoryTable(results: MemoryResult[]): void {
   }
 }
 
-const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
+const args = new Map(process.argv.slice(2).map((arg) => /^--([^=]+)=?(.*)$/.exec(arg)!.slice(1, 3) as [string, string]));
 if (args.get('server-flags')) serverFlags.push(...args.get('server-flags')!.split(','));
 await runMemoryBenchmark(Number(args.get('connections') ?? 10_000), Number(args.get('deflate-connections') ?? 1000), args.get('deflate') !== 'false');
