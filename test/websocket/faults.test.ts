@@ -260,8 +260,9 @@ describe('heartbeat over the network', () => {
     const outcome = await closed;
     const elapsed = outcome.at - openedAt;
     expect(outcome).toMatchObject({ code: 1006, wasClean: false });
-    // Never before a ping went unanswered for `timeout` after `interval` of silence…
-    expect(elapsed).toBeGreaterThanOrEqual(heartbeat.interval + heartbeat.timeout - 5);
+    // Never before a ping went unanswered for `timeout` (the first ping comes within the
+    // interval, at a point spread over it: see 'spreads first pings')…
+    expect(elapsed).toBeGreaterThanOrEqual(heartbeat.timeout - 5);
     // …and well within the bound (generous: a loaded CI machine must not flake).
     expect(elapsed).toBeLessThan(2000);
     expect(peer.frames.of('ping').length).toBeGreaterThanOrEqual(1);
