@@ -18,6 +18,8 @@ export interface Delivery {
   p50Ms: number;
   p99Ms: number;
   lastMs: number;
+  /** Single process: from the publish until the server's loop had turned once after it (its writes handed to the sockets). */
+  serverSettledMs?: number;
 }
 
 export interface StepResult {
@@ -160,6 +162,7 @@ export function stepTable(steps: StepResult[]): string[] {
       'loop max (ms)',
       'largest ping burst',
       'broadcast last (ms)',
+      'server done (ms)',
       'delivered',
       'lost',
     ],
@@ -178,6 +181,7 @@ export function stepTable(steps: StepResult[]): string[] {
       fixed(step.loopMaxMs),
       step.kind === 'ws' ? `${fixed(step.largestPingBurst * 100)} %` : '–',
       fixed(step.broadcast.lastMs),
+      fixed(step.broadcast.serverSettledMs ?? NaN),
       `${int(step.broadcast.delivered)}/${int(step.broadcast.open)}`,
       int(step.lost),
     ]),

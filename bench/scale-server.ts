@@ -32,7 +32,7 @@ export type ScaleServerReply =
   | ServerMemory
   | { type: 'cpu'; micros: number }
   | { type: 'loop'; p50: number; p99: number; max: number; mean: number }
-  | { type: 'published'; at: string }
+  | { type: 'published'; at: string; settled: string }
   | { type: 'error'; message: string };
 
 export type ScaleServerRequest =
@@ -129,8 +129,10 @@ process.on('message', (request: ScaleServerRequest) => {
     }
     case 'publish': {
       const at = process.hrtime.bigint();
+      // `settled`: the publish resolved and the loop turned once, by when a MemoryHub's
+      // fan-out has handed every frame to its socket (the kernel may still hold them).
       hub.publish(request.channel, { data: request.data }).then(
-        () => send({ type: 'published', at: String(at) }),
+        () => setImmediate(() => send({ type: 'published', at: String(at), settled: String(process.hrtime.bigint()) })),
         (error: Error) => send({ type: 'error', message: `publish: ${error.message}` }),
       );
       return;

@@ -227,6 +227,7 @@ async function measureStep(kind: 'ws' | 'sse', count: number, holdMs: number): P
     const published = await ask(server, 'published', { type: 'publish', channel: CHANNEL, data: PAYLOAD });
     const publishedAt = Number(BigInt(published.at) - origin) / 1e6;
     const broadcast = await collectDeliveries(loads, count, publishedAt);
+    broadcast.serverSettledMs = Number(BigInt(published.settled) - BigInt(published.at)) / 1e6;
 
     const per = (a: number, b: number): number => (b - a) / count;
     const result: StepResult = {
@@ -264,7 +265,7 @@ async function measureStep(kind: 'ws' | 'sse', count: number, holdMs: number): P
       `  ${kind} ${count}: RSS ${Math.round(result.rssPerConnection)} B/conn, heap ${Math.round(result.heapPerConnection)} B/conn; ` +
         `hold: ${pings} pings (${rounds.toFixed(1)} rounds), CPU ${cpuMs.toFixed(0)} ms (${(result.holdCpuShare * 100).toFixed(1)} % of a core; empty server ${(idleCpuShare * 100).toFixed(1)} %), ` +
         `loop p99 ${loop.p99.toFixed(1)} ms (empty server ${idleLoop.p99.toFixed(1)} ms), lost ${lost}; ` +
-        `broadcast: ${broadcast.delivered}/${broadcast.open}, last ${broadcast.lastMs.toFixed(1)} ms`,
+        `broadcast: ${broadcast.delivered}/${broadcast.open}, last ${broadcast.lastMs.toFixed(1)} ms (server done writing after ${broadcast.serverSettledMs.toFixed(1)} ms)`,
     );
     return result;
   } finally {
