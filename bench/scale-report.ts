@@ -18,6 +18,8 @@ export interface Delivery {
   p50Ms: number;
   p99Ms: number;
   lastMs: number;
+  /** Single process: connections the server held when it published (the load side may not have seen a drop yet). */
+  serverOpen?: number;
   /** Single process: from the publish until the server's loop had turned once after it (its writes handed to the sockets). */
   serverSettledMs?: number;
 }
@@ -164,7 +166,7 @@ export function stepTable(steps: StepResult[]): string[] {
       'broadcast last (ms)',
       'server done (ms)',
       'delivered',
-      'lost',
+      'closed in hold',
     ],
     steps.map((step) => [
       step.kind,
@@ -182,7 +184,7 @@ export function stepTable(steps: StepResult[]): string[] {
       step.kind === 'ws' ? `${fixed(step.largestPingBurst * 100)} %` : '–',
       fixed(step.broadcast.lastMs),
       fixed(step.broadcast.serverSettledMs ?? NaN),
-      `${int(step.broadcast.delivered)}/${int(step.broadcast.open)}`,
+      `${int(step.broadcast.delivered)}/${int(step.broadcast.serverOpen ?? step.broadcast.open)}`,
       int(step.lost),
     ]),
   );
@@ -196,7 +198,7 @@ export function clusterTable(cluster: ClusterResult): string[] {
   const b = cluster.broadcast;
   return [
     `${int(cluster.connections)} connections (${int(cluster.ws)} WebSocket, ${int(cluster.sse)} SSE) on ${cluster.processes} server processes, ${cluster.loadProcesses} load processes; accepted in ${int(cluster.acceptMs)} ms`,
-    `one 64 B message published once through Redis: delivered to ${int(b.delivered)}/${int(b.open)}; first ${fixed(b.firstMs)} ms, p50 ${fixed(b.p50Ms)} ms, p99 ${fixed(b.p99Ms)} ms, last ${fixed(b.lastMs)} ms`,
+    `one 64 B message published once through Redis: delivered to ${int(b.delivered)}/${int(b.serverOpen ?? b.open)}; first ${fixed(b.firstMs)} ms, p50 ${fixed(b.p50Ms)} ms, p99 ${fixed(b.p99Ms)} ms, last ${fixed(b.lastMs)} ms`,
     `Redis CPU: ${fixed(cluster.redisCpuMs)} ms for the broadcast, ${fixed(cluster.redisCpuOpenMs)} ms while the connections subscribed`,
     ...lines,
   ];
@@ -262,7 +264,8 @@ export function project(steps: StepResult[], fleet: FleetAssumptions = DEFAULT_F
   const byMemory = Math.floor(hostBytes / perConnection / fleet.coresPerHost);
   // Heartbeat: every connection pinged once per interval at the measured cost per ping (ping + pong, server side).
   const byHeartbeat = ws.cpuPerPingMicros > 0 ? Math.floor((fleet.heartbeatCoreShare * fleet.heartbeatMs * 1000) / ws.cpuPerPingMicros) : Infinity;
-  const broadcastPerConnectionMicros = (ws.broadcast.lastMs * 1000) / ws.connections;
+  // Per connection that got it: a heartbeat on a loaded machine may have dropped some before the broadcast.
+  const broadcastPerConnectionMicros = (ws.broadcast.lastMs * 1000) / Math.max(1, ws.broadcast.delivered);
   const byBroadcast = broadcastPerConnectionMicros > 0 ? Math.floor((fleet.broadcastBudgetMs * 1000) / broadcastPerConnectionMicros) : Infinity;
   const perProcess = Math.min(byMemory, byHeartbeat, byBroadcast);
   const bound = perProcess === byMemory ? 'memory' : perProcess === byHeartbeat ? 'heartbeat' : 'broadcast';

@@ -18,6 +18,7 @@
 //     [--sse 19000] [--cluster 100000] [--cluster-processes 6] [--sse-share 0.3]
 //     [--heartbeat-interval 3000] [--heartbeat-timeout 1000] [--per-load 9500]
 //     [--only single,sse,cluster] [--json docs/scale.json] [--markdown docs/scale.md]
+//     [--merge docs/scale.json]  (keeps that file's results of the stages not run now)
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -59,6 +60,7 @@ const { values } = parseArgs({
     json: { type: 'string', default: 'docs/scale.json' },
     markdown: { type: 'string', default: 'docs/scale.md' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+    merge: { type: 'string' },
   },
 });
 const quick = values.quick;
@@ -126,6 +128,25 @@ async function waitForCount(server: Child, kind: 'ws' | 'sse', count: number): P
     if (memory[kind] === count) return memory;
     if (Date.now() > until) throw new Error(`${server.name} counts ${memory[kind]} ${kind} connections, expected ${count}`);
     await delay(200);
+  }
+}
+
+/**
+ * The server's counts once they reach `ws` and `sse`, or stop moving (a stream the hub
+ * failed to subscribe on a loaded machine is closed, not retried): what it holds.
+ */
+async function settledCounts(server: Child, ws: number, sse: number): Promise<ServerMemory> {
+  const until = Date.now() + 30_000;
+  let last = '';
+  let still = 0;
+  for (;;) {
+    const memory = await ask(server, 'memory');
+    if ((memory.ws === ws && memory.sse === sse) || Date.now() > until) return memory;
+    const now = `${memory.ws}/${memory.sse}`;
+    still = now === last ? still + 1 : 0;
+    if (still >= 4) return memory;
+    last = now;
+    await delay(500);
   }
 }
 
@@ -222,11 +243,13 @@ async function measureStep(kind: 'ws' | 'sse', count: number, holdMs: number): P
     const netCpuMs = Math.max(0, cpuMs - idleCpuShare * holdMs);
     const rounds = pings / count;
 
-    // One 64 B broadcast to all.
+    // One 64 B broadcast to all: all the server still holds (a heartbeat may have dropped some).
+    const serverOpen = (await ask(server, 'memory'))[kind];
     await Promise.all(loads.map((load) => load.ask({ type: 'arm' }, 'armed')));
     const published = await ask(server, 'published', { type: 'publish', channel: CHANNEL, data: PAYLOAD });
     const publishedAt = Number(BigInt(published.at) - origin) / 1e6;
-    const broadcast = await collectDeliveries(loads, count, publishedAt);
+    const broadcast = await collectDeliveries(loads, serverOpen, publishedAt);
+    broadcast.serverOpen = serverOpen;
     broadcast.serverSettledMs = Number(BigInt(published.settled) - BigInt(published.at)) / 1e6;
 
     const per = (a: number, b: number): number => (b - a) / count;
@@ -265,7 +288,7 @@ async function measureStep(kind: 'ws' | 'sse', count: number, holdMs: number): P
       `  ${kind} ${count}: RSS ${Math.round(result.rssPerConnection)} B/conn, heap ${Math.round(result.heapPerConnection)} B/conn; ` +
         `hold: ${pings} pings (${rounds.toFixed(1)} rounds), CPU ${cpuMs.toFixed(0)} ms (${(result.holdCpuShare * 100).toFixed(1)} % of a core; empty server ${(idleCpuShare * 100).toFixed(1)} %), ` +
         `loop p99 ${loop.p99.toFixed(1)} ms (empty server ${idleLoop.p99.toFixed(1)} ms), lost ${lost}; ` +
-        `broadcast: ${broadcast.delivered}/${broadcast.open}, last ${broadcast.lastMs.toFixed(1)} ms (server done writing after ${broadcast.serverSettledMs.toFixed(1)} ms)`,
+        `broadcast: ${broadcast.delivered}/${serverOpen} (load side counts ${broadcast.open} open), last ${broadcast.lastMs.toFixed(1)} ms (server done writing after ${broadcast.serverSettledMs.toFixed(1)} ms)`,
     );
     return result;
   } finally {
@@ -342,7 +365,9 @@ async function measureCluster(total: number): Promise<ClusterResult> {
       }),
     );
     const acceptMs = Math.max(...openedAt);
-    const after = await Promise.all(servers.map((server, i) => waitForCount(server, 'ws', plan[i].ws).then(() => waitForCount(server, 'sse', plan[i].sse))));
+    const after = await Promise.all(servers.map((server, i) => settledCounts(server, plan[i].ws, plan[i].sse)));
+    const held = after.reduce((sum, memory) => sum + memory.ws + memory.sse, 0);
+    if (held < total) console.log(`  cluster: the servers hold ${held} of ${total} (the rest failed to open on this machine)`);
     const redisAfterOpen = await redisCpu(redis);
     console.log(`  cluster: ${total} connections open in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     await delay(2000);
@@ -352,7 +377,8 @@ async function measureCluster(total: number): Promise<ClusterResult> {
     const redisBefore = await redisCpu(redis);
     const published = await ask(servers[0], 'published', { type: 'publish', channel: CHANNEL, data: PAYLOAD });
     const publishedAt = Number(BigInt(published.at) - origin) / 1e6;
-    const broadcast = await collectDeliveries(loads, total, publishedAt);
+    const broadcast = await collectDeliveries(loads, held, publishedAt);
+    broadcast.serverOpen = held;
     const redisAfter = await redisCpu(redis);
     const cpuAfter = await Promise.all(servers.map((server) => ask(server, 'cpu')));
     return {
@@ -366,9 +392,10 @@ async function measureCluster(total: number): Promise<ClusterResult> {
       redisCpuMs: redisAfter - redisBefore,
       redisCpuOpenMs: redisAfterOpen - redisBeforeOpen,
       perProcess: servers.map((_, i) => {
-        const n = plan[i].ws + plan[i].sse;
+        const n = after[i].ws + after[i].sse;
         return {
-          ...plan[i],
+          ws: after[i].ws,
+          sse: after[i].sse,
           // Includes the 500 ms polls for deliveries: an upper bound of the broadcast's cost.
           cpuMs: (cpuAfter[i].micros - cpuBefore[i].micros) / 1000,
           rssPerConnection: (after[i].rss - before[i].rss) / n,
@@ -408,6 +435,13 @@ async function main(): Promise<void> {
     heartbeat: { interval: options.interval, timeout: options.timeout },
     steps: [],
   };
+  if (values.merge !== undefined) {
+    const earlier = JSON.parse(readFileSync(values.merge, 'utf8')) as ScaleReport;
+    if (!options.only.has('single')) report.steps = earlier.steps;
+    if (!options.only.has('sse')) report.sse = earlier.sse;
+    if (!options.only.has('cluster')) report.cluster = earlier.cluster;
+    report.command = `${earlier.command}; ${report.command}`;
+  }
   const save = (): void => {
     report.projection = project(report.steps);
     writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -72,7 +72,7 @@ describe('report arithmetic', () => {
   });
 
   it('projects from the largest WebSocket step and names the bound', () => {
-    const step = { kind: 'ws', connections: 10_000, rssPerConnection: 6000, rssPerConnectionAfterHold: 7000, kernelSlabPerConnection: 3000, cpuPerPingMicros: 10, broadcast: { lastMs: 100 } } as StepResult;
+    const step = { kind: 'ws', connections: 10_000, rssPerConnection: 6000, rssPerConnectionAfterHold: 7000, kernelSlabPerConnection: 3000, cpuPerPingMicros: 10, broadcast: { lastMs: 100, delivered: 10_000 } } as StepResult;
     const p = project([{ ...step, connections: 1000, rssPerConnection: 1 }, step], { connections: 1_000_000, coresPerHost: 4, memoryPerHostGiB: 8, memoryShare: 0.25, heartbeatMs: 30_000, heartbeatCoreShare: 0.1, kernelPerSocket: 4096, broadcastBudgetMs: 1000 })!;
     expect(p.bytesPerConnection).toBe(10_000);
     expect(p.perProcessByMemory).toBe(Math.floor((8 * 2 ** 30 * 0.25) / 10_000 / 4));
