@@ -313,6 +313,13 @@ export function markdown(report: ScaleReport): string {
   lines.push('## One process');
   lines.push('');
   lines.push(...stepTable([...report.steps, ...(report.sse ? [report.sse] : [])]));
+  lines.push(
+    '',
+    'Per connection: after `gc()`, against the server after a warm-up and before any connection (RSS includes what V8 keeps committed, so small steps are noisy). ' +
+      'CPU per round and per ping: the server during the hold, less the empty server\'s own. Loop: `monitorEventLoopDelay` during the hold. ' +
+      'Largest ping burst: the largest share of the connections pinged within 50 ms. Broadcast: publish to last delivery on the load side, one clock (CLOCK_MONOTONIC); ' +
+      '"server done": publish until the server\'s loop turned after it. Closed in hold: connections the heartbeat dropped (a pong not read within the timeout).',
+  );
   const largest = report.steps[report.steps.length - 1];
   if (largest !== undefined) lines.push('', '```', ...pingLines(largest, report.heartbeat.interval, report.heartbeat.timeout), '```');
   if (report.cluster) {

@@ -18,7 +18,8 @@
 //     [--sse 19000] [--cluster 100000] [--cluster-processes 6] [--sse-share 0.3]
 //     [--heartbeat-interval 3000] [--heartbeat-timeout 1000] [--per-load 9500]
 //     [--only single,sse,cluster] [--json docs/scale.json] [--markdown docs/scale.md]
-//     [--merge docs/scale.json]  (keeps that file's results of the stages not run now)
+//     [--merge docs/scale.json]  (keeps that file's results of the stages not run now;
+//                                 with --only report, redoes only the projection and markdown)
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -430,7 +431,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, loadAverage: loadavg(), node: process.version, totalMemoryMiB: Math.round(totalmem() / 1048576) },
     noisy: 'Taken on a shared 2-core machine with other work running: noisy, to be re-taken on a quiet one.',
-    command: `npm run bench:scale --${process.argv.slice(2).length > 0 ? ' ' + process.argv.slice(2).join(' ') : ''}`,
+    command: `npm run bench:scale${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     limits: limits satisfies Limits,
     heartbeat: { interval: options.interval, timeout: options.timeout },
     steps: [],
@@ -441,6 +442,8 @@ async function main(): Promise<void> {
     if (!options.only.has('sse')) report.sse = earlier.sse;
     if (!options.only.has('cluster')) report.cluster = earlier.cluster;
     report.command = `${earlier.command}; ${report.command}`;
+    // Nothing measured now (--only report): the earlier run's facts stay, the projection and markdown are redone.
+    if (!['single', 'sse', 'cluster'].some((stage) => options.only.has(stage))) Object.assign(report, { date: earlier.date, machine: earlier.machine, command: earlier.command, limits: earlier.limits, heartbeat: earlier.heartbeat });
   }
   const save = (): void => {
     report.projection = project(report.steps);
