@@ -1,3 +1,5 @@
+import { countHeartbeatTermination } from '../metrics/library-metrics.js';
+
 // The heartbeat's view of a connection, under symbols: internal state, kept out of
 // the connection's public properties.
 export const lastSeen = Symbol('switchboard.heartbeat.lastSeen');
@@ -41,6 +43,8 @@ export interface WatchOptions extends HeartbeatOptions {
   writeStallTimeout?: number;
   /** See `ConnectionOptions.messageTimeout`. Default 60 s. */
   messageTimeout?: number;
+  /** Count terminations in the library's metrics (a server's watch); a client's is not counted. Default true. */
+  counted?: boolean;
 }
 
 /** The watch a server or client runs, or none when both pings and the write-stall check are off. */
@@ -49,7 +53,7 @@ export function createWatch(heartbeat: HeartbeatOptions | false | undefined, lim
   const messageTimeout = limits.messageTimeout ?? DEFAULT_MESSAGE_TIMEOUT;
   if (heartbeat === false && writeStallTimeout === Infinity && messageTimeout === Infinity) return undefined;
   const pings = heartbeat === false ? { interval: Infinity, timeout: Infinity } : heartbeat;
-  return new Heartbeat({ ...pings, writeStallTimeout, messageTimeout });
+  return new Heartbeat({ ...pings, writeStallTimeout, messageTimeout, counted: limits.counted });
 }
 
 /**
@@ -118,6 +122,7 @@ export class Heartbeat {
   readonly timeout: number;
   readonly writeStallTimeout: number;
   readonly messageTimeout: number;
+  private readonly counted: boolean;
   private readonly peers = new Set<HeartbeatPeer>();
   // Only the peers with bytes waiting, or a message half read: an idle connection costs nothing here.
   private readonly stalls = new Map<HeartbeatPeer, Stall>();
@@ -129,6 +134,7 @@ export class Heartbeat {
     this.timeout = options.timeout ?? DEFAULT_HEARTBEAT_TIMEOUT;
     this.writeStallTimeout = options.writeStallTimeout ?? DEFAULT_WRITE_STALL_TIMEOUT;
     this.messageTimeout = options.messageTimeout ?? DEFAULT_MESSAGE_TIMEOUT;
+    this.counted = options.counted ?? true;
     if (![this.interval, this.timeout, this.writeStallTimeout, this.messageTimeout].every((time) => time > 0)) {
       throw new RangeError('Heartbeat interval, timeout, write-stall and message timeouts must be positive');
     }
@@ -167,6 +173,7 @@ export class Heartbeat {
       if (peer[pingSentAt] !== 0) {
         if (peer[lastSeen] >= peer[pingSentAt]) peer[pingSentAt] = 0;
         else if (now - peer[pingSentAt] >= this.timeout) {
+          if (this.counted) countHeartbeatTermination('pong-timeout');
           peer[giveUp]();
           continue;
         }
@@ -188,6 +195,7 @@ export class Heartbeat {
       this.slowMessages.set(peer, { since: now, message });
     } else if (now - slow.since >= this.messageTimeout) {
       this.slowMessages.delete(peer);
+      if (this.counted) countHeartbeatTermination('message-timeout');
       peer[messageTimedOut]();
     }
   }
@@ -202,6 +210,9 @@ export class Heartbeat {
     // if slower than the application writes, keeps a backlog of about the same size.
     const written = peer[bytesTaken];
     if (!stall || written > stall.written) this.stalls.set(peer, { since: now, written });
-    else if (now - stall.since >= this.writeStallTimeout) peer[giveUp]();
+    else if (now - stall.since >= this.writeStallTimeout) {
+      if (this.counted) countHeartbeatTermination('write-stall');
+      peer[giveUp]();
+    }
   }
 }
