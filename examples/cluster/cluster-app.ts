@@ -6,6 +6,7 @@
 //   POST /publish?channel=…  (body = data)          publish; answers {"id": …}
 //   GET  /whoami                                    this process's id (load-balancer checks)
 //   GET  /stats                                     open connections and clients seen, per transport
+//   GET  /metrics                                   the library's metrics, Prometheus text format (docs/scaling.md)
 //   /switchboard/…                                  the browser client's mount (docs/sessions.md):
 //                                                   client.js, ws, sse, poll, session/<id>
 // Every response carries `x-switchboard-node`, so a client behind the load balancer can
@@ -15,6 +16,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { HubInputError, createLongPollHandler, createPubSubServer, createSseHandler, createSwitchboard, readRequestBody, type Hub } from 'switchboard';
 import { reasonPhrase, statusLine } from 'switchboard/protocol';
+import { serveMetrics } from '../shared/metrics-endpoint.js';
 
 export interface ClusterAppOptions {
   readonly hub: Hub;
@@ -107,6 +109,9 @@ export function createClusterApp(options: ClusterAppOptions): ClusterApp {
         return;
       case '/stats':
         sendJson(response, 200, stats());
+        return;
+      case '/metrics':
+        serveMetrics(request, response);
         return;
       default:
         sendJson(response, 404, { error: 'not found' });
