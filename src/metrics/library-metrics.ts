@@ -52,11 +52,16 @@ const handshakesRejected = metrics.counter({
   labelNames: ['transport', 'status'],
 });
 const handshakesAccepted = metrics.counter({ name: 'switchboard_handshakes_accepted_total', help: 'Opening handshakes accepted (101, or 200 for SSE and WebSockets over HTTP/2).', labelNames: ['transport'] });
-const websocketCloses = metrics.counter({ name: 'switchboard_websocket_closes_total', help: 'Server-side WebSocket connections closed, by close code (1006: no close frame).', labelNames: ['code'] });
+const websocketCloses = metrics.counter({ name: 'switchboard_websocket_closes_total', help: 'Server-side WebSocket connections closed, by the code their close event reports (1006: no close frame received, as after the library failed one).', labelNames: ['code'] });
 metrics.collected({ name: 'switchboard_messages_received_total', help: 'Messages received from clients.', type: 'counter', collect: perTransport(MESSAGES_IN) });
 metrics.collected({ name: 'switchboard_messages_sent_total', help: 'Messages queued to clients (WebSocket data frames, SSE events, long-poll messages).', type: 'counter', collect: perTransport(MESSAGES_OUT) });
 metrics.collected({ name: 'switchboard_bytes_received_total', help: 'Bytes received from clients: WebSocket wire bytes, request bodies of POSTs.', type: 'counter', collect: perTransport(BYTES_IN) });
 metrics.collected({ name: 'switchboard_bytes_sent_total', help: 'Bytes written to clients: WebSocket wire bytes, SSE stream text, long-poll answer bodies.', type: 'counter', collect: perTransport(BYTES_OUT) });
+const policyCloses = metrics.counter({
+  name: 'switchboard_websocket_policy_closes_total',
+  help: 'WebSocket connections the library failed with 1008 for a limit (send buffer, message rate, pongs owed, message time), by close reason.',
+  labelNames: ['reason'],
+});
 const heartbeatTerminations = metrics.counter({
   name: 'switchboard_heartbeat_terminations_total',
   help: 'WebSocket peers the heartbeat gave up on: no pong, a socket that stopped taking bytes, a message too slow to arrive.',
@@ -109,6 +114,11 @@ export function countWebSocketClosed(side: Side, code: number): void {
   traffic[WS + CLOSED]++;
   websocketCloses.inc({ code: String(code) });
   if (connectionChannel.hasSubscribers) connectionChannel.publish({ transport: 'websocket', event: 'close', code });
+}
+
+/** The library fails a connection with 1008 for one of its limits; `reason` is the close frame's, one of a few fixed texts. */
+export function countPolicyClose(side: Side, reason: string): void {
+  if (side.role === 'server') policyCloses.inc({ reason });
 }
 
 export function countHandshakeRejected(transport: MetricsTransport, status: number): void {

@@ -57,7 +57,7 @@ import { EndpointPool } from './endpoint-pool.js';
 import { deliverEvent, forgetReader, readChunk, resumeAfterPause } from './socket-reading.js';
 import { writeOutgoing } from './socket-writer.js';
 import { MessageCompression } from './message-compression.js';
-import { countBackpressure, countWebSocketClosed, countWebSocketMessageOut, countWebSocketRead, countWebSocketWrite } from '../metrics/library-metrics.js';
+import { countBackpressure, countPolicyClose, countWebSocketClosed, countWebSocketMessageOut, countWebSocketRead, countWebSocketWrite } from '../metrics/library-metrics.js';
 
 /** How long a connection failed for a local limit gets for its close frame to leave (ms). */
 const FAIL_GRACE = 1000;
@@ -352,6 +352,7 @@ export class SocketAdapter extends LazyEventEmitter {
   [failLocally](code: number, reason: string): void {
     const core = this[endpointOf]();
     if (core.failed) return;
+    if (code === CloseCode.PolicyViolation) countPolicyClose(this[settingsOf]!, reason);
     core.fail(code, reason);
     this[socketOf]?.pause();
     this[afterEndpoint](true);

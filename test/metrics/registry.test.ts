@@ -113,6 +113,7 @@ describe('the library registry', () => {
       'switchboard_bytes_sent_total',
       'switchboard_heartbeat_terminations_total',
       'switchboard_backpressure_total',
+      'switchboard_websocket_policy_closes_total',
       'switchboard_resumes_total',
       'switchboard_gaps_total',
       'switchboard_hub_publish_duration_seconds',
