@@ -156,4 +156,25 @@ describe('/metrics of the example cluster', () => {
     expect(moved(before, after, 'switchboard_websocket_closes_total', { code: '1006' })).toBe(1);
     expect(moved(before, after, 'switchboard_connections_open', { transport: 'websocket' })).toBe(0);
   });
+
+  it('counts a pub/sub resume with since, and the gap it was told of', async () => {
+    const before = await scrape();
+    const ids = [await publish('p1'), await publish('p2'), await publish('p3'), await publish('p4')];
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, 'switchboard.v1');
+    const received: { type: string; data?: string }[] = [];
+    ws.on('message', (data: Buffer) => received.push(JSON.parse(data.toString('utf8')) as { type: string }));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    // The hub keeps two: after p1, p2 is gone (a gap), then p3 and p4.
+    ws.send(JSON.stringify({ type: 'subscribe', channel: 'news', since: ids[0] }));
+    await waitFor(() => received.some((m) => m.type === 'message' && m.data === 'p4'), 'the replay');
+    expect(received.map((m) => m.type)).toContain('gap');
+    const after = await scrape();
+    expect(moved(before, after, 'switchboard_resumes_total', { kind: 'pubsub' })).toBe(1);
+    expect(moved(before, after, 'switchboard_gaps_total', { kind: 'pubsub' })).toBe(1);
+    ws.close(1000);
+    await new Promise((resolve) => ws.once('close', resolve));
+  });
 });
