@@ -43,15 +43,24 @@ export const DEFAULT_LATENCY_BUCKETS: readonly number[] = Object.freeze([0.0005,
 /** Label values in the order of `labelNames`, joined: the key of a series. */
 function keyOf(labelNames: readonly string[], labels: Partial<Record<string, string>> | undefined): string {
   if (labelNames.length === 0) return '';
+  // One label, the common case: its value is the key, with no array made.
+  if (labelNames.length === 1) {
+    const value = labels?.[labelNames[0]];
+    if (typeof value !== 'string') throw new TypeError(`label "${labelNames[0]}" needs a string value`);
+    return value;
+  }
   return labelNames.map((name) => {
     const value = labels?.[name];
     if (typeof value !== 'string') throw new TypeError(`label "${name}" needs a string value`);
+    // NUL separates the values in the key: two series must not share one.
+    if (value.includes('\u0000')) throw new TypeError(`label "${name}" may not contain NUL in a family of several labels`);
     return value;
   }).join('\u0000');
 }
 
 function labelsOf(labelNames: readonly string[], key: string): Labels {
   if (labelNames.length === 0) return {};
+  if (labelNames.length === 1) return { [labelNames[0]]: key };
   const values = key.split('\u0000');
   return Object.fromEntries(labelNames.map((name, i) => [name, values[i]]));
 }
