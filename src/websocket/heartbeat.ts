@@ -1,3 +1,5 @@
+import { countHeartbeatTermination } from '../metrics/library-metrics.js';
+
 // The heartbeat's view of a connection, under symbols: internal state, kept out of
 // the connection's public properties.
 export const lastSeen = Symbol('switchboard.heartbeat.lastSeen');
@@ -49,6 +51,8 @@ export interface WatchOptions extends HeartbeatOptions {
   writeStallTimeout?: number;
   /** See `ConnectionOptions.messageTimeout`. Default 60 s. */
   messageTimeout?: number;
+  /** Count terminations in the library's metrics (a server's watch); a client's is not counted. Default true. */
+  counted?: boolean;
 }
 
 /** The watch a server or client runs, or none when both pings and the write-stall check are off. */
@@ -57,7 +61,7 @@ export function createWatch(heartbeat: HeartbeatOptions | false | undefined, lim
   const messageTimeout = limits.messageTimeout ?? DEFAULT_MESSAGE_TIMEOUT;
   if (heartbeat === false && writeStallTimeout === Infinity && messageTimeout === Infinity) return undefined;
   const pings = heartbeat === false ? { interval: Infinity, timeout: Infinity } : heartbeat;
-  return new Heartbeat({ ...pings, writeStallTimeout, messageTimeout, spreadFirstPings: true });
+  return new Heartbeat({ ...pings, writeStallTimeout, messageTimeout, counted: limits.counted, spreadFirstPings: true });
 }
 
 /**
@@ -100,9 +104,11 @@ interface SlowMessage {
 const GOLDEN_RATIO_FRACTION = (Math.sqrt(5) - 1) / 2;
 
 /** Peers still silent since their ping, once the reads of this turn of the event loop are done. */
-function giveUpUnanswered(peers: HeartbeatPeer[]): void {
+function giveUpUnanswered(peers: HeartbeatPeer[], counted: boolean): void {
   for (const peer of peers) {
-    if (peer[pingSentAt] !== 0 && peer[lastSeen] < peer[pingSentAt]) peer[giveUp]();
+    if (peer[pingSentAt] === 0 || peer[lastSeen] >= peer[pingSentAt]) continue;
+    if (counted) countHeartbeatTermination('pong-timeout');
+    peer[giveUp]();
   }
 }
 
@@ -142,6 +148,7 @@ export class Heartbeat {
   readonly timeout: number;
   readonly writeStallTimeout: number;
   readonly messageTimeout: number;
+  private readonly counted: boolean;
   private readonly peers = new Set<HeartbeatPeer>();
   // Only the peers with bytes waiting, or a message half read: an idle connection costs nothing here.
   private readonly stalls = new Map<HeartbeatPeer, Stall>();
@@ -157,6 +164,7 @@ export class Heartbeat {
     this.writeStallTimeout = options.writeStallTimeout ?? DEFAULT_WRITE_STALL_TIMEOUT;
     this.messageTimeout = options.messageTimeout ?? DEFAULT_MESSAGE_TIMEOUT;
     this.spreadFirstPings = options.spreadFirstPings === true && Number.isFinite(this.interval);
+    this.counted = options.counted ?? true;
     if (![this.interval, this.timeout, this.writeStallTimeout, this.messageTimeout].every((time) => time > 0)) {
       throw new RangeError('Heartbeat interval, timeout, write-stall and message timeouts must be positive');
     }
@@ -206,7 +214,7 @@ export class Heartbeat {
         if (peer[lastSeen] >= peer[pingSentAt]) peer[pingSentAt] = 0;
         else if (now - peer[pingSentAt] >= this.timeout) {
           if (afterPoll) (overdue ??= []).push(peer);
-          else peer[giveUp]();
+          else giveUpUnanswered([peer], this.counted);
           continue;
         }
       } else if (now - peer[lastSeen] >= this.interval) {
@@ -216,7 +224,7 @@ export class Heartbeat {
       this.watchWrites(peer, now);
       this.watchMessage(peer, now);
     }
-    if (overdue) setImmediate(giveUpUnanswered, overdue);
+    if (overdue) setImmediate(giveUpUnanswered, overdue, this.counted);
   }
 
   private watchMessage(peer: HeartbeatPeer, now: number): void {
@@ -228,6 +236,7 @@ export class Heartbeat {
       this.slowMessages.set(peer, { since: now, message });
     } else if (now - slow.since >= this.messageTimeout) {
       this.slowMessages.delete(peer);
+      if (this.counted) countHeartbeatTermination('message-timeout');
       peer[messageTimedOut]();
     }
   }
@@ -242,6 +251,9 @@ export class Heartbeat {
     // if slower than the application writes, keeps a backlog of about the same size.
     const written = peer[bytesTaken];
     if (!stall || written > stall.written) this.stalls.set(peer, { since: now, written });
-    else if (now - stall.since >= this.writeStallTimeout) peer[giveUp]();
+    else if (now - stall.since >= this.writeStallTimeout) {
+      if (this.counted) countHeartbeatTermination('write-stall');
+      peer[giveUp]();
+    }
   }
 }

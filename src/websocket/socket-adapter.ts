@@ -56,6 +56,7 @@ import { EndpointPool } from './endpoint-pool.js';
 import { deliverEvent, forgetReader, readChunk, resumeAfterPause } from './socket-reading.js';
 import { writeOutgoing } from './socket-writer.js';
 import { MessageCompression } from './message-compression.js';
+import { countBackpressure, countPolicyClose, countWebSocketClosed, countWebSocketMessageOut, countWebSocketRead, countWebSocketWrite } from '../metrics/library-metrics.js';
 
 /** How long a connection failed for a local limit gets for its close frame to leave (ms). */
 const FAIL_GRACE = 1000;
@@ -198,6 +199,7 @@ export class SocketAdapter extends LazyEventEmitter {
     const size = frameHeaderSize(payload.length, settings.mask !== undefined) + payload.length;
     const buffered = this.bufferedAmount;
     if (buffered + size > settings.maxBufferedAmount) return this.overLimit(settings, callback);
+    if (opcode < Opcode.Close) countWebSocketMessageOut(settings);
     const compression = this[compressionOf];
     if (compression && (compression.busy || compression.wants(payload, opcode, compress))) {
       compression.sendMessage(payload, opcode, compress, callback);
@@ -215,6 +217,7 @@ export class SocketAdapter extends LazyEventEmitter {
     if (this.#state !== OPEN || settings === undefined) return notOpen(callback);
     const buffered = this.bufferedAmount;
     if (buffered + frame.length > settings.maxBufferedAmount) return this.overLimit(settings, callback);
+    countWebSocketMessageOut(settings);
     const compression = this[compressionOf];
     if (compression?.takesFrame(frame)) {
       compression.sendFrame(frame, callback);
@@ -227,6 +230,7 @@ export class SocketAdapter extends LazyEventEmitter {
   /** Past `maxBufferedAmount`: the sender is told, and the connection fails or stays as `onBufferLimit` says. */
   private overLimit(settings: ConnectionSettings, callback: WriteCallback | undefined): SendResult {
     callback?.(new Error('Send buffer limit reached'));
+    if (settings.role === 'server') countBackpressure('websocket', settings.onBufferLimit === 'close' ? 'closed' : 'dropped');
     if (settings.onBufferLimit === 'close') this[failLocally](CloseCode.PolicyViolation, 'Send buffer limit reached');
     return 'dropped';
   }
@@ -277,6 +281,7 @@ export class SocketAdapter extends LazyEventEmitter {
       endpoints.give(core);
     }
     if (!outgoing) return;
+    countWebSocketWrite(this[settingsOf]!, outgoing.bytes);
     // A socket that takes it all without asking to wait (the kernel took the bytes at
     // once) emits no 'drain' of its own, yet a sender told 'queued' waits for ours.
     if (writeOutgoing(socket, outgoing) && (this[flagsOf] & NEED_DRAIN) !== 0) process.nextTick(drainConnection, this);
@@ -349,6 +354,7 @@ export class SocketAdapter extends LazyEventEmitter {
   [failLocally](code: number, reason: string): void {
     const core = this[endpointOf]();
     if (core.failed) return;
+    if (code === CloseCode.PolicyViolation) countPolicyClose(this[settingsOf]!, reason);
     core.fail(code, reason);
     this[socketOf]?.pause();
     this[afterEndpoint](true);
@@ -390,6 +396,7 @@ export class SocketAdapter extends LazyEventEmitter {
     const core = this.#core;
     core?.takeOutgoing()?.settle(new Error('WebSocket closed before the data was written'));
     const { code, reason, wasClean } = core?.outcome() ?? ABNORMAL;
+    countWebSocketClosed(settings!, code);
     this.#core = undefined;
     settings!.events.close(this, code, reason, wasClean);
   }
@@ -453,6 +460,7 @@ const ABNORMAL = { code: CloseCode.Abnormal, reason: '', wasClean: false } as co
 // Listeners shared by every connection: `this` is the socket, which points back to its
 // connection, so no closure is made per connection (as `ws` does).
 function onSocketData(this: AttachedSocket, chunk: Buffer): void {
+  countWebSocketRead(this[kSocket][settingsOf]!, chunk.length);
   this[kSocket][receive](chunk);
 }
 function onSocketEnd(this: AttachedSocket): void {
