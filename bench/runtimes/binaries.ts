@@ -27,10 +27,14 @@ export function findBinary(name: 'bun' | 'deno'): string | undefined {
 }
 
 /** The command line that runs `script` (compiled JavaScript) on `runtime`, with a way to force garbage collection. */
-export function runtimeCommand(runtime: Runtime, script: string, args: string[] = []): [string, string[]] {
-  if (runtime === 'node') return [process.execPath, ['--expose-gc', script, ...args]];
+export function runtimeCommand(runtime: Runtime, script: string, args: string[] = [], profileDir?: string): [string, string[]] {
+  // CPU profiles: .cpuprofile from Node and Bun (Bun adds a Markdown summary), V8's tick log from Deno
+  // (isolate-*.log in the working directory; read it with `node --prof-process`).
+  const nodeProfile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  if (runtime === 'node') return [process.execPath, ['--expose-gc', ...nodeProfile, script, ...args]];
   const binary = findBinary(runtime);
   if (binary === undefined) throw new Error(`No ${runtime} binary found: set ${runtime.toUpperCase()}=/path/to/${runtime}, or npm install ${runtime}`);
   // Bun has Bun.gc(); Deno gets V8's gc() as Node does.
-  return runtime === 'bun' ? [binary, [script, ...args]] : [binary, ['run', '-A', '--v8-flags=--expose-gc', script, ...args]];
+  if (runtime === 'bun') return [binary, [...nodeProfile, ...(profileDir ? ['--cpu-prof-md'] : []), script, ...args]];
+  return [binary, ['run', '-A', `--v8-flags=--expose-gc${profileDir ? ',--prof' : ''}`, script, ...args]];
 }

@@ -8,7 +8,7 @@
 // clients, RSS per idle connection, SSE fan-out of 32 B events to 1,000 streams.
 //   node .bench-out/bench/runtimes/main.js [--duration=2000] [--warmup=500] [--rounds=1]
 //        [--only=<row name part>] [--targets=node:switchboard,bun:native,…] [--idle=2000]
-//        [--json=<file>]
+//        [--json=<file>] [--profile=<dir>]
 // Binaries: bench/runtimes/binaries.ts (env BUN / DENO, the repo's node_modules/.bin, PATH, /work/rt/node_modules/.bin).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -48,6 +48,8 @@ const WARMUP = numberArg('warmup', 500);
 const ROUNDS = numberArg('rounds', 1);
 const IDLE = numberArg('idle', 2000);
 const ONLY = args.get('only') ?? '';
+/** Write CPU profiles of the server processes here (see bench/runtimes/binaries.ts). */
+const PROFILE = args.get('profile');
 const BROADCAST_CLIENTS = 1000;
 const SSE_CLIENTS = 1000;
 const SSE_MESSAGES = numberArg('sse-messages', 200);
@@ -66,8 +68,8 @@ interface Controlled {
 }
 
 async function start(target: Target): Promise<Controlled> {
-  const [file, argv] = runtimeCommand(target.runtime, SCRIPT, [target.impl]);
-  const child: ChildProcess = spawn(file, argv, { stdio: ['pipe', 'pipe', 'inherit'], cwd: REPO });
+  const [file, argv] = runtimeCommand(target.runtime, SCRIPT, [target.impl], PROFILE);
+  const child: ChildProcess = spawn(file, argv, { stdio: ['pipe', 'pipe', 'inherit'], cwd: PROFILE ?? REPO });
   const waiting: Array<{ type: string; resolve: (reply: ControlReply) => void }> = [];
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));

@@ -11,6 +11,8 @@
  * 32-bit words; JavaScriptCore (Bun, Safari) boxes every BigInt element read,
  * about 50 times slower than 32-bit words, which it runs as fast as V8 runs 64.
  */
+import { onJavaScriptCore } from './engine.js';
+
 const keyBytes = new Uint8Array(8);
 const keyWord64 = new BigUint64Array(keyBytes.buffer);
 const keyWord32 = new Int32Array(keyBytes.buffer, 0, 1);
@@ -20,18 +22,7 @@ const WORD_THRESHOLD = 64;
 
 export type WordBits = 32 | 64;
 
-/**
- * The word width for the engine that made `probe` (an Error). JavaScriptCore
- * gives every Error own `line` and `sourceURL` properties, V8 and SpiderMonkey
- * do not; Bun, which runs on JavaScriptCore, cannot be told apart by its stack
- * text (it imitates V8's), nor should a browser build look for runtime globals.
- * SpiderMonkey gets 64 too (unmeasured; both widths are correct everywhere).
- */
-export function wordBitsFor(probe: object): WordBits {
-  return typeof (probe as { line?: unknown }).line === 'number' ? 32 : 64;
-}
-
-const WORD_BITS: WordBits = wordBitsFor(new Error());
+const WORD_BITS: WordBits = onJavaScriptCore ? 32 : 64;
 
 /**
  * XORs `data` in place with the 4-byte key at `key[keyAt]`. `phase` is the

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyMask, applyMaskKey, createMaskKeySource } from '../../../src/protocol/websocket/index.js';
-import { applyMaskKeyWords, wordBitsFor } from '../../../src/protocol/websocket/mask.js';
+import { applyMaskKeyWords } from '../../../src/protocol/websocket/mask.js';
+import { isJavaScriptCore } from '../../../src/protocol/websocket/engine.js';
 
 function naive(data: Uint8Array, key: Uint8Array, phase: number): Uint8Array {
   return data.map((byte, i) => byte ^ key[(phase + i) & 3]);
@@ -117,10 +118,10 @@ describe('applyMaskKeyWords: both word widths, whichever one this engine uses', 
     }
   });
 
-  it('picks 32-bit words for JavaScriptCore (Errors with their own line number), 64 otherwise', () => {
-    expect(wordBitsFor({ line: 1, column: 2, sourceURL: 'x.js' })).toBe(32);
-    expect(wordBitsFor(new Error('V8 gives none'))).toBe(64);
-    expect(wordBitsFor({ lineNumber: 1 })).toBe(64);
+  it('tells JavaScriptCore (Errors with their own line number) from V8 and SpiderMonkey', () => {
+    expect(isJavaScriptCore({ line: 1, column: 2, sourceURL: 'x.js' })).toBe(true);
+    expect(isJavaScriptCore(new Error('V8 gives none'))).toBe(false);
+    expect(isJavaScriptCore({ lineNumber: 1, fileName: 'x.js' })).toBe(false);
   });
 });
 
