@@ -139,11 +139,18 @@ const echoOptions: EchoOptions = {
   only: undefined,
   cpuProf: undefined,
 };
+/** Echo messages per second of the server's own CPU time, by row and target: steadier than msg/s on a busy machine. */
+const perCpu = new Map<string, number[]>();
 const echoRow = (name: string, scenario: Scenario): Row => ({
   name,
   unit: 'msg/s',
   higherIsBetter: true,
-  run: async (server) => (await drive(server, scenario, echoOptions)).messagesPerSecond,
+  run: async (server) => {
+    const measurement = await drive(server, scenario, echoOptions);
+    const key = `${name}|${label(server.target)}`;
+    perCpu.set(key, [...(perCpu.get(key) ?? []), measurement.messagesPerSecond / measurement.serverCpu]);
+    return measurement.messagesPerSecond;
+  },
 });
 
 /** Messages delivered per second, over all clients, of 64-byte broadcasts to 1,000 clients. */
@@ -269,7 +276,8 @@ async function main(): Promise<void> {
           for (const row of throughputRows) {
             const value = await row.run(server);
             record(row, target, value);
-            console.log(`  round ${round + 1} ${label(target).padEnd(17)} ${row.name.padEnd(26)} ${format(value)} ${row.unit}`);
+            const cpu = perCpu.get(`${row.name}|${label(target)}`)?.at(-1);
+            console.log(`  round ${round + 1} ${label(target).padEnd(17)} ${row.name.padEnd(26)} ${format(value)} ${row.unit}${cpu ? ` (${format(cpu)} per server CPU-s)` : ''}`);
           }
         } finally {
           await server.stop();
@@ -298,6 +306,16 @@ async function main(): Promise<void> {
   const table: string[][] = [['row', ...labels]];
   for (const row of rows) table.push([`${row.name} (${row.unit})`, ...labels.map((target) => format(value(row, target)))]);
   printTable(table);
+
+  const echoRows = rows.filter((row) => perCpu.has(`${row.name}|${labels[0]}`));
+  if (echoRows.length > 0) {
+    console.log('\nEcho messages per second of server CPU time (steadier than msg/s when other work takes cores away):');
+    const cpuTable: string[][] = [['row', ...labels]];
+    for (const row of echoRows) {
+      cpuTable.push([row.name, ...labels.map((target) => format(perCpu.has(`${row.name}|${target}`) ? median(perCpu.get(`${row.name}|${target}`)!) : undefined))]);
+    }
+    printTable(cpuTable);
+  }
 
   // Ratios: "how much of the other" — throughput a ÷ b; memory b ÷ a (so above 1 is better for switchboard, always).
   const ratio = (row: Row, a: string, b: string): string => {
@@ -329,6 +347,7 @@ async function main(): Promise<void> {
       unit: row.unit,
       higherIsBetter: row.higherIsBetter,
       values: Object.fromEntries(labels.map((target) => [target, results.get(row.name)?.get(target) ?? []])),
+      perServerCpuSecond: Object.fromEntries(labels.map((target) => [target, perCpu.get(`${row.name}|${target}`) ?? []])),
     }));
     writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, versions: Object.fromEntries(versions), rows: rowsOut }, null, 2));
     console.log(`\nwrote ${json}`);
