@@ -274,6 +274,8 @@ async function main(): Promise<void> {
         versions.set(target.runtime, server.runtimeVersion);
         try {
           for (const row of throughputRows) {
+            // ws serves no SSE; the floor is the bare node:http stream on each runtime.
+            if (row.run === sseFanOut && target.impl === 'ws') continue;
             const value = await row.run(server);
             record(row, target, value);
             const cpu = perCpu.get(`${row.name}|${label(target)}`)?.at(-1);
