@@ -63,7 +63,7 @@ console.log(`Taken ${output.date} on ${output.cpus} cores; ${Object.values(outpu
 console.log(
   table(
     ['row', ...columns.map(([, name]) => name)],
-    output.rows.map((row) => [`${row.name} (${row.unit === 'bytes' ? 'RSS' : row.unit})`, ...columns.map(([key]) => format(median(row.values[key]), row.unit))]),
+    output.rows.map((row) => [row.unit === 'bytes' ? row.name : `${row.name} (${row.unit})`, ...columns.map(([key]) => format(median(row.values[key]), row.unit))]),
   ),
 );
 const cpuRows = output.rows.filter((row) => row.perServerCpuSecond && Object.values(row.perServerCpuSecond).some((values) => values.length > 0));
