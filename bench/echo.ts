@@ -31,7 +31,7 @@ export interface EchoOptions {
   cpuProf: string | undefined;
 }
 
-interface Scenario {
+export interface Scenario {
   name: string;
   size: number;
   /** Frames sent in one write per connection; the next write waits for all their echoes. */
@@ -73,7 +73,7 @@ function scenarios(options: EchoOptions): Scenario[] {
 }
 
 /** One scenario against one server: connect, warm up, measure, stop, close. */
-export async function drive(server: ServerProcess, scenario: Scenario, options: EchoOptions): Promise<Measurement> {
+export async function drive(server: Pick<ServerProcess, 'port' | 'cpu'>, scenario: Scenario, options: EchoOptions): Promise<Measurement> {
   const frame = Buffer.concat(encodeFrame(Buffer.alloc(scenario.size, 0x61), { opcode: Opcode.Binary, mask: KEY }));
   // All the frames of one write, masked once, in one buffer: sending costs one write call.
   const batch = scenario.inFlight === 1 ? frame : Buffer.concat(Array.from({ length: scenario.inFlight }, () => frame));
