@@ -14,7 +14,8 @@ import { createInterface } from 'node:readline';
 import { MemoryHub } from '../../src/hub/index.js';
 import { Opcode, encodeSharedFrame } from '../../src/protocol/websocket/index.js';
 import { createSseHandler } from '../../src/sse/index.js';
-import { WebSocketServer } from '../../src/websocket/index.js';
+import { LeanWebSocketServer } from '../../src/websocket/index.js';
+import { ECHO_HANDLERS } from '../../src/cli/echo-handler.js';
 import { type FloorServer, startFloorServer } from '../floor-server.js';
 
 export type Impl = 'switchboard' | 'ws' | 'native' | 'floor';
@@ -123,11 +124,10 @@ function listen(server: ReturnType<typeof createServer>): Promise<number> {
 }
 
 async function serveSwitchboard(): Promise<Served> {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false, heartbeat: false });
+  // The lean face with `switchboard echo`'s handlers: the counterpart of Bun.serve's and
+  // Deno's handler APIs (no listener or closure per connection).
+  const wss = new LeanWebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false, heartbeat: false, handlers: ECHO_HANDLERS });
   await new Promise((resolve) => wss.once('listening', resolve));
-  wss.on('connection', (socket) => {
-    socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary }));
-  });
   const hub = new MemoryHub({ maxHistory: 100 });
   const sse = createServer(createSseHandler({ hub, keepAliveMs: 0 }));
   return {
