@@ -2,7 +2,7 @@
 // first with the id the client's `POST`s name, then one unnamed event per server message,
 // its JSON in one `data:` line (JSON text has no raw line break). No `id:` fields:
 // resumption is per channel (`since`), never by Last-Event-ID.
-import { serializeEvent } from '../protocol/sse/index.js';
+import { serializeEvent, serializeRetry } from '../protocol/sse/index.js';
 import { frameText } from '../pubsub/frame-text.js';
 import { PubSubSession, type SessionTransport } from '../pubsub/pubsub-session.js';
 import { SseStream, type SseRequest, type SseResponse } from '../sse/index.js';
@@ -58,6 +58,12 @@ export function openSseSession(request: SseRequest, response: SseResponse, conte
     session,
     close: () => {
       session.close();
+      stream.close();
+    },
+    // The client waits `retry` before its next attempt, then resumes each channel from its last id.
+    restart: (retryMs) => {
+      session.close();
+      stream.writeRaw(serializeRetry(retryMs) + '\n');
       stream.close();
     },
   };

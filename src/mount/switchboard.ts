@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { MemoryHub } from '../hub/index.js';
 import { asError } from '../protocol/errors.js';
 import type { Hub } from '../protocol/hub/contract.js';
+import { startDrain, type Drain, type DrainOptions } from '../pubsub/drain.js';
 import { createPubSubServerWith, resolveSessionSettings, type PubSubServer } from '../pubsub/pubsub-server.js';
 import type { SseRequest, SseResponse } from '../sse/index.js';
 import { ClientScript } from './client-script.js';
@@ -41,6 +42,14 @@ export interface Switchboard {
    * server must advertise the setting (`mountSwitchboard` does).
    */
   handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean;
+  /**
+   * Graceful restart of every transport, spread over `windowMs` together: WebSockets get a
+   * `restart` message and 1012 (as `PubSubServer.drain`), event streams a `retry:` field
+   * before they end, polling sessions `503` with `Retry-After` (whole seconds, rounded up)
+   * on their held or next poll. New sessions meanwhile are sent away with the same hint.
+   * Settles once every session has ended; then `close()`. See docs/scaling.md.
+   */
+  drain(options?: DrainOptions): Promise<void>;
   /** Ends every session (WebSockets close with 1001, held polls are answered, streams end) and a hub it created. */
   close(): Promise<void>;
 }
@@ -68,6 +77,8 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
   const bodyLimits = { maxBytes: mount.maxBodyBytes, timeoutMs: mount.bodyTimeout };
   const clientScript = new ClientScript(internals.clientScriptPath);
   let closed = false;
+  /** The drain of the HTTP sessions, and of everything together. */
+  let draining: { http: Drain; done: Promise<void> } | undefined;
 
   // WebSocket sessions share the settings, and so the channels' fan-outs.
   const pubsub: PubSubServer = createPubSubServerWith(
@@ -87,6 +98,12 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
   const sessionCount = (): number => registry.size + pubsub.sessionCount;
   const full = (): boolean => sessionCount() >= mount.maxSessions;
   const refuseNew = (response: SseResponse): boolean => {
+    if (!closed && draining !== undefined) {
+      // Like a WebSocket arriving during the drain: come back once it is over (RFC 9110 §10.2.3).
+      const seconds = Math.ceil(draining.http.retryForLateComer(Date.now()) / 1000);
+      sendJson(response, 503, { error: 'server is restarting' }, { 'retry-after': String(seconds) });
+      return true;
+    }
     if (!closed && !full()) return false;
     sendJson(response, 503, { error: closed ? 'server is shutting down' : 'too many sessions' }, { 'retry-after': '1' });
     return true;
@@ -163,9 +180,19 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
       pubsub.wss.handleStream(stream, headers, (connection, request) => pubsub.wss.emit('connection', connection, request));
       return true;
     },
+    drain: (options = {}) => {
+      if (closed) return Promise.resolve();
+      if (draining === undefined) {
+        const websockets = pubsub.drain(options);
+        const http = startDrain(registry.list(), (session, retryMs) => session.restart(retryMs), options, Date.now(), registry.whenEmpty());
+        draining = { http, done: Promise.all([websockets, http.done]).then(() => undefined) };
+      }
+      return draining.done;
+    },
     close: async () => {
       if (closed) return;
       closed = true;
+      draining?.http.cancel();
       registry.closeAll();
       await pubsub.close();
       // Sessions leave their rooms before the hub that announces it goes.

@@ -38,14 +38,15 @@ export interface Drain {
 }
 
 /**
- * Closes `connections` one after another over the window; a connection already closed
- * is skipped. `allClosed` settles once they have all closed (the server knows when).
+ * Sends `restart` to `items` one after another over the window (for a WebSocket:
+ * `sendRestart`, which skips one already closed). `allClosed` settles once they have all
+ * closed (the server knows when). The mount drains its SSE and polling sessions with it too.
  */
-export function startDrain(connections: readonly SocketConnection[], options: DrainOptions, now: number, allClosed: Promise<void>): Drain {
+export function startDrain<T>(items: readonly T[], restart: (item: T, retryMs: number) => void, options: DrainOptions, now: number, allClosed: Promise<void>): Drain {
   const windowMs = nonNegativeInteger(options.windowMs ?? 10_000, 'windowMs');
   const retryAfterMs = nonNegativeInteger(options.retryAfterMs ?? 0, 'retryAfterMs');
   if (windowMs > MAX_TIMER_MS) throw new RangeError(`windowMs must be at most 2^31 - 1 ms, got ${windowMs}`);
-  const timers = connections.map((connection, i) => setTimeout(sendRestart, (windowMs * i) / connections.length, connection, retryAfterMs));
+  const timers = items.map((item, i) => setTimeout(restart, (windowMs * i) / items.length, item, retryAfterMs));
   return {
     retryForLateComer: (at) => retryAfterMs + Math.max(0, now + windowMs - at),
     done: allClosed,
