@@ -64,7 +64,13 @@ const stop = async (): Promise<void> => {
   stopping = true;
   if (drainMs > 0) {
     const started = Date.now();
-    await app.drain({ windowMs: drainMs, retryAfterMs: 0 });
+    // Waited for at most a second past the window: a polling session whose next poll
+    // went to another process (this one stopped listening) would otherwise hold the drain
+    // until its sessionTimeout; close() ends what is left.
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs + 1000)));
+    await Promise.race([app.drain({ windowMs: drainMs, retryAfterMs: 0 }), cap]);
+    clearTimeout(timer);
     console.log(JSON.stringify({ drained: true, node: nodeId, ms: Date.now() - started }));
   }
   await app.close();

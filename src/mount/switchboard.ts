@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { MemoryHub } from '../hub/index.js';
 import { asError } from '../protocol/errors.js';
 import type { Hub } from '../protocol/hub/contract.js';
-import { startDrain, type Drain, type DrainOptions } from '../pubsub/drain.js';
+import { resolveDrainOptions, startDrain, type Drain, type DrainOptions } from '../pubsub/drain.js';
 import { createPubSubServerWith, resolveSessionSettings, type PubSubServer } from '../pubsub/pubsub-server.js';
 import type { SseRequest, SseResponse } from '../sse/index.js';
 import { ClientScript } from './client-script.js';
@@ -43,10 +43,12 @@ export interface Switchboard {
    */
   handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean;
   /**
-   * Graceful restart of every transport, spread over `windowMs` together: WebSockets get a
+   * Graceful restart of every transport, spread over `windowMs`: WebSockets get a
    * `restart` message and 1012 (as `PubSubServer.drain`), event streams a `retry:` field
-   * before they end, polling sessions `503` with `Retry-After` (whole seconds, rounded up)
-   * on their held or next poll. New sessions meanwhile are sent away with the same hint.
+   * before they end, both at their turn in the window. Polling sessions are answered at
+   * once, `503` with `Retry-After` (whole seconds, rounded up) on their held poll (or the
+   * next), the wait being `retryAfterMs` plus their turn's offset in the window. New
+   * sessions meanwhile are sent away with the rest of the window as their hint.
    * Settles once every session has ended; then `close()`. See docs/scaling.md.
    */
   drain(options?: DrainOptions): Promise<void>;
@@ -183,8 +185,16 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
     drain: (options = {}) => {
       if (closed) return Promise.resolve();
       if (draining === undefined) {
+        const { windowMs, retryAfterMs } = resolveDrainOptions(options);
         const websockets = pubsub.drain(options);
-        const http = startDrain(registry.list(), (session, retryMs) => session.restart(retryMs), options, Date.now(), registry.whenEmpty());
+        const sessions = registry.list();
+        const streams = sessions.filter((session) => !(session instanceof PollSession));
+        const polls = sessions.filter((session) => session instanceof PollSession);
+        const http = startDrain(streams, (session, retryMs) => session.restart(retryMs), options, Date.now(), registry.whenEmpty());
+        // Polls are told at once, on the poll they hold: the next one may never reach a
+        // process that stopped listening (behind a load balancer it lands elsewhere, 404).
+        // Each is told the wait it would have had at its turn, so their returns still spread.
+        polls.forEach((session, i) => session.restart(retryAfterMs + Math.round((windowMs * i) / polls.length)));
         draining = { http, done: Promise.all([websockets, http.done]).then(() => undefined) };
       }
       return draining.done;

@@ -174,38 +174,45 @@ describe('graceful restart of the mount: the client waits the hint, then resumes
 });
 
 describe('the mount drains every transport', () => {
-  it('spreads the sessions over the window; streams get the retry: field, polls 503 with Retry-After (seconds, rounded up)', async () => {
+  it('spreads the streams over the window (a retry: field before each ends); polls are answered at once, 503 with the Retry-After of their turn', async () => {
     const s = await site();
-    const stream = await readStream(`${s.base}/sse`);
-    cleanups.push(() => stream.close());
-    const first = await getJson(`${s.base}/poll`);
-    const session = (first.body as { session: string }).session;
-    await waitFor(() => s.switchboard.sessionCount === 2, 'two sessions');
-    const held = getJson(`${s.base}/poll?session=${session}`);
+    const streams = [await readStream(`${s.base}/sse`), await readStream(`${s.base}/sse`)];
+    for (const stream of streams) cleanups.push(() => stream.close());
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) ids.push(((await getJson(`${s.base}/poll`)).body as { session: string }).session);
+    await waitFor(() => s.switchboard.sessionCount === 4, 'four sessions');
+    const held = ids.map((id) => getJson(`${s.base}/poll?session=${id}`));
+    await new Promise((resolve) => setTimeout(resolve, 50)); // both polls held
 
     const started = Date.now();
-    const drained = s.switchboard.drain({ windowMs: 400, retryAfterMs: 1500 });
+    const drained = s.switchboard.drain({ windowMs: 2000, retryAfterMs: 1000 });
+    // The polls: at once, told 1 s and 1 s + half the window (seconds, rounded up).
+    const answers = await Promise.all(held);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(answers.map((a) => a.status)).toEqual([503, 503]);
+    expect(answers.map((a) => a.headers['retry-after']).sort()).toEqual(['1', '2']);
+    expect(answers[0].body).toEqual({ error: 'server is restarting' });
     // Sessions arriving meanwhile are sent away, told to come back once the window is over.
     const late = await getJson(`${s.base}/poll`);
     expect(late.status).toBe(503);
-    expect(Number(late.headers['retry-after'])).toBeGreaterThanOrEqual(2);
+    expect(Number(late.headers['retry-after'])).toBeGreaterThanOrEqual(3);
     const lateSse = await getJson(`${s.base}/sse`);
     expect(lateSse.status).toBe(503);
-    expect(lateSse.headers['retry-after']).toBe(late.headers['retry-after']);
+    expect(Number(lateSse.headers['retry-after'])).toBeGreaterThanOrEqual(3);
 
+    // The streams: the first at once, the second half-way through the window.
+    await waitFor(() => streams.some((stream) => stream.ended), 'the first stream to end', 500);
+    expect(streams.filter((stream) => stream.ended)).toHaveLength(1);
     await drained;
-    // Two sessions over 400 ms: the second went at 200 ms.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(195);
-    const answer = await held;
-    expect(answer.status).toBe(503);
-    expect(answer.headers['retry-after']).toBe('2');
-    expect(answer.body).toEqual({ error: 'server is restarting' });
-    await waitFor(() => stream.ended, 'the stream to end');
-    expect(stream.text.endsWith('retry: 1500\n\n')).toBe(true);
-    expect(stream.items.filter((i) => i.type === 'retry')).toEqual([{ type: 'retry', retry: 1500 }]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(995);
+    await waitFor(() => streams.every((stream) => stream.ended), 'the second stream to end at the client');
+    for (const stream of streams) {
+      expect(stream.text.endsWith('retry: 1000\n\n')).toBe(true);
+      expect(stream.items.filter((i) => i.type === 'retry')).toEqual([{ type: 'retry', retry: 1000 }]);
+    }
     expect(s.switchboard.sessionCount).toBe(0);
-    // The session is over: a poll naming it now is unknown.
-    expect((await getJson(`${s.base}/poll?session=${session}`)).status).toBe(404);
+    // The sessions are over: a poll naming one now is unknown.
+    expect((await getJson(`${s.base}/poll?session=${ids[0]}`)).status).toBe(404);
   });
 
   it('a poll session with messages queued gets them first (200), then the 503 on its next poll', async () => {

@@ -39,9 +39,15 @@ describe.skipIf(NGINX === undefined && !IN_CI)('rolling restart of three process
       expect(total(step.after), `every session somewhere after ${step.node}'s restart`).toBeGreaterThanOrEqual(result.clients.length);
     }
     // Every client was on a process when it restarted at least once (each of the three
-    // restarted), and came back on the server's hint: a wait of 0, not its backoff.
+    // restarted) and moved. WebSocket and SSE clients came back on the server's hint, a
+    // wait of 0 (to another process at once), not their backoff. A polling client gets its
+    // hint on the poll it holds when the drain starts; one whose poll was in transit then
+    // finds the process gone (its next poll lands elsewhere: 404) and comes back on its
+    // backoff: moved either way, nothing lost.
     for (const client of result.clients) {
-      const hinted = client.waits.filter((w) => w.delay === 0);
+      expect(client.waits.length, `${client.name} moved`).toBeGreaterThanOrEqual(1);
+      if (client.transport === 'polling') continue;
+      const hinted = client.waits.filter((w) => w.delay === 0 && /1012|Service restart|event stream ended/.test(w.reason));
       expect(hinted.length, `${client.name} waits ${JSON.stringify(client.waits)}`).toBeGreaterThanOrEqual(1);
     }
   }, 120_000);
