@@ -48,7 +48,7 @@ function summarize(r: RollResult) {
   const reasons: Record<string, number> = {};
   const onHint = (reason: string): boolean => /1012|Service restart|event stream ended|answered 503/.test(reason);
   for (const wait of r.clients.flatMap((c) => c.waits)) {
-    const key = `${onHint(wait.reason) ? 'hint' : 'other'}: ${wait.reason.replace(/\s*\(1012 Service restart\)|Service restart/, '1012')}`;
+    const key = `${onHint(wait.reason) ? 'hint' : 'other'}: ${wait.reason.replace(/^Service restart$/, 'ReconnectingWebSocket: closed (1012 Service restart)')}`;
     reasons[key] = (reasons[key] ?? 0) + 1;
   }
   const hinted = r.clients.flatMap((c) => c.waits).filter((w) => onHint(w.reason)).length;
