@@ -9,7 +9,7 @@
 // Writes the result as JSON and draws it as an SVG chart (bench/storm-report.ts).
 //   node .bench-out/bench/reconnect-storm.js [--clients 10000] [--processes 4]
 //     [--addresses 8] [--channels 16] [--down-seconds 2] [--storm-seconds 90]
-//     [--ramp 2000] [--backlog 511] [--drain-seconds 5]
+//     [--ramp 2000] [--backlog 511] [--drain-seconds 5] [--connect-timeout MS (universal client)]
 //     [--policies proportional,full,decorrelated,graceful,
 //                 universal,universal-full,universal-decorrelated,universal-graceful]
 //     [--out-dir .bench-out/storm] [--chart <path.svg>]
@@ -35,6 +35,8 @@ const { values } = parseArgs({
     ramp: { type: 'string', default: '2000' },
     backlog: { type: 'string', default: '511' },
     'drain-seconds': { type: 'string', default: '5' },
+    // The universal client's connectTimeout; its default when not given.
+    'connect-timeout': { type: 'string' },
     policies: { type: 'string', default: 'proportional,full,decorrelated,graceful' },
     'out-dir': { type: 'string', default: '.bench-out/storm' },
     chart: { type: 'string' },
@@ -183,6 +185,7 @@ async function runPolicy(index: number, { jitter, label, graceful, client }: Sce
       addresses: addresses.filter((_, k) => k % options.processes === p % options.processes).concat(),
       rampPerSecond: options.ramp / options.processes,
       client,
+      connectTimeout: values['connect-timeout'] === undefined ? undefined : Number(values['connect-timeout']),
     };
     if (command.addresses.length === 0) command.addresses = [addresses[p % addresses.length]];
     child.send(command);

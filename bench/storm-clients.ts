@@ -26,6 +26,8 @@ export interface StormClientsStart {
   rampPerSecond: number;
   /** Which client: ReconnectingWebSocket on a bare pub/sub server, or the universal client on the mount. */
   client: 'reconnecting' | 'universal';
+  /** The universal client's `connectTimeout` (its default, 5 000 ms, unless given). */
+  connectTimeout?: number;
 }
 
 export interface StormClientsReport {
@@ -90,7 +92,7 @@ function openUniversal(command: StormClientsStart, index: number): void {
       super(`${url}?c=${id}`, protocols, { localAddress });
     }
   } as unknown as WebSocketConstructor;
-  const client = connect(`http://127.0.0.1:${command.port}/switchboard`, { transports: ['websocket'], WebSocket: Socket, backoff: { jitter: command.jitter }, timers: coarse });
+  const client = connect(`http://127.0.0.1:${command.port}/switchboard`, { transports: ['websocket'], WebSocket: Socket, backoff: { jitter: command.jitter }, timers: coarse, connectTimeout: command.connectTimeout });
   let opened = false;
   let dropsAfterMark = 0;
   client.addEventListener('open', () => {
