@@ -7,6 +7,7 @@
 import { type PerMessageDeflateOptions as WSDeflateOptions, WebSocketServer as WSServer } from 'ws';
 import { LeanWebSocketServer, type PerMessageDeflateOptions, WebSocketServer } from '../src/websocket/index.js';
 import { startFloorServer } from './floor-server.js';
+import { ECHO_HANDLERS } from '../src/cli/echo-handler.js';
 
 /**
  * `lean`: ours with the lean API (handlers once per server, LeanWebSocketServer);
@@ -60,7 +61,8 @@ if (kind === 'switchboard') {
       port: 0,
       host: '127.0.0.1',
       perMessageDeflate: deflate ?? false,
-      handlers: { message: (socket, data, isBinary) => void socket.send(data, { binary: isBinary }) },
+      // What `switchboard echo` runs: the echo with its backpressure, as handlers.
+      handlers: ECHO_HANDLERS,
     },
     () => {
       const address = server.address();

@@ -1,11 +1,11 @@
 // `npm run bench:echo`: echo throughput and round-trip latency over loopback, our
-// WebSocketServer against ws's, each in a child process of its own, driven one after
+// WebSocketServer (and LeanWebSocketServer, `switchboard echo`'s handlers) against ws's, each in a child process of its own, driven one after
 // the other by the same load generator in this process, next to a floor: no WebSocket
 // library at all, one read and one write per round trip (bench/floor-server.ts).
 // Bounded: every phase stops by itself (warm-up + duration per scenario, fixed
 // connection counts).
 //   node .bench-out/bench/echo.js [--duration=3000] [--warmup=500] [--connections=50]
-//        [--rounds=1] [--scenario=<name part>] [--only=switchboard|ws|floor] [--cpu-prof=<dir>]
+//        [--rounds=1] [--scenario=<name part>] [--only=switchboard|lean|ws|floor] [--cpu-prof=<dir>]
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Opcode, encodeFrame } from '../src/protocol/websocket/index.js';
@@ -31,7 +31,7 @@ export interface EchoOptions {
   cpuProf: string | undefined;
 }
 
-interface Scenario {
+export interface Scenario {
   name: string;
   size: number;
   /** Frames sent in one write per connection; the next write waits for all their echoes. */
@@ -73,7 +73,7 @@ function scenarios(options: EchoOptions): Scenario[] {
 }
 
 /** One scenario against one server: connect, warm up, measure, stop, close. */
-export async function drive(server: ServerProcess, scenario: Scenario, options: EchoOptions): Promise<Measurement> {
+export async function drive(server: Pick<ServerProcess, 'port' | 'cpu'>, scenario: Scenario, options: EchoOptions): Promise<Measurement> {
   const frame = Buffer.concat(encodeFrame(Buffer.alloc(scenario.size, 0x61), { opcode: Opcode.Binary, mask: KEY }));
   // All the frames of one write, masked once, in one buffer: sending costs one write call.
   const batch = scenario.inFlight === 1 ? frame : Buffer.concat(Array.from({ length: scenario.inFlight }, () => frame));
@@ -208,7 +208,7 @@ export async function runEchoBenchmarks(overrides: Partial<EchoOptions> = {}): P
     cpuProf: undefined,
     ...overrides,
   };
-  const kinds: ServerKind[] = options.only ? [options.only] : ['switchboard', 'ws', 'floor'];
+  const kinds: ServerKind[] = options.only ? [options.only] : ['switchboard', 'lean', 'ws', 'floor'];
   const execArgv = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`] : [];
   const servers: ServerProcess[] = [];
   const rows: EchoRow[] = [];
@@ -250,6 +250,8 @@ function printEchoTable(rows: EchoRow[], options: EchoOptions): void {
     'switchboard msg/s',
     'ws msg/s',
     'ratio',
+    'lean API msg/s',
+    'lean ÷ ws',
     'floor msg/s',
     'floor ÷ ws',
     'switchboard MB/s',
@@ -269,12 +271,14 @@ function printEchoTable(rows: EchoRow[], options: EchoOptions): void {
   const perCpu = (m: Measurement | undefined): number | undefined => (m ? m.messagesPerSecond / m.serverCpu : undefined);
   const ratio = (a: Measurement | undefined, b: Measurement | undefined): string =>
     a && b ? `${(a.messagesPerSecond / b.messagesPerSecond).toFixed(2)}×` : '–';
-  const lines = rows.map(({ scenario, results: { switchboard: ours, ws: theirs, floor } }) => [
+  const lines = rows.map(({ scenario, results: { switchboard: ours, lean, ws: theirs, floor } }) => [
     scenario.name,
     String(scenario.connections),
     number(ours?.messagesPerSecond),
     number(theirs?.messagesPerSecond),
     ratio(ours, theirs),
+    number(lean?.messagesPerSecond),
+    ratio(lean, theirs),
     number(floor?.messagesPerSecond),
     ratio(floor, theirs),
     number(ours?.megabytesPerSecond),

@@ -5,7 +5,8 @@
 // change) run the very same workload:
 //   node .bench-out/bench/instructions-echo.js <build dir>[#traced] <turns>
 // where <build dir> holds `websocket/connection.js` (`.bench-out/src`, or a `dist/`);
-// with `#traced`, the connection records a wire trace (`traceConnection`, docs/inspector.md).
+// with `#traced`, the connection records a wire trace (`traceConnection`, docs/inspector.md);
+// with `#lean`, the connection is a LeanWebSocket echoing from a server's handlers.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -53,19 +54,26 @@ async function load(dir: string, file: string): Promise<Record<string, unknown> 
   }
 }
 
-/** A connection of the build in `dir`, attached to a stand-in socket; the layout of builds before the sans-I/O endpoint works too. */
-async function openConnection(dir: string, socket: StandInSocket): Promise<EchoConnection> {
+/**
+ * A connection of the build in `dir`, attached to a stand-in socket; the layout of builds
+ * before the sans-I/O endpoint works too. With `lean`, a LeanWebSocket whose events go to
+ * handlers (lean-connection.ts) that echo.
+ */
+async function openConnection(dir: string, socket: StandInSocket, lean: boolean): Promise<EchoConnection | undefined> {
   const connection = await load(dir, 'websocket/connection.js');
   const settingsModule = (await load(dir, 'websocket/connection-settings.js')) ?? connection;
   const operations = await load(dir, 'websocket/adapter-operations.js');
-  const Connection = connection?.WebSocketConnection as (new () => EchoConnection) | undefined;
-  const resolveSettings = settingsModule?.resolveSettings as ((role: string, options: object) => unknown) | undefined;
-  if (!Connection || !resolveSettings) throw new Error(`No WebSocketConnection in ${dir}/websocket/connection.js`);
+  const leanModule = lean ? await load(dir, 'websocket/lean-connection.js') : undefined;
+  const Connection = (lean ? leanModule?.LeanWebSocket : connection?.WebSocketConnection) as (new () => EchoConnection) | undefined;
+  const resolveSettings = settingsModule?.resolveSettings as ((role: string, options: object, mask?: unknown, events?: unknown) => unknown) | undefined;
+  if (!Connection || !resolveSettings) throw new Error(`No ${lean ? 'LeanWebSocket' : 'WebSocketConnection'} in ${dir}/websocket`);
   const attachKey = (operations?.attach as symbol | undefined) ?? 'attach';
   const opened = new Connection();
   const attach = (opened as unknown as Record<string | symbol, Attach>)[attachKey];
-  attach.call(opened, socket, Buffer.alloc(0), resolveSettings('server', {}));
-  return opened;
+  const handlerEvents = leanModule?.handlerEvents as ((handlers: object) => unknown) | undefined;
+  const events = handlerEvents?.({ message: (peer: EchoConnection, data: Buffer, isBinary: boolean) => peer.send(data, { binary: isBinary }) });
+  attach.call(opened, socket, Buffer.alloc(0), resolveSettings('server', {}, undefined, events));
+  return lean ? undefined : opened;
 }
 
 /** A masked binary frame of MESSAGE_SIZE bytes, as a client sends it (§5.3). */
@@ -83,16 +91,16 @@ function clientFrame(): Buffer {
 async function main(): Promise<void> {
   const [dirArg, turnsArg] = process.argv.slice(2);
   const turns = Number(turnsArg);
-  if (!dirArg || !(turns > 0)) throw new Error('usage: instructions-echo.js <build dir>[#traced] <turns>');
+  if (!dirArg || !(turns > 0)) throw new Error('usage: instructions-echo.js <build dir>[#traced|#lean] <turns>');
   const [dir, mode] = dirArg.split('#');
   const socket = new StandInSocket();
-  const connection = await openConnection(dir, socket);
-  if (mode === 'traced') {
+  const connection = await openConnection(dir, socket, mode === 'lean');
+  if (connection && mode === 'traced') {
     const traceConnection = (await load(dir, 'websocket/wire-trace.js'))?.traceConnection as ((c: EchoConnection) => unknown) | undefined;
     if (!traceConnection) throw new Error(`No traceConnection in ${dir}/websocket/wire-trace.js`);
     traceConnection(connection);
   }
-  connection.on('message', (data, isBinary) => connection.send(data, { binary: isBinary }));
+  connection?.on('message', (data, isBinary) => connection.send(data, { binary: isBinary }));
   const read = Buffer.concat(Array.from({ length: MESSAGES_PER_READ }, clientFrame));
   const echoed = turns * MESSAGES_PER_TURN * (2 + MESSAGE_SIZE);
   let turn = 0;

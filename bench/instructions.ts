@@ -8,7 +8,8 @@
 // A build dir holds the compiled sources (default `.bench-out/src`); for the code of
 // another commit: `git worktree add /tmp/before <commit>`, build it there
 // (`npx tsc -p bench/tsconfig.json`), and pass `/tmp/before/.bench-out/src .bench-out/src`.
-// `<build dir>#traced` counts the same build with the connection's wire trace on.
+// `<build dir>#traced` counts the same build with the connection's wire trace on;
+// `<build dir>#lean` with the lean face (LeanWebSocketServer's handlers).
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MESSAGES_PER_TURN } from './instructions-echo.js';

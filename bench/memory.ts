@@ -6,7 +6,8 @@
 // Then the same with permessage-deflate negotiated (ours against ws, the same settings),
 // with context takeover and without, and a third reading: after one compressed message
 // each way and a few quiet seconds, which is when a kept compression context shows.
-//   node .bench-out/bench/memory.js [--connections=10000] [--deflate-connections=1000] [--deflate=false]
+//   node .bench-out/bench/memory.js [--connections=10000] [--deflate-connections=1000] [--deflate=false] [--server-flags=--max-semi-space-size=1]
+// --server-flags: V8/Node flags for every server process (comma-separated), e.g. a smaller young generation.
 import { execFileSync } from 'node:child_process';
 import { constants, deflateRawSync } from 'node:zlib';
 import type { ServerKind, ServerReply } from './echo-server.js';
@@ -71,8 +72,11 @@ async function openMany(port: number, count: number, extensions?: string): Promi
   return sockets;
 }
 
+/** Flags for every server process, from --server-flags. */
+const serverFlags: string[] = [];
+
 export async function measureIdleMemory(kind: ServerKind, count: number, deflate?: PerMessageDeflateOptions): Promise<MemoryResult> {
-  const server = await startServer(kind, ['--expose-gc'], deflate === undefined ? [] : [JSON.stringify(deflate)]);
+  const server = await startServer(kind, ['--expose-gc', ...serverFlags], deflate === undefined ? [] : [JSON.stringify(deflate)]);
   const offer = deflate === undefined ? undefined : OFFER;
   let sockets: RawConnection[] = [];
   try {
@@ -226,5 +230,6 @@ function printMemoryTable(results: MemoryResult[]): void {
   }
 }
 
-const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
+const args = new Map(process.argv.slice(2).map((arg) => /^--([^=]+)=?(.*)$/.exec(arg)!.slice(1, 3) as [string, string]));
+if (args.get('server-flags')) serverFlags.push(...args.get('server-flags')!.split(','));
 await runMemoryBenchmark(Number(args.get('connections') ?? 10_000), Number(args.get('deflate-connections') ?? 1000), args.get('deflate') !== 'false');

@@ -84,7 +84,7 @@ interface Clients {
 }
 
 /** Raw-socket SSE readers: they only count events, so the measurement is the server's. */
-async function openClients(url: string, count: number): Promise<Clients> {
+export async function openClients(url: string, count: number): Promise<Clients> {
   const { hostname, port, pathname, search } = new URL(url);
   const counts = new Uint32Array(count);
   const sockets: Socket[] = [];

@@ -89,6 +89,30 @@ export {
 } from './trace/index.js';
 export { type TraceOption, traceConnection, traceOf } from './websocket/index.js';
 
+// --- Metrics for operators: counters, gauges, histograms, the Prometheus text format (docs/scaling.md) ---
+export {
+  Counter,
+  DEFAULT_LATENCY_BUCKETS,
+  Gauge,
+  Histogram,
+  type CollectedFamily,
+  type HistogramSample,
+  type Labels,
+  type MetricFamily,
+  type MetricOptions,
+  type MetricType,
+  MetricsRegistry,
+  type MetricsTransport,
+  type Sample,
+  METRICS_CHANNELS,
+  PROMETHEUS_CONTENT_TYPE,
+  escapeHelp,
+  escapeLabelValue,
+  formatValue,
+  metrics,
+  renderPrometheus,
+} from './metrics/index.js';
+
 // --- Hubs: one contract, in memory or shared through Redis ---
 export {
   HubClosedError,

@@ -14,10 +14,12 @@
 //   GET  /app/trace/events  this browser's traced connections, live (SSE)
 //   GET  /app/inspector-core.js  the frame annotator, bundled for the page
 //   GET  /app/info         which hub, and how many sessions
+//   GET  /metrics          the library's metrics, Prometheus text format (docs/scaling.md)
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createSseHandler, createSwitchboard, type Hub, type SseHandler, type Switchboard, type SwitchboardRequest } from 'switchboard';
+import { serveMetrics } from '../shared/metrics-endpoint.js';
 import { startBuildSimulator } from './build-simulator.js';
 import { historyStart } from './history-start.js';
 import { startNotifier } from './notifier.js';
@@ -95,6 +97,7 @@ export function createMissionApp(options: MissionAppOptions): MissionApp {
     const url = new URL(request.url ?? '/', 'http://app');
     if (switchboard.handleRequest(request, response)) return;
     if (url.pathname === '/build/events') return buildEvents(request, response);
+    if (url.pathname === '/metrics') return serveMetrics(request, response);
     if (url.pathname === '/app/trace/events') return serveTraceStream(request, response, viewerOf(request));
     if (url.pathname === '/app/inspector-core.js') return serveInspectorCore(response);
     if (url.pathname.startsWith('/app/') && api(request, response, url)) return;

@@ -6,6 +6,7 @@
 //   POST /publish?channel=…  (body = data)          publish; answers {"id": …}
 //   GET  /whoami                                    this process's id (load-balancer checks)
 //   GET  /stats                                     open connections and clients seen, per transport
+//   GET  /metrics                                   the library's metrics, Prometheus text format (docs/scaling.md)
 //   /switchboard/…                                  the browser client's mount (docs/sessions.md):
 //                                                   client.js, ws, sse, poll, session/<id>
 // Every response carries `x-switchboard-node`, so a client behind the load balancer can
@@ -13,8 +14,9 @@
 // that name in /stats (the integration test uses it to see where each client landed).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { HubInputError, createLongPollHandler, createPubSubServer, createSseHandler, createSwitchboard, readRequestBody, type DrainOptions, type Hub } from 'switchboard';
+import { HubInputError, createLongPollHandler, createPubSubServer, createSseHandler, createSwitchboard, readRequestBody, type DrainOptions, type HeartbeatOptions, type Hub } from 'switchboard';
 import { reasonPhrase, statusLine } from 'switchboard/protocol';
+import { serveMetrics } from '../shared/metrics-endpoint.js';
 
 export interface ClusterAppOptions {
   readonly hub: Hub;
@@ -28,6 +30,8 @@ export interface ClusterAppOptions {
   readonly pollHoldMs?: number;
   /** The browser client's heartbeat (`ping`) interval, in ms. Default 25 000. */
   readonly heartbeatMs?: number;
+  /** The WebSocket heartbeat of `/ws` (RFC 6455 pings; silent peers are dropped). Default 30 s / 10 s. */
+  readonly websocketHeartbeat?: HeartbeatOptions;
   readonly log?: (line: string) => void;
 }
 
@@ -73,7 +77,7 @@ export function createClusterApp(options: ClusterAppOptions): ClusterApp {
   const log = options.log ?? (() => {});
   const onError = (error: Error, request: { readonly method?: string; readonly url?: string }): void => log(`${request.method} ${request.url}: ${error.message}`);
 
-  const pubsub = createPubSubServer({ hub, onError });
+  const pubsub = createPubSubServer({ hub, onError, server: { noServer: true, heartbeat: options.websocketHeartbeat } });
   const sse = createSseHandler({ hub, onError });
   const poll = createLongPollHandler({ hub, holdMs: options.pollHoldMs ?? 25_000, onError });
   const switchboard = createSwitchboard({ hub, heartbeatInterval: options.heartbeatMs, onError });
@@ -122,6 +126,9 @@ export function createClusterApp(options: ClusterAppOptions): ClusterApp {
         return;
       case '/stats':
         sendJson(response, 200, stats());
+        return;
+      case '/metrics':
+        serveMetrics(request, response);
         return;
       default:
         sendJson(response, 404, { error: 'not found' });

@@ -20,6 +20,7 @@ import {
   type SubscriptionListener,
 } from '../protocol/hub/contract.js';
 import { nonNegativeInteger, positiveInteger } from '../protocol/integer-option.js';
+import { countPublish } from '../metrics/library-metrics.js';
 
 export interface MemoryHubOptions {
   /** Messages kept per channel for replay. Default 1 000. */
@@ -67,6 +68,7 @@ export class MemoryHub implements Hub {
   async publish(channel: string, message: PublishInput): Promise<string> {
     this.assertOpen();
     validatePublishInput(channel, message, this.maxDataLength);
+    const started = performance.now();
     const state = this.channel(channel);
     const now = this.now();
     const offset = state.lastOffset + 1;
@@ -84,6 +86,8 @@ export class MemoryHub implements Hub {
     this.trim(state, now);
     const event: SubscriptionEvent = { type: 'message', message: stored };
     for (const listener of state.listeners) this.deliver(state, listener, event);
+    // Delivery to this process's subscribers included: that is the publish's cost here.
+    countPublish('memory', (performance.now() - started) / 1000);
     return stored.id;
   }
 

@@ -25,6 +25,7 @@ import {
 import { asError } from '../protocol/errors.js';
 import { nonNegativeInteger, positiveInteger } from '../protocol/integer-option.js';
 import { HubUnavailableError } from './hub-unavailable-error.js';
+import { countBackplaneError, countPublish } from '../metrics/library-metrics.js';
 import type { RedisCommander, RedisSubscriber } from './redis-client.js';
 import { decodeLivePayload, decodeStreamEntry, encodeBody } from './redis-message-codec.js';
 import { PUBLISH_SCRIPT, SUBSCRIBE_SCRIPT, luaScript, runScript, type LuaScript } from './redis-scripts.js';
@@ -140,6 +141,7 @@ export class RedisHub implements Hub {
   async publish(channel: string, message: PublishInput): Promise<string> {
     this.assertOpen();
     validatePublishInput(channel, message, this.maxDataLength);
+    const started = performance.now();
     const reply = await this.run('publish', PUBLISH, channel, [
       newEpoch(),
       String(this.now()),
@@ -151,6 +153,7 @@ export class RedisHub implements Hub {
     if (!Array.isArray(reply) || typeof reply[0] !== 'string' || !isValidEpoch(reply[0]) || typeof reply[1] !== 'string' || !/^[1-9][0-9]*$/.test(reply[1])) {
       throw new HubUnavailableError('Redis publish script gave an unexpected reply');
     }
+    countPublish('redis', (performance.now() - started) / 1000);
     return formatMessageId(reply[0], Number(reply[1]));
   }
 
@@ -250,7 +253,9 @@ export class RedisHub implements Hub {
       // A SUBSCRIBE that lands after its deadline must not leave a listener behind.
       subscribed.then(() => this.subscriber.unsubscribe(this.liveChannel(channel), entry.onMessage)).catch(() => {});
       if (this.channels.get(channel) === entry) this.channels.delete(channel);
-      throw unavailable('SUBSCRIBE', error);
+      const failure = unavailable('SUBSCRIBE', error);
+      countBackplaneError('SUBSCRIBE', failure);
+      throw failure;
     });
     this.channels.set(channel, entry);
     return entry;
@@ -276,6 +281,7 @@ export class RedisHub implements Hub {
     if (message.epoch !== sub.epoch) {
       this.end(entry, sub, new HubUnavailableError('Redis history was reset (new epoch); subscribe again with the last id to resume'));
     } else if (message.offset > sub.nextOffset) {
+      countBackplaneError('missed-live', new HubUnavailableError('missed live messages'));
       this.end(entry, sub, new HubUnavailableError(`missed live messages (expected offset ${sub.nextOffset}, got ${message.offset}); subscribe again with the last id to resume`));
     } else if (message.offset === sub.nextOffset) {
       sub.nextOffset++;
@@ -334,6 +340,7 @@ export class RedisHub implements Hub {
     const entries = [...this.channels.values()];
     this.channels.clear();
     const error = new HubUnavailableError(`Redis subscriber connection lost (${cause.message}); subscribe again with the last id to resume`, { cause });
+    countBackplaneError('connection-lost', error);
     for (const entry of entries) {
       this.endAll(entry, error);
       void this.unsubscribeFromRedis(entry);
@@ -345,7 +352,9 @@ export class RedisHub implements Hub {
     try {
       return await withTimeout(runScript(this.commander, script, keys, args), this.commandTimeoutMs, what);
     } catch (error) {
-      throw unavailable(what, error);
+      const failure = unavailable(what, error);
+      if (!(failure instanceof HubClosedError)) countBackplaneError(what, failure);
+      throw failure;
     }
   }
 

@@ -11,6 +11,7 @@ import { positiveInteger } from '../protocol/integer-option.js';
 import { reasonPhrase } from '../protocol/http-status.js';
 import { type TraceOption, traceExchange } from '../trace/index.js';
 import { readRequestBody } from './request-body.js';
+import { countGap, countHttpMessagesIn, countPollAnswer, countPollHeld, countPollReleased } from '../metrics/library-metrics.js';
 import { isLongPollPost, type LongPollGap, type LongPollMessage, type LongPollResponse } from './wire.js';
 
 export interface LongPollHandlerOptions {
@@ -114,6 +115,7 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
       finish: () => answer(200),
     };
     const cleanUp = (): void => {
+      if (held.has(current)) countPollReleased();
       done = true;
       clearTimeout(timer);
       clearImmediate(flush);
@@ -135,12 +137,13 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
         messages,
         ...(gap === undefined ? {} : { gap }),
       };
-      sendJson(response, 200, body);
+      countPollAnswer(messages.length, sendJson(response, 200, body));
     };
     const listener = (event: SubscriptionEvent): void => {
       if (done) return;
       switch (event.type) {
         case 'gap':
+          countGap('long-polling');
           gap = gapNotice(event);
           return;
         case 'message': {
@@ -167,6 +170,7 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
     };
 
     held.add(current);
+    countPollHeld();
     if (clientId !== undefined) byClient.set(clientId, current);
     response.on('close', cleanUp);
     subscription = openSubscription(hub, channel, listener, {
@@ -194,6 +198,7 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
         return;
       }
       const message: PublishInput = body.event === undefined ? { data: body.data } : { data: body.data, event: body.event };
+      countHttpMessagesIn('long-polling', 1, read.body.length);
       Promise.resolve()
         .then(() => publish(message, channel, request))
         .then(
@@ -222,15 +227,18 @@ export function createLongPollHandler(options: LongPollHandlerOptions): LongPoll
   }) as LongPollHandler;
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (response.headersSent || response.destroyed) return;
+/** Answers with `body` as JSON; returns the bytes of the body sent (0 when it could not be). */
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): number {
+  if (response.headersSent || response.destroyed) return 0;
   const text = JSON.stringify(body);
+  const length = Buffer.byteLength(text);
   response.writeHead(status, reasonPhrase(status), {
     ...headers,
     'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
+    'content-length': length,
     // Each answer depends on the cursor and the moment; no cache may replay one.
     'cache-control': 'no-store',
   });
   response.end(text);
+  return length;
 }

@@ -10,6 +10,7 @@ import type { SseRequest, SseResponse } from '../sse/index.js';
 import { sendJson, sendJsonText } from './http-reply.js';
 import type { MountContext } from './mount-context.js';
 import { newSessionId, type HttpSession } from './session-registry.js';
+import { countBackpressure, countPollAnswer, countPollHeld, countPollReleased } from '../metrics/library-metrics.js';
 
 export const UNKNOWN_SESSION = Object.freeze({ error: 'unknown session' });
 
@@ -64,6 +65,7 @@ export class PollSession implements HttpSession, SessionTransport {
       return;
     }
     this.held = response;
+    countPollHeld();
     response.on('close', this.onHeldClose);
   }
 
@@ -71,7 +73,10 @@ export class PollSession implements HttpSession, SessionTransport {
 
   sendText(text: string): boolean {
     const bytes = Buffer.byteLength(text);
-    if (this.queuedBytes + bytes > this.context.maxQueuedBytes) return false;
+    if (this.queuedBytes + bytes > this.context.maxQueuedBytes) {
+      countBackpressure('long-polling', 'closed');
+      return false;
+    }
     this.queue.push(text);
     this.queuedBytes += bytes;
     // Messages of one burst (a POST's replies, a replay) go out in one answer.
@@ -151,6 +156,7 @@ export class PollSession implements HttpSession, SessionTransport {
     const held = this.held;
     if (held === undefined) return undefined;
     this.held = undefined;
+    countPollReleased();
     held.off('close', this.onHeldClose);
     clearImmediate(this.flush);
     this.flush = undefined;
@@ -159,6 +165,7 @@ export class PollSession implements HttpSession, SessionTransport {
 
   /** The queued messages as the inside of a JSON array; the queue is emptied. */
   private take(): string {
+    countPollAnswer(this.queue.length, this.queuedBytes);
     const text = this.queue.join(',');
     this.queue = [];
     this.queuedBytes = 0;

@@ -5,7 +5,8 @@
 import { readRequestBody, type RequestBodyLimits } from '../long-polling/request-body.js';
 import type { SseRequest, SseResponse } from '../sse/index.js';
 import { refuseBody, sendEmpty, sendJson } from './http-reply.js';
-import { UNKNOWN_SESSION } from './poll-session.js';
+import { PollSession, UNKNOWN_SESSION } from './poll-session.js';
+import { countHttpMessagesIn } from '../metrics/library-metrics.js';
 import type { SessionRegistry } from './session-registry.js';
 
 const BAD_BODY = 'body must be a JSON array of switchboard.v1 client messages (objects)';
@@ -27,6 +28,7 @@ export async function handleSessionPost(
   if (!read.ok) return refuseBody(request, response, read.status, read.error);
   const texts = messageTexts(read.body.toString('utf8'));
   if (texts === undefined) return sendJson(response, 400, { error: BAD_BODY });
+  countHttpMessagesIn(target instanceof PollSession ? 'long-polling' : 'sse', texts.length, read.body.length);
   const { session } = target;
   if (session.isClosed) return sendJson(response, 404, UNKNOWN_SESSION);
   // Each element goes through the same validation as a WebSocket frame: a malformed one

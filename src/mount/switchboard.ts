@@ -22,6 +22,7 @@ import { handleSessionPost } from './session-post.js';
 import { SessionRegistry } from './session-registry.js';
 import { openSseSession } from './sse-session.js';
 import { traceExchange } from '../trace/index.js';
+import { countHandshakeRejected } from '../metrics/library-metrics.js';
 
 export type SwitchboardResponse = SseResponse;
 
@@ -99,14 +100,16 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
   );
   const sessionCount = (): number => registry.size + pubsub.sessionCount;
   const full = (): boolean => sessionCount() >= mount.maxSessions;
-  const refuseNew = (response: SseResponse): boolean => {
+  const refuseNew = (response: SseResponse, transport: 'sse' | 'long-polling'): boolean => {
     if (!closed && draining !== undefined) {
       // Like a WebSocket arriving during the drain: come back once it is over (RFC 9110 §10.2.3).
+      countHandshakeRejected(transport, 503);
       const seconds = Math.ceil(draining.http.retryForLateComer(Date.now()) / 1000);
       sendJson(response, 503, { error: 'server is restarting' }, { 'retry-after': String(seconds) });
       return true;
     }
     if (!closed && !full()) return false;
+    countHandshakeRejected(transport, 503);
     sendJson(response, 503, { error: closed ? 'server is shutting down' : 'too many sessions' }, { 'retry-after': '1' });
     return true;
   };
@@ -131,12 +134,12 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
       traceExchange(trace, request, response, transport);
     }
     if (path === '/sse') {
-      if (allow('GET') && !refuseNew(response)) openSseSession(request, response, context);
+      if (allow('GET') && !refuseNew(response, 'sse')) openSseSession(request, response, context);
     } else if (path === '/poll') {
       if (!allow('GET')) return;
       const id = url.searchParams.get('session');
       if (id === null) {
-        if (!refuseNew(response)) new PollSession(request, context).open(response);
+        if (!refuseNew(response, 'long-polling')) new PollSession(request, context).open(response);
         return;
       }
       const session = registry.get(id);

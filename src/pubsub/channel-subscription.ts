@@ -12,6 +12,7 @@
 // Through a hub outage both parts carry on (see hub-recovery.ts): the own subscription
 // and the fan-out each re-subscribe from their last id. A subscribe the hub cannot serve
 // yet is held, unanswered, until it can or until `subscribeTimeoutMs` (`subscribe-failed`).
+import { countGap, countResume } from '../metrics/library-metrics.js';
 import { formatMessageId, gapNotice, parseMessageId, type Hub, type HubMessage, type HubPosition } from '../protocol/hub/contract.js';
 import type { PubSubErrorCode, ServerMessage } from '../protocol/pubsub/index.js';
 import type { ChannelFanout, FanoutGap, FanoutMember, FanoutRegistry } from './channel-fanout.js';
@@ -74,6 +75,7 @@ export class ChannelSubscription implements FanoutMember {
       this.fanout = this.registry.join(this.channel, this);
       return;
     }
+    countResume('pubsub');
     // A retry resumes after what this client already got (or after a gap's hole).
     const resumeAfter = (): string => (this.last === null ? since : formatMessageId(this.last.epoch, this.last.offset));
     this.replay = new ResilientSubscription(
@@ -105,6 +107,7 @@ export class ChannelSubscription implements FanoutMember {
     if (!this.replayActive) return;
     switch (event.type) {
       case 'gap':
+        countGap('pubsub');
         this.sink.send({ type: 'gap', channel: this.channel, ...gapNotice(event) });
         this.skipTo(event.firstAvailableId);
         return;
@@ -175,6 +178,7 @@ export class ChannelSubscription implements FanoutMember {
     // replay): no gap for a client that lacks nothing.
     if (last !== null && first !== null && first.epoch === last.epoch && first.offset <= last.offset + 1) return;
     const since = last === null ? gap.since : formatMessageId(last.epoch, last.offset);
+    countGap('pubsub');
     this.sink.send({ type: 'gap', channel: this.channel, ...gapNotice(gap), since });
     this.skipTo(gap.firstAvailableId);
   }

@@ -6,6 +6,7 @@ import { channelOfRequest, type ChannelPicker } from '../protocol/hub/request-ch
 import { openSubscription } from '../protocol/hub/subscription-handle.js';
 import { type TraceOption, traceExchange } from '../trace/index.js';
 import { writeHead } from './write-head.js';
+import { countGap, countHandshakeRejected, countResume } from '../metrics/library-metrics.js';
 import { SseStream, type SseCloseReason, type SseRequest, type SseResponse, type SseStreamOptions } from './sse-stream.js';
 
 export interface SseHandlerOptions extends SseStreamOptions {
@@ -65,12 +66,14 @@ export function createSseHandler(options: SseHandlerOptions): SseHandler {
     }
 
     const stream = new SseStream(response, options);
+    if (since !== undefined) countResume('sse');
     const listener = (event: SubscriptionEvent): void => {
       switch (event.type) {
         case 'message':
           stream.writeRaw(serialize(event.message));
           return;
         case 'gap':
+          countGap('sse');
           // No id: the client's Last-Event-ID must stay on the last message it really got.
           stream.send({ event: gapEvent, data: JSON.stringify(gapNotice(event)) });
           return;
@@ -97,6 +100,7 @@ export function createSseHandler(options: SseHandlerOptions): SseHandler {
 }
 
 function reject(response: SseResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  countHandshakeRejected('sse', status);
   writeHead(response, status, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
   response.end(`${message}\n`);
 }

@@ -8,6 +8,7 @@ import { HUB_STREAM_MAX_BUFFERED_AMOUNT } from '../protocol/hub/contract.js';
 import { positiveInteger } from '../protocol/integer-option.js';
 import { serializeComment, serializeEvent, serializeRetry, type SseEventInit } from '../protocol/sse/index.js';
 import { writeHead } from './write-head.js';
+import { countBackpressure, countSseClosed, countSseOpened, countSseWrite } from '../metrics/library-metrics.js';
 
 export type SseRequest = IncomingMessage | Http2ServerRequest;
 export type SseResponse = ServerResponse | Http2ServerResponse;
@@ -83,7 +84,8 @@ export class SseStream {
       'x-accel-buffering': 'no',
     });
     // Writing at once sends the head before the first event, so the client sees `open` now.
-    this.writeRaw(retryMs === null ? serializeComment() : serializeRetry(retryMs) + '\n');
+    countSseOpened();
+    this.write(retryMs === null ? serializeComment() : serializeRetry(retryMs) + '\n', false);
     if (keepAliveMs > 0) {
       this.keepAlive = setInterval(this.tick, keepAliveMs);
       this.keepAlive.unref();
@@ -110,12 +112,18 @@ export class SseStream {
   }
 
   comment(text = ''): boolean {
-    return this.writeRaw(serializeComment(text));
+    return this.write(serializeComment(text), false);
   }
 
   /** Writes already-serialized stream text (lets one serialization serve many clients). */
   writeRaw(text: string): boolean {
+    return this.write(text, true);
+  }
+
+  /** `message`: the text is an event, counted as a message sent (comments are not). */
+  private write(text: string, message: boolean): boolean {
     if (this.reason !== null) return false;
+    countSseWrite(text, message);
     this.wroteSinceTick = true;
     if (this.corkable !== null && !this.corked) {
       this.corked = true;
@@ -159,6 +167,8 @@ export class SseStream {
   private finish(reason: SseCloseReason): void {
     if (this.reason !== null) return;
     this.reason = reason;
+    countSseClosed();
+    if (reason === 'slow-client') countBackpressure('sse', 'closed');
     clearInterval(this.keepAlive);
     this.keepAlive = undefined;
     this.res.off('close', this.onResponseClose);

@@ -33,5 +33,3 @@ export const NEED_DRAIN = 4; // a sender was told 'queued' and waits for 'drain'
 export const PAUSED = 8;
 export const DEFERRED = 16; // bytes of this peer wait for a later turn (read-turns.ts)
 export const INFLATING = 32; // a compressed message is being inflated: nothing more is read meanwhile
-/** The ready state (0–3) sits in two bits above the flags. */
-export const STATE_SHIFT = 6;

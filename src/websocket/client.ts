@@ -104,6 +104,7 @@ export class WebSocket extends WebSocketConnection {
       const heartbeat = createWatch(options.heartbeat || false, {
         writeStallTimeout: options.writeStallTimeout ?? Infinity,
         messageTimeout: options.messageTimeout ?? Infinity,
+        counted: false,
       });
       this[attach](carrier, head, { ...(deflate?.ok ? withDeflate(settings, deflate.parameters) : settings), heartbeat });
       this.emit('open');

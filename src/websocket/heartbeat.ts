@@ -1,3 +1,5 @@
+import { countHeartbeatTermination } from '../metrics/library-metrics.js';
+
 // The heartbeat's view of a connection, under symbols: internal state, kept out of
 // the connection's public properties.
 export const lastSeen = Symbol('switchboard.heartbeat.lastSeen');
@@ -37,10 +39,20 @@ export interface HeartbeatOptions {
 
 /** The heartbeat's settings as a server or client resolves them (`heartbeat: false` turns pings off). */
 export interface WatchOptions extends HeartbeatOptions {
+  /**
+   * Spread the first pings: a new peer's first ping comes after a share of `interval`
+   * taken from an evenly spread sequence, so connections that arrived together (a
+   * reconnect after a restart) are not all pinged in the same tick ever after. Default
+   * true for the watches servers and clients create; false keeps every first ping a
+   * full interval after the connection (tests that drive the clock).
+   */
+  spreadFirstPings?: boolean;
   /** See `ConnectionOptions.writeStallTimeout`. Default 30 s. */
   writeStallTimeout?: number;
   /** See `ConnectionOptions.messageTimeout`. Default 60 s. */
   messageTimeout?: number;
+  /** Count terminations in the library's metrics (a server's watch); a client's is not counted. Default true. */
+  counted?: boolean;
 }
 
 /** The watch a server or client runs, or none when both pings and the write-stall check are off. */
@@ -49,7 +61,7 @@ export function createWatch(heartbeat: HeartbeatOptions | false | undefined, lim
   const messageTimeout = limits.messageTimeout ?? DEFAULT_MESSAGE_TIMEOUT;
   if (heartbeat === false && writeStallTimeout === Infinity && messageTimeout === Infinity) return undefined;
   const pings = heartbeat === false ? { interval: Infinity, timeout: Infinity } : heartbeat;
-  return new Heartbeat({ ...pings, writeStallTimeout, messageTimeout });
+  return new Heartbeat({ ...pings, writeStallTimeout, messageTimeout, counted: limits.counted, spreadFirstPings: true });
 }
 
 /**
@@ -89,6 +101,17 @@ interface SlowMessage {
   message: MessageInProgress;
 }
 
+const GOLDEN_RATIO_FRACTION = (Math.sqrt(5) - 1) / 2;
+
+/** Peers still silent since their ping, once the reads of this turn of the event loop are done. */
+function giveUpUnanswered(peers: HeartbeatPeer[], counted: boolean): void {
+  for (const peer of peers) {
+    if (peer[pingSentAt] === 0 || peer[lastSeen] >= peer[pingSentAt]) continue;
+    if (counted) countHeartbeatTermination('pong-timeout');
+    peer[giveUp]();
+  }
+}
+
 function sameMessage(a: MessageInProgress, b: MessageInProgress): boolean {
   return a.reader === b.reader && a.number === b.number;
 }
@@ -112,23 +135,36 @@ function sameMessage(a: MessageInProgress, b: MessageInProgress): boolean {
  * `min(interval, timeout)` and visits the peers, which costs a few nanoseconds
  * each, instead of two timers per connection. A dead peer is therefore found
  * within `interval + timeout` plus at most two ticks.
+ *
+ * Two things keep a busy process from dropping live peers. Each peer's first ping
+ * is spread over the interval (`spreadFirstPings`), so pings stay spread however the
+ * connections arrived. And a peer found overdue is given up only after the event
+ * loop's next poll for I/O (`setImmediate`): after the process stalled (a long
+ * broadcast, a GC), the timer runs before the reads, and the pongs that arrived
+ * meanwhile wait in the socket buffers.
  */
 export class Heartbeat {
   readonly interval: number;
   readonly timeout: number;
   readonly writeStallTimeout: number;
   readonly messageTimeout: number;
+  private readonly counted: boolean;
   private readonly peers = new Set<HeartbeatPeer>();
   // Only the peers with bytes waiting, or a message half read: an idle connection costs nothing here.
   private readonly stalls = new Map<HeartbeatPeer, Stall>();
   private readonly slowMessages = new Map<HeartbeatPeer, SlowMessage>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly spreadFirstPings: boolean;
+  /** The last share of the interval given to a first ping: a golden-ratio sequence, evenly spread whatever the count. */
+  private phase = 0;
 
   constructor(options: WatchOptions = {}) {
     this.interval = options.interval ?? DEFAULT_HEARTBEAT_INTERVAL;
     this.timeout = options.timeout ?? DEFAULT_HEARTBEAT_TIMEOUT;
     this.writeStallTimeout = options.writeStallTimeout ?? DEFAULT_WRITE_STALL_TIMEOUT;
     this.messageTimeout = options.messageTimeout ?? DEFAULT_MESSAGE_TIMEOUT;
+    this.spreadFirstPings = options.spreadFirstPings === true && Number.isFinite(this.interval);
+    this.counted = options.counted ?? true;
     if (![this.interval, this.timeout, this.writeStallTimeout, this.messageTimeout].every((time) => time > 0)) {
       throw new RangeError('Heartbeat interval, timeout, write-stall and message timeouts must be positive');
     }
@@ -140,10 +176,15 @@ export class Heartbeat {
 
   add(peer: HeartbeatPeer): void {
     this.peers.add(peer);
+    if (this.spreadFirstPings) {
+      this.phase = (this.phase + GOLDEN_RATIO_FRACTION) % 1;
+      // As if last heard from a little earlier: the first ping comes after (1 - phase) × interval.
+      peer[lastSeen] -= Math.floor(this.phase * this.interval);
+    }
     if (this.timer === undefined) {
       const shortest = Math.min(this.interval, this.timeout, this.writeStallTimeout, this.messageTimeout);
       const tick = Math.min(2 ** 31 - 1, Math.max(1, Math.floor(shortest / 4)));
-      this.timer = setInterval(() => this.check(heartbeatClock()), tick);
+      this.timer = setInterval(() => this.check(heartbeatClock(), true), tick);
       // The heartbeat alone should not keep a process alive.
       this.timer.unref();
     }
@@ -161,13 +202,19 @@ export class Heartbeat {
     this.timer = undefined;
   }
 
-  /** One visit of every peer; public so tests can drive time themselves. */
-  check(now: number): void {
+  /**
+   * One visit of every peer; public so tests can drive time themselves. With
+   * `afterPoll`, peers whose ping went unanswered are given up only after the
+   * event loop has read what arrived meanwhile, and only if no answer was among it.
+   */
+  check(now: number, afterPoll = false): void {
+    let overdue: HeartbeatPeer[] | undefined;
     for (const peer of this.peers) {
       if (peer[pingSentAt] !== 0) {
         if (peer[lastSeen] >= peer[pingSentAt]) peer[pingSentAt] = 0;
         else if (now - peer[pingSentAt] >= this.timeout) {
-          peer[giveUp]();
+          if (afterPoll) (overdue ??= []).push(peer);
+          else giveUpUnanswered([peer], this.counted);
           continue;
         }
       } else if (now - peer[lastSeen] >= this.interval) {
@@ -177,6 +224,7 @@ export class Heartbeat {
       this.watchWrites(peer, now);
       this.watchMessage(peer, now);
     }
+    if (overdue) setImmediate(giveUpUnanswered, overdue, this.counted);
   }
 
   private watchMessage(peer: HeartbeatPeer, now: number): void {
@@ -188,6 +236,7 @@ export class Heartbeat {
       this.slowMessages.set(peer, { since: now, message });
     } else if (now - slow.since >= this.messageTimeout) {
       this.slowMessages.delete(peer);
+      if (this.counted) countHeartbeatTermination('message-timeout');
       peer[messageTimedOut]();
     }
   }
@@ -202,6 +251,9 @@ export class Heartbeat {
     // if slower than the application writes, keeps a backlog of about the same size.
     const written = peer[bytesTaken];
     if (!stall || written > stall.written) this.stalls.set(peer, { since: now, written });
-    else if (now - stall.since >= this.writeStallTimeout) peer[giveUp]();
+    else if (now - stall.since >= this.writeStallTimeout) {
+      if (this.counted) countHeartbeatTermination('write-stall');
+      peer[giveUp]();
+    }
   }
 }

@@ -11,6 +11,7 @@ import { decideHandshake } from './handshake-decision.js';
 import { type Http2ConnectRequest, connectRequest } from './handshake-request.js';
 import { prepareStream } from './http2-carrier.js';
 import { agreeDeflate, openConnection } from './server-agreement.js';
+import { countHandshakeRejected } from '../metrics/library-metrics.js';
 import type { WebSocketServerOptions } from './server.js';
 
 /** What a `WebSocketServer` lends the handling of one extended CONNECT stream. */
@@ -48,6 +49,7 @@ export function serveStream<Connection extends SocketAdapter>(
   const refuse = (status: number, reason: string, extra?: OutgoingHeaders): void => {
     clearTimeout(timer);
     if (stream.destroyed || stream.headersSent) return;
+    countHandshakeRejected('websocket', status);
     const answer = buildConnectRejection(status, reason, extra);
     stream.respond(answer.headers);
     stream.end(answer.body);

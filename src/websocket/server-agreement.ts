@@ -4,6 +4,7 @@ import type { Carrier } from './carrier.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import type { SocketAdapter } from './socket-adapter.js';
 import { withDeflate } from './deflate-options.js';
+import { countWebSocketOpened } from '../metrics/library-metrics.js';
 
 export type DeflateAgreement = Extract<DeflateNegotiation, { accepted: true }>;
 
@@ -26,5 +27,6 @@ export function openConnection<Connection extends SocketAdapter>(
   if (protocol) connection.protocol = protocol;
   if (agreed) connection.extensions = agreed.response;
   connection[attach](carrier, head, agreed ? withDeflate(settings, agreed.parameters) : settings);
+  countWebSocketOpened();
   return connection;
 }

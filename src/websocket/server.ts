@@ -24,6 +24,7 @@ import { type ConnectionEvents, EMITTED } from './connection-events.js';
 import type { SocketConnection } from './socket-connection.js';
 import { type Heartbeat, type HeartbeatOptions, createWatch } from './heartbeat.js';
 import { type TraceOption, traceUpgrade } from './wire-trace.js';
+import { countHandshakeRejected } from '../metrics/library-metrics.js';
 
 /** A refusal from the `verify` hook: any HTTP status, a reason for the body, extra headers. */
 export interface Rejection {
@@ -354,6 +355,7 @@ export class WebSocketServer extends WebSocketServerBase<WebSocketConnection> {
 }
 
 function reject(socket: Socket, status: number, reason: string, headers?: OutgoingHeaders): void {
+  countHandshakeRejected('websocket', status);
   if (socket.writable) socket.end(buildRejectResponse(status, reason, headers));
   // Give the answer a moment to reach a peer that does not close its end.
   setTimeout(abandon, 1000, socket).unref();

@@ -30,6 +30,7 @@ import { heartbeatClock, lastSeen } from './heartbeat.js';
 import { MessageRate } from './message-rate.js';
 import { CLOSED, OPEN } from './ready-state.js';
 import { ReadTurns } from './read-turns.js';
+import { countWebSocketMessageIn } from '../metrics/library-metrics.js';
 
 /** What reading needs of a connection: its public face and the state it shares with the adapter. */
 export interface ReadingPeer {
@@ -136,6 +137,7 @@ export function deliverEvent(this: ReadingPeer, event: EndpointEvent): void {
       case 'message':
         if (this.readyState !== OPEN) return;
         if (this[settingsOf]!.maxMessagesPerSecond !== Infinity && !withinRate(this)) return;
+        countWebSocketMessageIn(this[settingsOf]!);
         if (event.rsv !== 0) return inflate(this, this[compressionOf]!, event.data, event.binary);
         this[settingsOf]!.events.message(this, event.data, event.binary);
         return;

@@ -13,6 +13,7 @@ const LAYERS: Array<[prefix: string, layer: number]> = [
   ['sse/', 1],
   ['long-polling/', 1],
   ['trace/', 1],
+  ['metrics/', 1],
   ['hub/', 2],
   ['pubsub/', 2],
   ['reconnect/', 2],

@@ -260,8 +260,9 @@ describe('heartbeat over the network', () => {
     const outcome = await closed;
     const elapsed = outcome.at - openedAt;
     expect(outcome).toMatchObject({ code: 1006, wasClean: false });
-    // Never before a ping went unanswered for `timeout` after `interval` of silence…
-    expect(elapsed).toBeGreaterThanOrEqual(heartbeat.interval + heartbeat.timeout - 5);
+    // Never before a ping went unanswered for `timeout` (the first ping comes within the
+    // interval, at a point spread over it: see 'spreads first pings')…
+    expect(elapsed).toBeGreaterThanOrEqual(heartbeat.timeout - 5);
     // …and well within the bound (generous: a loaded CI machine must not flake).
     expect(elapsed).toBeLessThan(2000);
     expect(peer.frames.of('ping').length).toBeGreaterThanOrEqual(1);
@@ -478,6 +479,51 @@ describe('Heartbeat.check with explicit time', () => {
     const second = heartbeatClock();
     expect(Number.isInteger(first) && first > 0).toBe(true);
     expect(second - first).toBeGreaterThanOrEqual(10);
+  });
+
+  it('spreads first pings evenly over the interval, however close together the peers arrived', () => {
+    const pingsPerTenth = (spreadFirstPings: boolean): number[] => {
+      const beat = new Heartbeat({ interval: 1000, timeout: 500, spreadFirstPings });
+      // 1,000 peers that all connected at the same moment (a reconnect after a restart).
+      const peers = Array.from({ length: 1000 }, () => fakePeer(5000));
+      for (const peer of peers) beat.add(peer);
+      beat.stop();
+      const buckets = Array.from({ length: 10 }, () => 0);
+      for (let now = 5000; now < 6000; now += 10) {
+        const before = peers.reduce((sum, peer) => sum + peer.pings, 0);
+        beat.check(now);
+        buckets[Math.floor((now - 5000) / 100)] += peers.reduce((sum, peer) => sum + peer.pings, 0) - before;
+      }
+      // The last tenth's pings come on the tick at 6000 when not spread: count it there.
+      const before = peers.reduce((sum, peer) => sum + peer.pings, 0);
+      beat.check(6000);
+      buckets[9] += peers.reduce((sum, peer) => sum + peer.pings, 0) - before;
+      return buckets;
+    };
+    const spread = pingsPerTenth(true);
+    expect(spread.reduce((a, b) => a + b)).toBe(1000);
+    for (const count of spread) expect(count).toBeGreaterThanOrEqual(90), expect(count).toBeLessThanOrEqual(110);
+    // Without the spread, every first ping falls in one tick.
+    expect(pingsPerTenth(false)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 1000]);
+  });
+
+  it('after a stall, gives up on an overdue peer only once the reads of the turn are done', async () => {
+    const beat = driven();
+    const answered = fakePeer(0);
+    const silent = fakePeer(0);
+    beat.add(answered);
+    beat.add(silent);
+    beat.stop();
+    beat.check(1000);
+    expect(answered.pings + silent.pings).toBe(2);
+    // The process stalled past the timeout; the timer's visit comes first.
+    beat.check(1600, true);
+    expect(answered.terminated || silent.terminated).toBe(false);
+    // The poll for I/O then reads the pong that arrived during the stall.
+    answered[lastSeen] = 1600;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answered.terminated).toBe(false);
+    expect(silent.terminated).toBe(true);
   });
 
   it('drives itself with a real timer once a peer is added', async () => {

@@ -1,0 +1,86 @@
+// Markdown tables for docs from the JSON that `npm run bench:runtimes -- --json=<file>` writes:
+//   node .bench-out/bench/runtimes/report.js <file>
+// Medians over the rounds; memory in KiB per connection. Ratios: throughput a ÷ b, memory
+// b ÷ a, so above 1× always means switchboard does better than the server it is set against.
+import { readFileSync } from 'node:fs';
+
+interface Output {
+  date: string;
+  cpus: number;
+  versions: Record<string, string>;
+  rows: Array<{
+    name: string;
+    unit: string;
+    higherIsBetter: boolean;
+    values: Record<string, number[]>;
+    perServerCpuSecond?: Record<string, number[]>;
+  }>;
+}
+
+const COLUMNS: Array<[string, string]> = [
+  ['node:switchboard', 'switchboard on Node'],
+  ['node:ws', 'ws on Node'],
+  ['bun:switchboard', 'switchboard on Bun'],
+  ['bun:native', 'Bun.serve'],
+  ['bun:floor', 'Bun node:http floor'],
+  ['deno:switchboard', 'switchboard on Deno'],
+  ['deno:native', 'Deno.serve'],
+  ['deno:floor', 'Deno node:http floor'],
+];
+const RATIOS: Array<[string, string, string]> = [
+  ['Bun: sb ÷ Bun.serve', 'bun:switchboard', 'bun:native'],
+  ['Bun: floor ÷ Bun.serve', 'bun:floor', 'bun:native'],
+  ['Deno: sb ÷ Deno.serve', 'deno:switchboard', 'deno:native'],
+  ['Deno: floor ÷ Deno.serve', 'deno:floor', 'deno:native'],
+  ['sb on Bun ÷ sb on Node', 'bun:switchboard', 'node:switchboard'],
+  ['sb on Deno ÷ sb on Node', 'deno:switchboard', 'node:switchboard'],
+  ['Bun floor ÷ Node floor', 'bun:floor', 'node:floor'],
+  ['Deno floor ÷ Node floor', 'deno:floor', 'node:floor'],
+];
+
+function median(values: number[] | undefined): number | undefined {
+  if (!values || values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+function format(value: number | undefined, unit: string): string {
+  if (value === undefined) return '–';
+  if (unit === 'bytes') return `${(value / 1024).toFixed(1)} KiB`;
+  return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1);
+}
+
+function table(header: string[], lines: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...lines.map((line) => `| ${line.join(' | ')} |`)].join('\n');
+}
+
+const output = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Output;
+// ws has no SSE side (older runs measured the bare node:http stream under its name: the floor's).
+for (const row of output.rows) if (row.name.startsWith('SSE')) delete row.values['node:ws'];
+const columns = COLUMNS.filter(([key]) => output.rows.some((row) => (row.values[key]?.length ?? 0) > 0));
+const rounds = Math.max(...output.rows.flatMap((row) => Object.values(row.values).map((values) => values.length)));
+console.log(`Taken ${output.date} on ${output.cpus} cores; ${Object.values(output.versions).join(', ')}; median of ${rounds} round(s).\n`);
+console.log(
+  table(
+    ['row', ...columns.map(([, name]) => name)],
+    output.rows.map((row) => [row.unit === 'bytes' ? row.name : `${row.name} (${row.unit})`, ...columns.map(([key]) => format(median(row.values[key]), row.unit))]),
+  ),
+);
+const cpuRows = output.rows.filter((row) => row.perServerCpuSecond && Object.values(row.perServerCpuSecond).some((values) => values.length > 0));
+if (cpuRows.length > 0) {
+  console.log('\nEcho messages per second of server CPU time:\n');
+  console.log(
+    table(
+      ['row', ...columns.map(([, name]) => name)],
+      cpuRows.map((row) => [row.name, ...columns.map(([key]) => format(median(row.perServerCpuSecond![key]), row.unit))]),
+    ),
+  );
+}
+console.log('\nRatios (above 1× is better for the first; memory inverted):\n');
+const ratio = (row: Output['rows'][number], a: string, b: string): string => {
+  const x = median(row.values[a]);
+  const y = median(row.values[b]);
+  if (x === undefined || y === undefined) return '–';
+  return `${(row.higherIsBetter ? x / y : y / x).toFixed(2)}×`;
+};
+console.log(table(['row', ...RATIOS.map(([name]) => name)], output.rows.map((row) => [row.name, ...RATIOS.map(([, a, b]) => ratio(row, a, b))])));
