@@ -1,5 +1,6 @@
 // `npm run bench:storm`: the thundering herd after a server restart, measured. For each
-// jitter policy in turn, N ReconnectingWebSocket clients (in several processes, over
+// jitter policy in turn, N ReconnectingWebSocket clients (or, for the `universal-…`
+// scenarios, N universal clients of src/client on the Switchboard mount; in several processes, over
 // several loopback source addresses) connect to a pub/sub server process and subscribe;
 // the server is SIGKILLed and started again on the same port `--down-seconds` later.
 // The server records every accept, handshake and first subscribe; the clients record
@@ -8,8 +9,9 @@
 // Writes the result as JSON and draws it as an SVG chart (bench/storm-report.ts).
 //   node .bench-out/bench/reconnect-storm.js [--clients 10000] [--processes 4]
 //     [--addresses 8] [--channels 16] [--down-seconds 2] [--storm-seconds 90]
-//     [--ramp 2000] [--backlog 511] [--drain-seconds 5]
-//     [--policies proportional,full,decorrelated,graceful]
+//     [--ramp 2000] [--backlog 511] [--drain-seconds 5] [--connect-timeout MS (universal client)]
+//     [--policies proportional,full,decorrelated,graceful,
+//                 universal,universal-full,universal-decorrelated,universal-graceful]
 //     [--out-dir .bench-out/storm] [--chart <path.svg>]
 import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,6 +35,8 @@ const { values } = parseArgs({
     ramp: { type: 'string', default: '2000' },
     backlog: { type: 'string', default: '511' },
     'drain-seconds': { type: 'string', default: '5' },
+    // The universal client's connectTimeout; its default when not given.
+    'connect-timeout': { type: 'string' },
     policies: { type: 'string', default: 'proportional,full,decorrelated,graceful' },
     'out-dir': { type: 'string', default: '.bench-out/storm' },
     chart: { type: 'string' },
@@ -59,13 +63,19 @@ interface Scenario {
   label: string;
   /** Drained (1012 over --drain-seconds, told to come back once the server is up again) rather than SIGKILLed. */
   graceful: boolean;
+  /** ReconnectingWebSocket on a bare pub/sub server, or the universal client (WebSocket transport) on the mount. */
+  client: 'reconnecting' | 'universal';
 }
 
 const POLICIES: Record<string, Scenario> = {
-  proportional: { jitter: 0.1, label: '±10 % (default)', graceful: false },
-  full: { jitter: 'full', label: 'full jitter', graceful: false },
-  decorrelated: { jitter: 'decorrelated', label: 'decorrelated jitter', graceful: false },
-  graceful: { jitter: 0.1, label: 'graceful restart (±10 %)', graceful: true },
+  proportional: { jitter: 0.1, label: '±10 % (default)', graceful: false, client: 'reconnecting' },
+  full: { jitter: 'full', label: 'full jitter', graceful: false, client: 'reconnecting' },
+  decorrelated: { jitter: 'decorrelated', label: 'decorrelated jitter', graceful: false, client: 'reconnecting' },
+  graceful: { jitter: 0.1, label: 'graceful restart (±10 %)', graceful: true, client: 'reconnecting' },
+  universal: { jitter: 0.1, label: 'universal client, ±10 % (default)', graceful: false, client: 'universal' },
+  'universal-full': { jitter: 'full', label: 'universal client, full jitter', graceful: false, client: 'universal' },
+  'universal-decorrelated': { jitter: 'decorrelated', label: 'universal client, decorrelated jitter', graceful: false, client: 'universal' },
+  'universal-graceful': { jitter: 0.1, label: 'universal client, graceful restart (±10 %)', graceful: true, client: 'universal' },
 };
 const policies = values.policies.split(',').map((name) => {
   const policy = POLICIES[name];
@@ -134,15 +144,15 @@ function resumedAll(server: ChildProcess, count: number, timeoutMs: number): Pro
   });
 }
 
-async function startServer(port: number): Promise<{ child: ChildProcess; port: number; listeningAt: number }> {
-  const child = start('./storm-server.js', ['--port', String(port), '--backlog', String(options.backlog)]);
+async function startServer(port: number, mount: boolean): Promise<{ child: ChildProcess; port: number; listeningAt: number }> {
+  const child = start('./storm-server.js', ['--port', String(port), '--backlog', String(options.backlog), ...(mount ? ['--mount'] : [])]);
   const ready = await next<StormServerMessage, 'ready'>(child, 'ready', 20_000);
   return { child, port: ready.port, listeningAt: ready.listeningAt };
 }
 
 /** A server process loaded but not listening yet: `listen()` binds `port`. */
-async function standbyServer(port: number): Promise<{ child: ChildProcess; listen(): Promise<number> }> {
-  const child = start('./storm-server.js', ['--port', String(port), '--backlog', String(options.backlog), '--wait']);
+async function standbyServer(port: number, mount: boolean): Promise<{ child: ChildProcess; listen(): Promise<number> }> {
+  const child = start('./storm-server.js', ['--port', String(port), '--backlog', String(options.backlog), '--wait', ...(mount ? ['--mount'] : [])]);
   await next<StormServerMessage, 'loaded'>(child, 'loaded', 20_000);
   return {
     child,
@@ -154,9 +164,10 @@ async function standbyServer(port: number): Promise<{ child: ChildProcess; liste
   };
 }
 
-async function runPolicy(index: number, { jitter, label, graceful }: Scenario): Promise<MeasuredPolicy> {
+async function runPolicy(index: number, { jitter, label, graceful, client }: Scenario): Promise<MeasuredPolicy> {
   const n = options.clients;
-  const first = await startServer(0);
+  const mount = client === 'universal';
+  const first = await startServer(0, mount);
   // Each policy gets addresses of its own (127.0.P.x), so that sockets of the previous
   // one still in TIME_WAIT take no ports from it.
   const addresses = Array.from({ length: options.addresses }, (_, k) => `127.0.${index + 1}.${k + 2}`);
@@ -173,6 +184,8 @@ async function runPolicy(index: number, { jitter, label, graceful }: Scenario): 
       jitter,
       addresses: addresses.filter((_, k) => k % options.processes === p % options.processes).concat(),
       rampPerSecond: options.ramp / options.processes,
+      client,
+      connectTimeout: values['connect-timeout'] === undefined ? undefined : Number(values['connect-timeout']),
     };
     if (command.addresses.length === 0) command.addresses = [addresses[p % addresses.length]];
     child.send(command);
@@ -188,7 +201,7 @@ async function runPolicy(index: number, { jitter, label, graceful }: Scenario): 
 
   // The restarted server is loaded beforehand: the downtime is --down-seconds, not that
   // plus Node's start-up on a loaded machine (which varied by a second between runs).
-  const standby = await standbyServer(first.port);
+  const standby = await standbyServer(first.port, mount);
   const before = listenCounters();
   const killedAt = Date.now();
   const exited = new Promise((resolve) => first.child.once('exit', resolve));

@@ -163,7 +163,7 @@ export function renderSvg(result: StormResult): string {
   const first = result.policies.find((p) => !p.graceful) ?? result.policies[0];
   const downS = first === undefined ? 0 : (first.listeningAt - first.killedAt) / 1000;
   parts.push(
-    `<text x="${left}" y="20" font-size="14">Reconnect storm: ${String(result.options.clients)} ReconnectingWebSocket clients, pub/sub server SIGKILLed at 0 and listening again ~${downS.toFixed(1)} s later (graceful: drained, then the same)</text>`,
+    `<text x="${left}" y="20" font-size="14">Reconnect storm: ${String(result.options.clients)} ReconnectingWebSocket (or universal) clients, server SIGKILLed at 0 and listening again ~${downS.toFixed(1)} s later (graceful: drained, then the same)</text>`,
   );
   parts.push(`<text x="${left}" y="38" font-size="11" fill="#444">per 100 ms: bars = handshakes completed (server), red = attempts (clients' backoff), dashed = replay of the policy alone (no I/O), green = server CPU (% of a core, right axis)</text>`);
   // One time axis for all panels: up to the last event worth showing.

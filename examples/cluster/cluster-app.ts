@@ -14,7 +14,7 @@
 // that name in /stats (the integration test uses it to see where each client landed).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { HubInputError, createLongPollHandler, createPubSubServer, createSseHandler, createSwitchboard, readRequestBody, type HeartbeatOptions, type Hub } from 'switchboard';
+import { HubInputError, createLongPollHandler, createPubSubServer, createSseHandler, createSwitchboard, readRequestBody, type DrainOptions, type HeartbeatOptions, type Hub } from 'switchboard';
 import { reasonPhrase, statusLine } from 'switchboard/protocol';
 import { serveMetrics } from '../shared/metrics-endpoint.js';
 
@@ -41,6 +41,10 @@ export interface ClusterStats {
   readonly node: string;
   /** Open now: pub/sub WebSocket sessions, SSE streams, held long polls. */
   readonly open: Readonly<Record<Transport, number>>;
+  /** Sessions of the browser client's mount open now, all transports. */
+  readonly mountSessions: number;
+  /** True once `drain()` was called. */
+  readonly draining: boolean;
   /** Requests that opened a browser-client session, per transport, since the start. */
   readonly streams: Readonly<Record<Transport, number>>;
   /** Names (`x-switchboard-client`) of the clients served so far, per transport, oldest first. */
@@ -50,6 +54,15 @@ export interface ClusterStats {
 export interface ClusterApp {
   readonly server: Server;
   stats(): ClusterStats;
+  /**
+   * Graceful restart (docs/scaling.md, "Graceful restarts with nginx"): stops listening,
+   * so that the load balancer's new connections are refused and go to the other
+   * processes, answers every request from now on with `Connection: close` (no new request
+   * rides a kept-alive connection in), and drains the mount's sessions and the pub/sub
+   * WebSockets over `windowMs`, each told to come back after `retryAfterMs` (0: at once,
+   * to another process). Settles once they have all gone; then `close()`.
+   */
+  drain(options?: DrainOptions): Promise<void>;
   /** Closes every client connection (1001 for WebSockets) and the server. The hub stays the caller's. */
   close(): Promise<void>;
 }
@@ -71,6 +84,7 @@ export function createClusterApp(options: ClusterAppOptions): ClusterApp {
   const streams: Record<Transport, number> = { ws: 0, sse: 0, poll: 0 };
   const seen: Record<Transport, Set<string>> = { ws: new Set(), sse: new Set(), poll: new Set() };
   let openSse = 0;
+  let draining = false;
 
   const track = (transport: Transport, request: IncomingMessage): void => {
     const name = request.headers[CLIENT_HEADER];
@@ -87,6 +101,7 @@ export function createClusterApp(options: ClusterAppOptions): ClusterApp {
 
   const server = createServer((request, response) => {
     response.setHeader(NODE_HEADER, nodeId);
+    if (draining) response.setHeader('connection', 'close');
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === `${switchboard.prefix}/sse` || (url.pathname === `${switchboard.prefix}/poll` && !url.searchParams.has('session'))) {
       streams[url.pathname.endsWith('/sse') ? 'sse' : 'poll']++;
@@ -160,6 +175,8 @@ export function createClusterApp(options: ClusterAppOptions): ClusterApp {
   const stats = (): ClusterStats => ({
     node: nodeId,
     open: { ws: pubsub.sessionCount, sse: openSse, poll: poll.heldPolls },
+    mountSessions: switchboard.sessionCount,
+    draining,
     streams: { ...streams },
     clients: { ws: [...seen.ws], sse: [...seen.sse], poll: [...seen.poll] },
   });
@@ -167,6 +184,12 @@ export function createClusterApp(options: ClusterAppOptions): ClusterApp {
   return {
     server,
     stats,
+    drain: async (drainOptions = {}) => {
+      draining = true;
+      // Stop listening now; `close()` waits for the connections.
+      if (server.listening) server.close();
+      await Promise.all([switchboard.drain(drainOptions), pubsub.drain(drainOptions)]);
+    },
     close: async () => {
       poll.close();
       await switchboard.close();

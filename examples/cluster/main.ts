@@ -1,7 +1,10 @@
 // Starts one cluster process: a RedisHub on node-redis (or a MemoryHub), then the cluster app on a port.
 //   node .examples-out/cluster/main.js --port 8081 --redis redis://127.0.0.1:6379 [--node-id a] [--key-prefix switchboard:]
 // Prints one JSON line {"ready":true,"node":…,"port":…} once it listens; SIGTERM/SIGINT
-// close the clients (WebSockets with 1001, so they come back elsewhere) and exit.
+// close the clients (WebSockets with 1001, so they come back elsewhere) and exit. With
+// --drain-ms N, SIGTERM first drains over N ms (docs/scaling.md, "Graceful restarts with
+// nginx"): it stops listening, sends every client away with a hint to come back at once
+// (to another process behind nginx), prints {"drained":true,"ms":…}, then exits.
 // `redis` is a dependency of this example, not of the switchboard package.
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -9,7 +12,7 @@ import { type Hub, MemoryHub } from 'switchboard';
 import { connectRedis } from '../shared/redis-connections.js';
 import { createClusterApp } from './cluster-app.js';
 
-const USAGE = 'usage: main.js [--port N] [--host H] [--redis URL|memory] [--node-id ID] [--key-prefix P] [--poll-hold-ms MS] [--heartbeat-ms MS]';
+const USAGE = 'usage: main.js [--port N] [--host H] [--redis URL|memory] [--node-id ID] [--key-prefix P] [--poll-hold-ms MS] [--heartbeat-ms MS] [--drain-ms MS]';
 const { values } = readArguments();
 
 function readArguments() {
@@ -23,6 +26,7 @@ function readArguments() {
         'key-prefix': { type: 'string', default: 'switchboard:' },
         'poll-hold-ms': { type: 'string', default: '25000' },
         'heartbeat-ms': { type: 'string', default: '25000' },
+        'drain-ms': { type: 'string', default: '0' },
       },
       strict: true,
     });
@@ -37,6 +41,8 @@ const pollHoldMs = Number(values['poll-hold-ms']);
 if (!Number.isInteger(pollHoldMs) || pollHoldMs < 0) fail(`--poll-hold-ms must be a whole number of ms, got ${values['poll-hold-ms']}`);
 const heartbeatMs = Number(values['heartbeat-ms']);
 if (!Number.isInteger(heartbeatMs) || heartbeatMs <= 0) fail(`--heartbeat-ms must be a positive whole number of ms, got ${values['heartbeat-ms']}`);
+const drainMs = Number(values['drain-ms']);
+if (!Number.isInteger(drainMs) || drainMs < 0) fail(`--drain-ms must be a whole number of ms, got ${values['drain-ms']}`);
 const nodeId = values['node-id'] ?? `${hostname()}:${port}`;
 const log = (line: string): void => console.error(`[${nodeId}] ${line}`);
 
@@ -56,6 +62,17 @@ let stopping = false;
 const stop = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
+  if (drainMs > 0) {
+    const started = Date.now();
+    // Waited for at most a second past the window: a polling session whose next poll
+    // went to another process (this one stopped listening) would otherwise hold the drain
+    // until its sessionTimeout; close() ends what is left.
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs + 1000)));
+    await Promise.race([app.drain({ windowMs: drainMs, retryAfterMs: 0 }), cap]);
+    clearTimeout(timer);
+    console.log(JSON.stringify({ drained: true, node: nodeId, ms: Date.now() - started }));
+  }
   await app.close();
   await hub.close();
   await redis?.quit();

@@ -9,7 +9,7 @@ import type { ClientMessage, ServerMessage } from '../protocol/pubsub/messages.j
 import type { ClientEventMap, ClientEventName } from './events.js';
 import type { ClientState, ResolvedOptions, TransportName } from './options.js';
 
-/** Spread of the probe interval when the backoff's jitter is a named policy rather than a ratio. */
+/** Spread of the probe interval and of a server's hint when the backoff's jitter is a named policy rather than a ratio. */
 const PROBE_JITTER = 0.1;
 
 /** What a transport reports. After `fail`, or after `close()` was called, it reports nothing more. */
@@ -20,6 +20,11 @@ export interface TransportSink {
   message(text: string): void;
   /** The transport broke: its session is over. */
   fail(reason: string): void;
+  /**
+   * The server asks to wait `ms` before the next attempt (a drain: SSE's `retry:` field,
+   * `Retry-After` on a refused poll or stream). Said before the `fail` it goes with.
+   */
+  retry(ms: number): void;
 }
 
 export interface TransportHandle {
@@ -150,6 +155,7 @@ export class Link {
         open: () => this.opened(attempt),
         message: (text) => this.received(attempt, text),
         fail: (reason) => this.failed(attempt, reason),
+        retry: (ms) => this.hinted(attempt, ms),
       });
     } catch (error) {
       // No WebSocket on this platform, a URL it refuses…: the same as failing to connect.
@@ -197,10 +203,7 @@ export class Link {
       this.hooks.emit('error', { code: 'bad-message', message: `unreadable server message: ${parsed.reason}` });
       return;
     }
-    if (parsed.message.type === 'restart') {
-      // The server is draining (docs/scaling.md): the next wait is its hint, once, capped.
-      this.retryHint = Math.min(parsed.message.retry, this.config.backoff.options.maxDelayMs);
-    }
+    if (parsed.message.type === 'restart') this.hinted(attempt, parsed.message.retry);
     if (parsed.message.type === 'ping' && parsed.message.interval !== this.interval) {
       // The server's interval replaces the assumed one: the deadline moves with it.
       this.interval = parsed.message.interval;
@@ -208,6 +211,12 @@ export class Link {
       this.armHeartbeat(this.interval + this.config.heartbeatGrace);
     }
     this.hooks.message(parsed.message);
+  }
+
+  /** The server is draining (docs/scaling.md): the next wait is its hint, once, capped. */
+  private hinted(attempt: Attempt, ms: number): void {
+    if (attempt !== this.session || !Number.isFinite(ms) || ms < 0) return;
+    this.retryHint = Math.min(ms, this.config.backoff.options.maxDelayMs);
   }
 
   private armHeartbeat(ms: number): void {
@@ -248,6 +257,9 @@ export class Link {
       this.end(this.probe);
       this.probe = undefined;
       this.switching = false;
+    } else if (this.retryHint !== undefined) {
+      // Refused with a hint (a draining server's 503 and Retry-After): the transport works,
+      // so it is tried again after the hint rather than walking down the ladder.
     } else if (this.index === this.home && this.everOpened && ++this.homeFailures < HOME_RETRIES) {
       // A transport that worked failing to open is most likely a server restarting, not
       // a proxy in the way: retry it after the backoff delay rather than step down (a
@@ -262,7 +274,7 @@ export class Link {
       // A whole round failed: wait, then start again from the transport that last worked.
       this.index = this.home;
     }
-    const delay = this.retryHint ?? this.config.backoff.next(this.config.now());
+    const delay = this.nextDelay(attempt);
     this.retryHint = undefined;
     // Armed before the event, so that a listener calling close() cancels it.
     this.retryTimer = this.config.timers.setTimeout(() => {
@@ -287,15 +299,32 @@ export class Link {
 
   private scheduleProbe(): void {
     if (this.state !== 'open' || this.index === 0 || this.probeTimer !== undefined || this.probe !== undefined) return;
-    // Probes are spread like proportional backoff; the named policies keep the default ±10 %.
-    const policy = this.config.backoff.options.jitter;
-    const ratio = typeof policy === 'number' ? policy : PROBE_JITTER;
-    const jitter = ratio * (2 * this.config.random() - 1);
+    const jitter = this.jitterRatio() * (2 * this.config.random() - 1);
     this.probeTimer = this.config.timers.setTimeout(() => {
       this.probeTimer = undefined;
       if (this.state !== 'open' || this.config.offline()) return this.scheduleProbe();
       this.begin(this.config.transports[0], true);
     }, Math.round(this.config.probeInterval * (1 + jitter)));
+  }
+
+  /**
+   * The wait before the next attempt: the backoff's, or the server's hint. The hint is a
+   * floor (RFC 9110 §10.2.3): its jitter only adds, so that clients told the same wait
+   * still spread. A session that ended with a hint leaves the backoff where it was; a
+   * refusal with one (a full or draining server) still moves the backoff on, so that a
+   * server refusing again and again is not asked for the same short wait forever.
+   */
+  private nextDelay(attempt: Attempt): number {
+    const hint = this.retryHint;
+    if (hint === undefined) return this.config.backoff.next(this.config.now());
+    const wait = Math.round(hint * (1 + this.jitterRatio() * this.config.random()));
+    return attempt.opened ? wait : Math.max(wait, this.config.backoff.next(this.config.now()));
+  }
+
+  /** Probes and hints are spread like proportional backoff; the named policies keep the default 10 %. */
+  private jitterRatio(): number {
+    const policy = this.config.backoff.options.jitter;
+    return typeof policy === 'number' ? policy : PROBE_JITTER;
   }
 
   private end(attempt: Attempt | undefined): void {

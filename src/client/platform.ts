@@ -20,6 +20,8 @@ export type WebSocketConstructor = new (url: string, protocols: string) => WebSo
 /** What the client needs of a `fetch` response. */
 export interface ResponseLike {
   readonly status: number;
+  /** Read for `Retry-After` on a refusal (a server draining for a restart). */
+  readonly headers?: { get(name: string): string | null };
   readonly body: {
     getReader(): { read(): Promise<{ readonly done: boolean; readonly value?: Uint8Array }>; cancel(): Promise<void> };
   } | null;

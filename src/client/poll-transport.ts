@@ -4,7 +4,7 @@
 import type { TransportHandle, TransportSink } from './link.js';
 import { DEFAULT_INTERVAL } from './link.js';
 import type { FetchLike, Timers } from './platform.js';
-import { failOnce, reasonOf, sessionPoster } from './session-post.js';
+import { failOnce, passRetryAfter, reasonOf, sessionPoster } from './session-post.js';
 
 interface PollAnswer {
   readonly session?: unknown;
@@ -24,7 +24,11 @@ export function openPolling(base: string, fetch: FetchLike, timers: Timers, grac
     const timer = timers.setTimeout(cancel, timeout);
     try {
       const response = await fetch(url, { cache: 'no-store', signal: request.signal });
-      if (response.status !== 200) throw new Error(response.status === 404 ? 'session ended (404)' : `poll answered ${response.status}`);
+      if (response.status !== 200) {
+        // A draining server answers 503 with Retry-After: the wait before the next session.
+        passRetryAfter(response, sink);
+        throw new Error(response.status === 404 ? 'session ended (404)' : `poll answered ${response.status}`);
+      }
       const answer = (await response.json()) as PollAnswer | null;
       if (typeof answer !== 'object' || answer === null || !Array.isArray(answer.messages)) throw new Error('poll answer without messages');
       return answer;

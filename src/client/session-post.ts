@@ -3,7 +3,9 @@
 // order sent; what is sent meanwhile goes in the next one (docs/sessions.md).
 import { encodeClientMessage } from '../protocol/pubsub/encode.js';
 import type { ClientMessage } from '../protocol/pubsub/messages.js';
-import type { FetchLike } from './platform.js';
+import { parseRetryAfter } from '../protocol/retry-after.js';
+import type { TransportSink } from './link.js';
+import type { FetchLike, ResponseLike } from './platform.js';
 
 /**
  * Characters per POST beyond its first message, well under the server's default
@@ -49,4 +51,14 @@ export function failOnce(abort: AbortController, sink: { fail(reason: string): v
     abort.abort();
     sink.fail(reason);
   };
+}
+
+/**
+ * A refusal's `Retry-After` (a draining server's 503, RFC 9110 §10.2.3) goes to the link
+ * as the wait before the next attempt; the caller then fails as for any refusal.
+ */
+export function passRetryAfter(response: ResponseLike, sink: Pick<TransportSink, 'retry'>): void {
+  if (response.status !== 503 && response.status !== 429) return;
+  const ms = parseRetryAfter(response.headers?.get('retry-after'), Date.now());
+  if (ms !== undefined) sink.retry(ms);
 }

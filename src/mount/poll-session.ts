@@ -2,7 +2,8 @@
 // in a bounded queue between polls; a poll takes everything queued, at once if there is
 // anything, or is held until something arrives (the heartbeat's `ping` comes within an
 // interval, so no poll is held longer). A session with no poll for `sessionTimeout` after
-// its last answer ends, and so does one whose queue outgrows `maxQueuedBytes`.
+// its last answer ends, and so does one whose queue outgrows `maxQueuedBytes`. A drain
+// (graceful restart) answers the next empty poll 503 with `Retry-After`.
 import { frameText } from '../pubsub/frame-text.js';
 import { PubSubSession, type SessionTransport } from '../pubsub/pubsub-session.js';
 import type { SseRequest, SseResponse } from '../sse/index.js';
@@ -23,6 +24,8 @@ export class PollSession implements HttpSession, SessionTransport {
   private flush: NodeJS.Immediate | undefined;
   private idle: NodeJS.Timeout | undefined;
   private over = false;
+  /** Set by a drain: the ms the client is told to wait, on the next poll that finds the queue empty. */
+  private retryAfter: number | undefined;
 
   constructor(
     request: SseRequest,
@@ -55,6 +58,10 @@ export class PollSession implements HttpSession, SessionTransport {
     if (this.queue.length > 0) {
       sendJsonText(response, 200, `{"messages":[${this.take()}]}`);
       this.startIdle();
+      return;
+    }
+    if (this.retryAfter !== undefined) {
+      this.answerRestart(response);
       return;
     }
     this.held = response;
@@ -104,7 +111,32 @@ export class PollSession implements HttpSession, SessionTransport {
     this.finish();
   }
 
+  /**
+   * Drain: the session stops (nothing more is queued) and the client is told to come back
+   * after `retryMs`, on the held poll or the next one, once what is queued has been taken.
+   */
+  restart(retryMs: number): void {
+    if (this.over || this.retryAfter !== undefined) return;
+    this.retryAfter = retryMs;
+    this.session.close();
+    const held = this.release();
+    if (held === undefined) return;
+    if (this.queue.length === 0) return this.answerRestart(held);
+    sendJsonText(held, 200, `{"messages":[${this.take()}]}`);
+    this.startIdle();
+  }
+
   // ---- Helpers ----
+
+  /**
+   * 503 with `Retry-After` in whole seconds, rounded up so that the client never comes
+   * back earlier than asked (RFC 9110 §10.2.3, §15.6.4); the session ends.
+   */
+  private answerRestart(response: SseResponse): void {
+    const seconds = Math.ceil(this.retryAfter! / 1000);
+    sendJson(response, 503, { error: 'server is restarting' }, { 'retry-after': String(seconds) });
+    this.finish();
+  }
 
   private readonly answerHeld = (): void => {
     this.flush = undefined;

@@ -10,6 +10,12 @@ export interface HttpSession {
   readonly session: PubSubSession<SseRequest>;
   /** Ends the session and its carrier (server closing): a held poll is answered, a stream ended. */
   close(): void;
+  /**
+   * Graceful restart: ends the session telling the client to come back after `retryMs`
+   * (a stream's `retry:` field; `Retry-After` on the next poll answer). It leaves the
+   * registry once the client has been told (or the session timed out).
+   */
+  restart(retryMs: number): void;
 }
 
 /** 128 random bits, base64url (RFC 4648 §5): unguessable, and safe in a URL path. */
@@ -19,6 +25,7 @@ export function newSessionId(): string {
 
 export class SessionRegistry {
   private readonly sessions = new Map<string, HttpSession>();
+  private emptied: (() => void)[] = [];
 
   get size(): number {
     return this.sessions.size;
@@ -35,10 +42,29 @@ export class SessionRegistry {
   /** Forgets `session` (it ended); a later request naming its id gets 404. */
   delete(session: HttpSession): void {
     if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
+    if (this.sessions.size === 0) this.notifyEmpty();
+  }
+
+  /** The sessions open now. */
+  list(): HttpSession[] {
+    return [...this.sessions.values()];
+  }
+
+  /** Settles once no session is left (at once when there is none). */
+  whenEmpty(): Promise<void> {
+    if (this.sessions.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.emptied.push(resolve));
   }
 
   closeAll(): void {
     for (const session of [...this.sessions.values()]) session.close();
     this.sessions.clear();
+    this.notifyEmpty();
+  }
+
+  private notifyEmpty(): void {
+    const waiting = this.emptied;
+    this.emptied = [];
+    for (const resolve of waiting) resolve();
   }
 }

@@ -1,8 +1,9 @@
 // A session carried by one event stream (docs/sessions.md, "SSE"): a `session` event
 // first with the id the client's `POST`s name, then one unnamed event per server message,
 // its JSON in one `data:` line (JSON text has no raw line break). No `id:` fields:
-// resumption is per channel (`since`), never by Last-Event-ID.
-import { serializeEvent } from '../protocol/sse/index.js';
+// resumption is per channel (`since`), never by Last-Event-ID. A drain ends the stream
+// with a `retry:` field, the client's wait before it comes back (docs/scaling.md).
+import { serializeEvent, serializeRetry } from '../protocol/sse/index.js';
 import { frameText } from '../pubsub/frame-text.js';
 import { PubSubSession, type SessionTransport } from '../pubsub/pubsub-session.js';
 import { SseStream, type SseRequest, type SseResponse } from '../sse/index.js';
@@ -45,7 +46,7 @@ class SseTransport implements SessionTransport {
 
 export function openSseSession(request: SseRequest, response: SseResponse, context: MountContext): HttpSession {
   const stream = new SseStream(response, {
-    // No `retry:`: an EventSource must not reconnect into a new, empty session.
+    // No `retry:` up front: an EventSource must not reconnect into a new, empty session.
     retryMs: null,
     // The `ping` messages keep the path awake; comments would be redundant.
     keepAliveMs: 0,
@@ -58,6 +59,12 @@ export function openSseSession(request: SseRequest, response: SseResponse, conte
     session,
     close: () => {
       session.close();
+      stream.close();
+    },
+    // The client waits `retry` before its next attempt, then resumes each channel from its last id.
+    restart: (retryMs) => {
+      session.close();
+      stream.writeRaw(serializeRetry(retryMs) + '\n');
       stream.close();
     },
   };

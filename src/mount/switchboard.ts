@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { MemoryHub } from '../hub/index.js';
 import { asError } from '../protocol/errors.js';
 import type { Hub } from '../protocol/hub/contract.js';
+import { resolveDrainOptions, startDrain, type Drain, type DrainOptions } from '../pubsub/drain.js';
 import { createPubSubServerWith, resolveSessionSettings, type PubSubServer } from '../pubsub/pubsub-server.js';
 import type { SseRequest, SseResponse } from '../sse/index.js';
 import { ClientScript } from './client-script.js';
@@ -42,6 +43,16 @@ export interface Switchboard {
    * server must advertise the setting (`mountSwitchboard` does).
    */
   handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean;
+  /**
+   * Graceful restart of every transport, spread over `windowMs`: WebSockets get a
+   * `restart` message and 1012 (as `PubSubServer.drain`), event streams a `retry:` field
+   * before they end, both at their turn in the window. Polling sessions are answered at
+   * once, `503` with `Retry-After` (whole seconds, rounded up) on their held poll (or the
+   * next), the wait being `retryAfterMs` plus their turn's offset in the window. New
+   * sessions meanwhile are sent away with the rest of the window as their hint.
+   * Settles once every session has ended; then `close()`. See docs/scaling.md.
+   */
+  drain(options?: DrainOptions): Promise<void>;
   /** Ends every session (WebSockets close with 1001, held polls are answered, streams end) and a hub it created. */
   close(): Promise<void>;
 }
@@ -69,6 +80,8 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
   const bodyLimits = { maxBytes: mount.maxBodyBytes, timeoutMs: mount.bodyTimeout };
   const clientScript = new ClientScript(internals.clientScriptPath);
   let closed = false;
+  /** The drain of the HTTP sessions, and of everything together. */
+  let draining: { http: Drain; done: Promise<void> } | undefined;
 
   // WebSocket sessions share the settings, and so the channels' fan-outs.
   const pubsub: PubSubServer = createPubSubServerWith(
@@ -88,6 +101,13 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
   const sessionCount = (): number => registry.size + pubsub.sessionCount;
   const full = (): boolean => sessionCount() >= mount.maxSessions;
   const refuseNew = (response: SseResponse, transport: 'sse' | 'long-polling'): boolean => {
+    if (!closed && draining !== undefined) {
+      // Like a WebSocket arriving during the drain: come back once it is over (RFC 9110 §10.2.3).
+      countHandshakeRejected(transport, 503);
+      const seconds = Math.ceil(draining.http.retryForLateComer(Date.now()) / 1000);
+      sendJson(response, 503, { error: 'server is restarting' }, { 'retry-after': String(seconds) });
+      return true;
+    }
     if (!closed && !full()) return false;
     countHandshakeRejected(transport, 503);
     sendJson(response, 503, { error: closed ? 'server is shutting down' : 'too many sessions' }, { 'retry-after': '1' });
@@ -165,9 +185,27 @@ export function createSwitchboardWith(options: SwitchboardOptions, internals: Sw
       pubsub.wss.handleStream(stream, headers, (connection, request) => pubsub.wss.emit('connection', connection, request));
       return true;
     },
+    drain: (options = {}) => {
+      if (closed) return Promise.resolve();
+      if (draining === undefined) {
+        const { windowMs, retryAfterMs } = resolveDrainOptions(options);
+        const websockets = pubsub.drain(options);
+        const sessions = registry.list();
+        const streams = sessions.filter((session) => !(session instanceof PollSession));
+        const polls = sessions.filter((session) => session instanceof PollSession);
+        const http = startDrain(streams, (session, retryMs) => session.restart(retryMs), options, Date.now(), registry.whenEmpty());
+        // Polls are told at once, on the poll they hold: the next one may never reach a
+        // process that stopped listening (behind a load balancer it lands elsewhere, 404).
+        // Each is told the wait it would have had at its turn, so their returns still spread.
+        polls.forEach((session, i) => session.restart(retryAfterMs + Math.round((windowMs * i) / polls.length)));
+        draining = { http, done: Promise.all([websockets, http.done]).then(() => undefined) };
+      }
+      return draining.done;
+    },
     close: async () => {
       if (closed) return;
       closed = true;
+      draining?.http.cancel();
       registry.closeAll();
       await pubsub.close();
       // Sessions leave their rooms before the hub that announces it goes.

@@ -21,6 +21,14 @@ export interface DrainOptions {
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** The options with their defaults; a window a timer cannot take is refused. */
+export function resolveDrainOptions(options: DrainOptions): Required<DrainOptions> {
+  const windowMs = nonNegativeInteger(options.windowMs ?? 10_000, 'windowMs');
+  const retryAfterMs = nonNegativeInteger(options.retryAfterMs ?? 0, 'retryAfterMs');
+  if (windowMs > MAX_TIMER_MS) throw new RangeError(`windowMs must be at most 2^31 - 1 ms, got ${windowMs}`);
+  return { windowMs, retryAfterMs };
+}
+
 /** Tells `connection` to come back after `retryMs` and closes it with 1012. */
 export function sendRestart(connection: SocketConnection, retryMs: number): void {
   if (connection.readyState !== OPEN) return;
@@ -38,14 +46,13 @@ export interface Drain {
 }
 
 /**
- * Closes `connections` one after another over the window; a connection already closed
- * is skipped. `allClosed` settles once they have all closed (the server knows when).
+ * Sends `restart` to `items` one after another over the window (for a WebSocket:
+ * `sendRestart`, which skips one already closed). `allClosed` settles once they have all
+ * closed (the server knows when). The mount drains its SSE and polling sessions with it too.
  */
-export function startDrain(connections: readonly SocketConnection[], options: DrainOptions, now: number, allClosed: Promise<void>): Drain {
-  const windowMs = nonNegativeInteger(options.windowMs ?? 10_000, 'windowMs');
-  const retryAfterMs = nonNegativeInteger(options.retryAfterMs ?? 0, 'retryAfterMs');
-  if (windowMs > MAX_TIMER_MS) throw new RangeError(`windowMs must be at most 2^31 - 1 ms, got ${windowMs}`);
-  const timers = connections.map((connection, i) => setTimeout(sendRestart, (windowMs * i) / connections.length, connection, retryAfterMs));
+export function startDrain<T>(items: readonly T[], restart: (item: T, retryMs: number) => void, options: DrainOptions, now: number, allClosed: Promise<void>): Drain {
+  const { windowMs, retryAfterMs } = resolveDrainOptions(options);
+  const timers = items.map((item, i) => setTimeout(restart, (windowMs * i) / items.length, item, retryAfterMs));
   return {
     retryForLateComer: (at) => retryAfterMs + Math.max(0, now + windowMs - at),
     done: allClosed,

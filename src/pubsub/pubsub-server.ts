@@ -237,7 +237,7 @@ function serve(wss: WebSocketServerBase<SocketConnection>, state: PubSubConnecti
     },
     drain: (options = {}) => {
       if (state.isClosed) return Promise.resolve();
-      state.draining ??= startDrain([...connections], options, Date.now(), state.allClosed());
+      state.draining ??= startDrain([...connections], sendRestart, options, Date.now(), state.allClosed());
       return state.draining.done;
     },
     close: async () => {

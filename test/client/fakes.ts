@@ -64,6 +64,10 @@ export class FakeTransport {
   fail(reason = 'broken'): void {
     this.sink.fail(reason);
   }
+  /** The server's wait hint (`retry:`, `Retry-After`), as the SSE and polling transports pass it. */
+  retry(ms: number): void {
+    this.sink.retry(ms);
+  }
 }
 
 export class FakeTransports {

@@ -112,30 +112,78 @@ describe('browser client: connecting and the fallback ladder', () => {
     expect(delays()).toEqual([1000, 2000, 1000]);
   });
 
-  it("waits the server's restart hint once instead of the backoff, capped at its largest delay", () => {
+  it("waits the server's restart hint once instead of the backoff, capped at its largest delay, its jitter only adding", () => {
     const { transports, clock, events } = harness({ transports: ['websocket'] });
     const delays = (): number[] => events.filter((e) => e.type === 'reconnecting').map((e) => (e.detail as { delay: number }).delay);
     transports.last.open();
     transports.last.deliver({ type: 'restart', retry: 7000 });
     transports.last.fail();
-    expect(delays()).toEqual([7000]);
-    clock.advance(6999);
+    // random 0.5 with ±10 % jitter: the hint is a floor, so 7000 × (1 + 0.1 × 0.5).
+    expect(delays()).toEqual([7350]);
+    clock.advance(7349);
     expect(transports.all).toHaveLength(1);
     clock.advance(1);
     expect(transports.all).toHaveLength(2);
     // Not there yet: the backoff takes over from its first delay.
     transports.last.fail();
-    expect(delays()).toEqual([7000, 1000]);
+    expect(delays()).toEqual([7350, 1000]);
     clock.advance(1000);
     transports.last.open();
     transports.last.deliver({ type: 'restart', retry: 10 ** 9 });
     transports.last.fail();
-    expect(delays().at(-1)).toBe(60_000);
-    // A hint belongs to its session: the next session's failure uses the backoff.
-    clock.advance(60_000);
+    expect(delays().at(-1)).toBe(63_000);
+    // A hint belongs to its session: the next session's failure uses the backoff, from
+    // where it was (its second delay: no session lasted resetAfterMs).
+    clock.advance(63_000);
     transports.last.open();
     transports.last.fail();
-    expect(delays().at(-1)).not.toBe(60_000);
+    expect(delays().at(-1)).toBe(2000);
+  });
+
+  it('takes the SSE and polling hint (retry:, Retry-After) the same way, and a hint of 0 means at once', () => {
+    const { transports, clock, events } = harness({ transports: ['sse'], backoff: { jitter: 0 } });
+    const delays = (): number[] => events.filter((e) => e.type === 'reconnecting').map((e) => (e.detail as { delay: number }).delay);
+    transports.last.open();
+    transports.last.retry(4000);
+    transports.last.fail('the event stream ended');
+    expect(delays()).toEqual([4000]);
+    clock.advance(4000);
+    transports.last.open();
+    transports.last.retry(0);
+    transports.last.fail('poll answered 503');
+    expect(delays()).toEqual([4000, 0]);
+    clock.advance(0);
+    expect(transports.all).toHaveLength(3);
+  });
+
+  it('a refusal with a hint (503 + Retry-After while draining) retries the same transport after it, never sooner than the backoff', () => {
+    const { transports, clock, events } = harness({ backoff: { jitter: 0 } });
+    const delays = (): number[] => events.filter((e) => e.type === 'reconnecting').map((e) => (e.detail as { delay: number }).delay);
+    transports.last.fail('closed (1006)'); // WebSocket: down the ladder at once
+    expect(transports.last.name).toBe('sse');
+    transports.last.retry(3000);
+    transports.last.fail('GET /sse answered 503');
+    // The server answered: SSE works, so no step down to polling; the hint is waited.
+    expect(delays()).toEqual([3000]);
+    clock.advance(3000);
+    expect(transports.last.name).toBe('sse');
+    // A server that keeps refusing with a short hint still sees the backoff grow.
+    for (let i = 0; i < 3; i++) {
+      transports.last.retry(100);
+      transports.last.fail('GET /sse answered 503');
+      clock.advance(delays().at(-1)!);
+    }
+    expect(delays()).toEqual([3000, 2000, 4000, 8000]);
+    expect(transports.all.map((t) => t.name)).toEqual(['websocket', 'sse', 'sse', 'sse', 'sse', 'sse']);
+  });
+
+  it('ignores a hint from a session it no longer uses', () => {
+    const { transports, events } = harness({ transports: ['sse'], backoff: { jitter: 0 } });
+    const first = transports.last;
+    first.open();
+    first.fail();
+    first.retry(50_000);
+    expect(events.filter((e) => e.type === 'reconnecting').map((e) => (e.detail as { delay: number }).delay)).toEqual([1000]);
   });
 
   it('takes a named jitter policy through its backoff option: full and decorrelated', () => {

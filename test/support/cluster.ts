@@ -8,10 +8,12 @@ import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const HERE = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+// Compiled into .bench-out/ for a benchmark (bench/rolling-restart.ts), the repository is one up.
+const ROOT = basename(HERE) === '.bench-out' ? dirname(HERE) : HERE;
 export const SHIPPED_NGINX_CONF = join(ROOT, 'examples/nginx/switchboard.conf');
 const NODE_SCRIPT = join(ROOT, '.examples-out/cluster/main.js');
 
