@@ -50,7 +50,7 @@ export interface LinkHooks {
   emit<K extends ClientEventName>(type: K, detail: ClientEventMap[K]): void;
 }
 
-export interface LinkConfig extends Pick<ResolvedOptions, 'transports' | 'connectTimeout' | 'heartbeatGrace' | 'probeInterval' | 'backoff' | 'timers' | 'now' | 'random'> {
+export interface LinkConfig extends Pick<ResolvedOptions, 'transports' | 'connectTimeout' | 'reconnectTimeout' | 'heartbeatGrace' | 'probeInterval' | 'backoff' | 'timers' | 'now' | 'random'> {
   readonly open: OpenTransport;
   /** True when the platform says it is offline (`navigator.onLine === false`). */
   readonly offline: () => boolean;
@@ -149,7 +149,9 @@ export class Link {
     const attempt: Attempt = { name, handle: undefined, opened: false, timer: undefined };
     if (probe) this.probe = attempt;
     else this.session = attempt;
-    attempt.timer = this.config.timers.setTimeout(() => this.failed(attempt, 'connect-timeout'), this.config.connectTimeout);
+    // Back to the transport that worked: a slow open is a busy server, not a proxy in the way.
+    const timeout = !probe && this.everOpened && name === this.config.transports[this.home] ? this.config.reconnectTimeout : this.config.connectTimeout;
+    attempt.timer = this.config.timers.setTimeout(() => this.failed(attempt, 'connect-timeout'), timeout);
     try {
       attempt.handle = this.config.open(name, {
         open: () => this.opened(attempt),

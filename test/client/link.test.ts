@@ -42,6 +42,24 @@ describe('browser client: connecting and the fallback ladder', () => {
     expect(transports.last.name).toBe('polling');
   });
 
+  it('gives a reconnection to the transport that worked reconnectTimeout, not connectTimeout', () => {
+    const { client, transports, clock } = harness({ connectTimeout: 5000, reconnectTimeout: 15_000 });
+    transports.last.open(); // websocket
+    transports.last.fail('closed (1006)');
+    clock.advance(1000);
+    expect(transports.last.name).toBe('websocket');
+    // A restarting server under a storm: the handshake is slow, not refused.
+    clock.advance(14_999);
+    expect(transports.last.closed).toBe(false);
+    transports.last.open();
+    expect(client.state).toBe('open');
+    expect(client.transport).toBe('websocket');
+    // Never opened before: SSE after the WebSocket timed out keeps connectTimeout.
+    const fresh = harness({ connectTimeout: 5000, reconnectTimeout: 15_000 });
+    fresh.clock.advance(5000);
+    expect(fresh.transports.last.name).toBe('sse');
+  });
+
   it('after a whole round failed, waits the backoff and starts again from the top', () => {
     const { client, transports, clock, events } = harness();
     for (let i = 0; i < 3; i++) transports.last.fail();
