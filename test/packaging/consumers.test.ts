@@ -120,4 +120,12 @@ describe('other runtimes', () => {
     const { stdout } = await inScratch(command, args);
     expect(JSON.parse(stdout)).toEqual({ entries: [true, true, true, true], echoed: `hello from ${runtime}` });
   });
+
+  it.each([
+    ['Bun', bin('bun'), ['cjs/index.js']],
+    ['Deno', bin('deno'), ['run', '-A', 'cjs/index.js']],
+  ])('%s requires every entry from CommonJS and echoes', async (_name, command, args) => {
+    const { stdout } = await inScratch(command, args);
+    expect(JSON.parse(stdout)).toEqual({ entries: [true, true, true, true], echoed: 'hello from cjs' });
+  });
 });

@@ -16,7 +16,7 @@ export const NODE_TOOLING: { files: string; reason: string }[] = [
 
 /**
  * Deno runs the transports and the protocol core, not the app layers built on them:
- * under vitest each test file takes about three times as long on Deno as on Node, and
+ * under vitest the test files took several times as long on Deno as on Node here, and
  * mount/, app/, client/, trace/, scaling/ and cli/ add minutes while reaching Deno's
  * node: layer only through the same transports. (The CLI under Deno is tested from
  * Node: test/cli/other-runtimes.test.ts.)
