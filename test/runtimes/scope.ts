@@ -43,7 +43,7 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     runtime: 'bun',
     file: 'test/trace/http-trace.test.ts',
     test: 'an SSE stream: the request head, the exact response head, then each event as written',
-    reason: "the exact HTTP/1.1 response head is Node's ServerResponse._header, which Bun lacks; the trace rebuilds the head from status and headers (and labels it HTTP/2, a bug to fix)",
+    reason: "the exact HTTP/1.1 response head is Node's ServerResponse._header, which Bun lacks: the trace rebuilds the head from the status and headers and marks it not exact",
   },
   {
     runtime: 'bun',
