@@ -64,24 +64,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   })),
   {
     runtime: 'deno',
-    file: 'test/websocket/deflate-codec.test.ts',
-    test: 'data that is not DEFLATE fails with 1007',
-    reason: "Deno's node:zlib inflates bytes that are not DEFLATE without an error, so the codec cannot fail the message (Node and Bun report Z_DATA_ERROR)",
-  },
-  {
-    runtime: 'deno',
-    file: 'test/websocket/deflate-conformance.test.ts',
-    test: 'data that is not DEFLATE fails with 1007, after a valid compressed message',
-    reason: "as above: Deno's node:zlib does not report invalid DEFLATE data",
-  },
-  {
-    runtime: 'deno',
-    file: 'test/websocket/deflate-conformance.test.ts',
-    test: 'data that is not DEFLATE fails with 1007',
-    reason: "as above: Deno's node:zlib does not report invalid DEFLATE data",
-  },
-  {
-    runtime: 'deno',
     file: 'test/websocket/hostile-peers.test.ts',
     test: 'fails each flooder with 1008 past maxUnsentPongs and destroys it within FAIL_GRACE; memory stays bounded',
     reason: 'the flooders are failed, but RSS grows past the 64 MiB bound (130 MB measured): not yet diagnosed (socket pause/read sizes in Deno\'s node:net)',
