@@ -10,8 +10,6 @@ export const NODE_TOOLING: { files: string; reason: string }[] = [
   { files: 'test/packaging/**', reason: 'drives npm, tsc, esbuild, Bun and Deno from Node' },
   { files: 'test/cli/other-runtimes.test.ts', reason: 'starts the CLI under Bun and Deno from Node' },
   { files: 'test/architecture/**', reason: 'reads the sources with the TypeScript compiler' },
-  { files: 'test/**/*chromium*.test.ts', reason: 'drives Chromium through playwright-core' },
-  { files: 'test/**/*browser*.test.ts', reason: 'drives Chromium through playwright-core' },
 ];
 
 /**
@@ -33,6 +31,19 @@ export interface KnownDifference {
 
 /** Tests that fail on a runtime for a reason of the runtime's (or not yet diagnosed, and said so). */
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
+  ...[
+    'resumes after the server process is killed and restarted: an in-memory hub reports a gap',
+    'loses nothing across a restart with a Redis hub: what was published meanwhile is replayed',
+    'ends on SSE when the proxy drops the Upgrade headers, and gets everything',
+    'ends on long polling when the proxy also buffers responses, and gets everything',
+    'notices a server that stops answering without closing (heartbeat) and resumes',
+    'carries twelve channels over SSE on one stream, not twelve',
+  ].map((test) => ({
+    runtime: 'bun' as const,
+    file: 'test/client/browser.test.ts',
+    test,
+    reason: "not yet diagnosed: the Chromium page served by the cluster node (examples/cluster, started by Bun here) never sets up its record ('record.state' of undefined); the other Chromium tests pass under Bun",
+  })),
   {
     runtime: 'bun',
     file: 'test/sse/http2.test.ts',
