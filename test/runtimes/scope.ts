@@ -56,12 +56,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     test: 'an SSE stream: the request head, the exact response head, then each event as written',
     reason: "the exact HTTP/1.1 response head is Node's ServerResponse._header, which Bun lacks: the trace rebuilds the head from the status and headers and marks it not exact",
   },
-  {
-    runtime: 'bun',
-    file: 'test/trace/http-trace.test.ts',
-    test: 'long polls: each exchange, request body included, as text',
-    reason: "as above: no ServerResponse._header on Bun",
-  },
   ...[
     'a bare frame costs exactly its RFC 6455 §5.2 header, and nothing from the client',
     'switchboard.v1 costs more than the bare frame for every message; long polling costs the most',
