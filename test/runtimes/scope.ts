@@ -77,7 +77,7 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     runtime: 'deno',
     file: 'test/websocket/hostile-peers.test.ts',
     test: "the innocent client's round trips all complete while the flood runs, each waiting behind at most a few turns of it",
-    reason: "round trips complete, but wait behind far more flood frames than on Node (7,808 against ≤ 512): Deno's node:net hands over larger reads, so the per-turn frame budget is not yet fair there",
+    reason: 'not yet diagnosed: round trips complete, but wait behind far more flood frames than on Node (7,808 against at most 512)',
   },
   {
     runtime: 'deno',
@@ -89,7 +89,7 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     runtime: 'deno',
     file: 'test/pubsub/fanout.test.ts',
     test: 'closes a subscriber that stops reading once its bounded buffer is full; the others get everything',
-    reason: "not yet diagnosed: the slow subscriber is not closed in time; Deno's node:net seems to accept writes past what the peer reads without reporting them buffered",
+    reason: "not yet diagnosed: the slow subscriber is not closed in time (a plain node:net probe on Deno does report writableLength growing, as on Node)",
   },
   {
     runtime: 'deno',
