@@ -69,6 +69,12 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   })),
   {
     runtime: 'deno',
+    file: 'test/websocket/deflate-connection.test.ts',
+    test: "close() while a message is being inflated: the peer's close frame behind it is still read (clean close, no timeout)",
+    reason: "ends the worker with 'Fatal JavaScript out of memory' while a 128 MiB message (maxPayload 256 MiB, the test's) is deflated and inflated; not yet diagnosed which side holds it on Deno's heap",
+  },
+  {
+    runtime: 'deno',
     file: 'test/websocket/hostile-peers.test.ts',
     test: 'fails each flooder with 1008 past maxUnsentPongs and destroys it within FAIL_GRACE; memory stays bounded',
     reason: 'the flooders are failed, but RSS grows past the 64 MiB bound (130 MB measured): not yet diagnosed (socket pause/read sizes in Deno\'s node:net)',
