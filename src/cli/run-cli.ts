@@ -5,6 +5,7 @@ import { ECHO_USAGE, echoCommand } from './echo-command.js';
 import { INSPECT_USAGE, inspectCommand } from './inspect-command.js';
 import { PROXY_USAGE, proxyCommand } from './proxy-command.js';
 import { type CliIo, UsageError, println } from './io.js';
+import { errorText } from './error-text.js';
 
 export const USAGE = `Usage: switchboard <command> [options]
 
@@ -45,7 +46,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`\n${USAGE}`);
       return 2;
     }
-    println(io.stderr, `switchboard ${name}: ${(error as Error).message}`);
+    println(io.stderr, `switchboard ${name}: ${errorText(error)}`);
     return 1;
   }
 }

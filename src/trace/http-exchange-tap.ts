@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { reasonPhrase } from '../protocol/http-status.js';
 import { ConnectionTrace } from './connection-trace.js';
 import { rebuildHead } from './socket-tap.js';
 import type { TraceTransport } from './trace-events.js';
@@ -23,7 +24,7 @@ export function traceHttpExchange(request: AnyRequest, response: AnyResponse, tr
   const record = (chunk: unknown, encoding: unknown): void => {
     if (!headSeen) {
       headSeen = true;
-      const head = responseHead(response);
+      const head = responseHead(request, response);
       trace.head('server', head.text, head.exact);
     }
     if (typeof chunk === 'string') trace.body('server', chunk);
@@ -44,15 +45,20 @@ export function traceHttpExchange(request: AnyRequest, response: AnyResponse, tr
   return trace;
 }
 
-/** Node's own head text when there is one (HTTP/1.1: the exact bytes), else rebuilt from the status and headers. */
-function responseHead(response: AnyResponse): { text: string; exact: boolean } {
+/**
+ * Node's own head text when there is one (HTTP/1.1: the exact bytes), else rebuilt from
+ * the status and headers: HTTP/2, or HTTP/1.1 on a runtime without Node's private
+ * `_header` (Bun), with the request's version and the status's reason phrase.
+ */
+function responseHead(request: AnyRequest, response: AnyResponse): { text: string; exact: boolean } {
   const raw = (response as { _header?: unknown })._header;
   if (typeof raw === 'string' && raw !== '') return { text: raw, exact: true };
   const lines: string[] = [];
   for (const [name, value] of Object.entries(response.getHeaders())) {
     for (const one of Array.isArray(value) ? value : [value]) lines.push(name, String(one));
   }
-  return { text: rebuildHead(`HTTP/2 ${response.statusCode}`, lines), exact: false };
+  const status = request.httpVersionMajor >= 2 ? `HTTP/2 ${response.statusCode}` : `HTTP/${request.httpVersion} ${response.statusCode} ${(response as ServerResponse).statusMessage || reasonPhrase(response.statusCode)}`;
+  return { text: rebuildHead(status, lines), exact: false };
 }
 
 /** `traceHttpExchange` when `option` says this request is traced (trace-option.ts). */

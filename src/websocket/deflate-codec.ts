@@ -128,8 +128,10 @@ export class DeflateCodec {
       };
       this.#inflateDone = done;
       // Only this job's end: after a failure ended it early, a late callback of the old stream must not end the next.
+      // Deno's node:zlib calls back a write that failed, and emits 'error' only after;
+      // the stream is already `errored` then (Node and Bun never call back).
       const written = (): void => {
-        if (this.#inflateDone === done) done(undefined);
+        if (this.#inflateDone === done) done(stream.errored ? invalidData(stream.errored) : undefined);
       };
       // §7.2.2: the tail the sender removed.
       this.#inflateWritten += data.length + TAIL.length;
@@ -203,7 +205,7 @@ export class DeflateCodec {
       this.#in.push(chunk);
     });
     stream.on('error', (error: Error) => {
-      if (this.#inflate === stream) this.#inflateDone?.(new ProtocolError(CloseCode.InvalidPayload, `Invalid compressed data: ${error.message}`));
+      if (this.#inflate === stream) this.#inflateDone?.(invalidData(error));
     });
     return stream;
   }
@@ -246,4 +248,9 @@ function goingAway(): ProtocolError {
 
 function closedError(): Error {
   return new Error('WebSocket closed before the message was compressed');
+}
+
+/** 1007 for data that does not inflate: data not consistent with the message type (RFC 6455 §7.4.1). */
+function invalidData(error: Error): ProtocolError {
+  return new ProtocolError(CloseCode.InvalidPayload, `Invalid compressed data: ${error.message}`);
 }

@@ -237,13 +237,15 @@ describe('public surface', () => {
     expect([EventSource.CONNECTING, EventSource.OPEN, EventSource.CLOSED]).toEqual([0, 1, 2]);
   });
 
+  // `default` (not `import`) so that `require('switchboard')` resolves too: Node ≥ 20.19
+  // loads this ESM build from CommonJS (require(esm)); test/packaging checks it.
   it('package.json maps every entry to the built files', async () => {
     const { default: pkg } = await import('../../package.json', { with: { type: 'json' } });
     expect(pkg.exports).toEqual({
-      '.': { types: './dist/index.d.ts', import: './dist/index.js' },
-      './protocol': { types: './dist/protocol/index.d.ts', import: './dist/protocol/index.js' },
-      './client': { types: './dist/client/index.d.ts', import: './dist/client/index.js' },
-      './inspector': { types: './dist/protocol/inspector/index.d.ts', import: './dist/protocol/inspector/index.js' },
+      '.': { types: './dist/index.d.ts', default: './dist/index.js' },
+      './protocol': { types: './dist/protocol/index.d.ts', default: './dist/protocol/index.js' },
+      './client': { types: './dist/client/index.d.ts', default: './dist/client/index.js' },
+      './inspector': { types: './dist/protocol/inspector/index.d.ts', default: './dist/protocol/inspector/index.js' },
     });
   });
 

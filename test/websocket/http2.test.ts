@@ -6,6 +6,7 @@ import { Opcode } from '../../src/protocol/websocket/index.js';
 import { WebSocket, type WebSocketConnection, WebSocketServer, type WebSocketServerOptions } from '../../src/websocket/index.js';
 import { clientFrame } from '../support/raw-frame.js';
 import { closeRawHttp2Sessions, connectRawHttp2Client } from '../support/raw-http2-client.js';
+import { RUNTIME } from '../support/runtime.js';
 
 // WebSockets over HTTP/2 streams (RFC 8441), h2c: our client against our server.
 
@@ -138,7 +139,10 @@ describe('WebSocket over an HTTP/2 stream (RFC 8441)', () => {
     sockets[1].terminate();
     expect((await clientClosed)[0]).toBe(1006);
     expect((await victimClosed)[0]).toBe(1006);
-    expect(victimStream.rstCode).toBe(constants.NGHTTP2_CANCEL);
+    // The client sent RST_STREAM(CANCEL): Node's and Deno's servers report it, and so does
+    // Bun's for a Node client; Bun's server reports 0 for a Bun client's reset (a Bun quirk,
+    // docs/runtimes.md). Pinned, so that a Bun that fixes it fails here and drops the case.
+    expect(victimStream.rstCode).toBe(RUNTIME === 'bun' ? constants.NGHTTP2_NO_ERROR : constants.NGHTTP2_CANCEL);
     for (const index of [0, 2]) {
       sockets[index].send(`still ${index}`);
       expect((await nextMessage(sockets[index]))[0].toString()).toBe(`still ${index}`);

@@ -13,9 +13,16 @@ export interface SpawnedCli {
   output(): string;
 }
 
-/** Runs `node dist/cli/main.js <args>` with its output collected. */
+/** Runs `node dist/cli/main.js <args>` (or Bun or Deno, whichever runs the tests) with its output collected. */
 export function spawnCli(args: string[], env: Record<string, string> = {}): SpawnedCli {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  // Under `npm run test:deno` the runtime is Deno, whose scripts need `run -A` for sockets and files.
+  return spawnCliWith(process.versions.deno !== undefined ? [process.execPath, 'run', '-A'] : [process.execPath], args, env);
+}
+
+/** Runs the built command under a runtime of its own: `[bun]` or `[deno, 'run', '-A']`, say. */
+export function spawnCliWith(runtime: string[], args: string[], env: Record<string, string> = {}): SpawnedCli {
+  const [command, ...options] = runtime;
+  const child = spawn(command!, [...options, MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   const url = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
