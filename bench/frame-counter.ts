@@ -48,13 +48,15 @@ export class FrameCounter {
   }
 }
 
-function headerSize(b1: number): number {
+/** The size of a server frame's header, from its second byte (unmasked, RFC 6455 §5.2). */
+export function headerSize(b1: number): number {
   if (b1 & 0x80) throw new Error('A server frame must not be masked');
   const length7 = b1 & 0x7f;
   return length7 === 126 ? 4 : length7 === 127 ? 10 : 2;
 }
 
-function readLength(header: Uint8Array): number {
+/** The payload length a server frame's header gives. */
+export function readLength(header: Uint8Array): number {
   const length7 = header[1] & 0x7f;
   if (length7 < 126) return length7;
   if (length7 === 126) return (header[2] << 8) | header[3];

@@ -2,6 +2,7 @@
 // reads frame headers only (RFC 6455 §5.2), skips payloads it does not need, and keeps
 // the payload of a ping, which it must echo in a pong (§5.5.2–5.5.3) or the server's
 // heartbeat drops it. An SSE stream is only searched for the marker byte.
+import { headerSize, readLength } from './frame-counter.js';
 
 /** What a frame reader reports at the end of each whole frame. */
 export interface FrameSink {
@@ -76,19 +77,6 @@ export class ServerFrameReader {
       sink.ping(payload);
     } else sink.frame(this.opcode);
   }
-}
-
-function headerSize(b1: number): number {
-  if (b1 & 0x80) throw new Error('A server frame must not be masked');
-  const length7 = b1 & 0x7f;
-  return length7 === 126 ? 4 : length7 === 127 ? 10 : 2;
-}
-
-function readLength(header: Uint8Array): number {
-  const length7 = header[1] & 0x7f;
-  if (length7 < 126) return length7;
-  if (length7 === 126) return (header[2] << 8) | header[3];
-  return (header[2] * 2 ** 24 + (header[3] << 16) + (header[4] << 8) + header[5]) * 2 ** 32 + header[6] * 2 ** 24 + ((header[7] << 16) | (header[8] << 8) | header[9]);
 }
 
 /** A masked pong echoing `payload` (a client's frames are masked, RFC 6455 §5.3). */
