@@ -20,20 +20,18 @@ const COALESCE_LIMIT = 64 * 1024;
  * socket asks the writer to wait for 'drain'.
  */
 export function writeOutgoing(socket: Writable, outgoing: Outgoing): boolean {
-  const chunks = outgoing.chunks;
-  if (chunks.length === 0) return true;
-  const done = outgoing.callbacks && ((error?: Error | null) => outgoing.settle(error));
-  if (chunks.length === 1) return socket.write(chunks[0], done);
   const total = outgoing.bytes;
+  if (total === 0) return true;
+  const done = outgoing.callbacks && ((error?: Error | null) => outgoing.settle(error));
+  const single = outgoing.single;
+  if (single !== undefined) return socket.write(single, done);
   if (total <= COALESCE_LIMIT) {
+    // Headers are written straight into the joined buffer (Outgoing.copyTo): no array each.
     const joined = Buffer.allocUnsafe(total);
-    let at = 0;
-    for (const chunk of chunks) {
-      joined.set(chunk, at);
-      at += chunk.length;
-    }
+    outgoing.copyTo(joined);
     return socket.write(joined, done);
   }
+  const chunks = outgoing.chunks;
   if (GATHERS) socket.cork();
   let ok = true;
   const last = chunks.length - 1;

@@ -218,6 +218,11 @@ export class WebSocketProtocol<Receiver = unknown> {
       throw new TypeError('Only data messages are compressed, and only once permessage-deflate was agreed (RFC 7692 §6)');
     }
     if (this.#handshake !== undefined || this.#failure) return false;
+    if (this.settings.mask === undefined && (opcode & 0x8) === 0) {
+      // A server's data frame: kept as its payload, the header written when the batch is copied out.
+      (this.#outgoing ??= new Outgoing()).pushFrame(0x80 | (compressed ? RSV1 << 4 : 0) | opcode, payload, callback);
+      return true;
+    }
     this.#queue(encodeFrame(payload, { opcode, mask: this.settings.mask, rsv: compressed ? RSV1 : 0 }), callback);
     return true;
   }
