@@ -55,6 +55,7 @@ import {
 import { EndpointPool } from './endpoint-pool.js';
 import { deliverEvent, forgetReader, readChunk, resumeAfterPause } from './socket-reading.js';
 import { writeOutgoing } from './socket-writer.js';
+import { flushSoon } from './flush-queue.js';
 import { MessageCompression } from './message-compression.js';
 import { countBackpressure, countPolicyClose, countWebSocketClosed, countWebSocketMessageOut, countWebSocketRead, countWebSocketWrite } from '../metrics/library-metrics.js';
 
@@ -266,7 +267,7 @@ export class SocketAdapter extends LazyEventEmitter {
     // During a read, the flush at its end takes everything: one write answers a whole read.
     if ((this[flagsOf] & (READING | FLUSH_SCHEDULED)) !== 0) return;
     this[flagsOf] |= FLUSH_SCHEDULED;
-    process.nextTick(flushConnection, this);
+    flushSoon(this);
   }
 
   /** @internal Writes what the endpoint has produced, then lets a quiet endpoint go. */
@@ -487,9 +488,6 @@ function listenForEnd(socket: Carrier): void {
     socket.removeListener('end', own as () => void);
   }
   socket.on('end', onSocketEnd);
-}
-function flushConnection(connection: SocketAdapter): void {
-  connection[flushOutgoing]();
 }
 function drainConnection(connection: SocketAdapter): void {
   connection[socketDrained]();
