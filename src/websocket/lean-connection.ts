@@ -7,7 +7,7 @@ import { SocketConnection } from './socket-connection.js';
  * uWebSockets and Bun have them: each gets the connection first. None is required.
  */
 export interface WebSocketHandlers<Data = unknown> {
-  /** The handshake is done; `ws.data` may be set here (or in `upgrade`). */
+  /** The handshake is done; `ws.data` may be set here (`request` is not kept after). */
   open?(ws: LeanWebSocket<Data>, request: HandshakeRequest): void;
   message?(ws: LeanWebSocket<Data>, data: Buffer, isBinary: boolean): void;
   /** What was queued has gone out, after a send answered 'queued'. */
