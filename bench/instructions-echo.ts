@@ -3,7 +3,10 @@
 // messages per read, 25 reads per turn of the event loop. Loads the connection from a
 // build directory given on the command line, so two builds (say, before and after a
 // change) run the very same workload:
-//   node .bench-out/bench/instructions-echo.js <build dir>[#traced] <turns>
+//   node .bench-out/bench/instructions-echo.js <build dir>[#traced] <turns> [<size> [<read>]]
+// With <size>, messages of that many bytes (one per turn when larger than 1 KiB), and
+// with <read>, the client's bytes arrive in reads of at most that size (a 1 MiB message
+// in 64 KiB reads, as from a real socket).
 // where <build dir> holds `websocket/connection.js` (`.bench-out/src`, or a `dist/`);
 // with `#traced`, the connection records a wire trace (`traceConnection`, docs/inspector.md);
 // with `#lean`, the connection is a LeanWebSocket echoing from a server's handlers.
@@ -13,7 +16,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 export const MESSAGES_PER_TURN = 100;
-const MESSAGE_SIZE = 32;
+/** Messages per turn for a size: 100 small ones, or one large. */
+export const messagesPerTurn = (size: number): number => (size > 1024 ? 1 : MESSAGES_PER_TURN);
 const MESSAGES_PER_READ = 4;
 
 interface EchoConnection {
@@ -76,22 +80,31 @@ async function openConnection(dir: string, socket: StandInSocket, lean: boolean)
   return lean ? undefined : opened;
 }
 
-/** A masked binary frame of MESSAGE_SIZE bytes, as a client sends it (§5.3). */
-function clientFrame(): Buffer {
-  const payload = randomBytes(MESSAGE_SIZE);
+/** A masked binary frame of `size` bytes, as a client sends it (§5.2, §5.3). */
+function clientFrame(size: number): Buffer {
+  const payload = randomBytes(size);
   const key = randomBytes(4);
-  const frame = Buffer.alloc(6 + MESSAGE_SIZE);
+  const lengthBytes = size < 126 ? 0 : size < 65536 ? 2 : 8;
+  const frame = Buffer.alloc(6 + lengthBytes + size);
   frame[0] = 0x82;
-  frame[1] = 0x80 | MESSAGE_SIZE;
-  key.copy(frame, 2);
-  for (let i = 0; i < MESSAGE_SIZE; i++) frame[6 + i] = payload[i] ^ key[i & 3];
+  frame[1] = 0x80 | (lengthBytes === 0 ? size : lengthBytes === 2 ? 126 : 127);
+  if (lengthBytes === 2) frame.writeUInt16BE(size, 2);
+  if (lengthBytes === 8) frame.writeBigUInt64BE(BigInt(size), 2);
+  const at = 2 + lengthBytes;
+  key.copy(frame, at);
+  for (let i = 0; i < size; i++) frame[at + 4 + i] = payload[i] ^ key[i & 3];
   return frame;
 }
 
+/** The server's frame header length for a payload of `size` (§5.2). */
+const headerLength = (size: number): number => (size < 126 ? 2 : size < 65536 ? 4 : 10);
+
 async function main(): Promise<void> {
-  const [dirArg, turnsArg] = process.argv.slice(2);
+  const [dirArg, turnsArg, sizeArg = '32', readArg] = process.argv.slice(2);
   const turns = Number(turnsArg);
-  if (!dirArg || !(turns > 0)) throw new Error('usage: instructions-echo.js <build dir>[#traced|#lean] <turns>');
+  const size = Number(sizeArg);
+  if (!dirArg || !(turns > 0) || !(size >= 0)) throw new Error('usage: instructions-echo.js <build dir>[#traced|#lean] <turns> [<size> [<read>]]');
+  const perTurn = messagesPerTurn(size);
   const [dir, mode] = dirArg.split('#');
   const socket = new StandInSocket();
   const connection = await openConnection(dir, socket, mode === 'lean');
@@ -101,12 +114,16 @@ async function main(): Promise<void> {
     traceConnection(connection);
   }
   connection?.on('message', (data, isBinary) => connection.send(data, { binary: isBinary }));
-  const read = Buffer.concat(Array.from({ length: MESSAGES_PER_READ }, clientFrame));
-  const echoed = turns * MESSAGES_PER_TURN * (2 + MESSAGE_SIZE);
+  const perRead = Math.min(MESSAGES_PER_READ, perTurn);
+  const bytes = Buffer.concat(Array.from({ length: perRead }, () => clientFrame(size)));
+  const readSize = readArg === undefined ? bytes.length : Number(readArg);
+  const reads: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += readSize) reads.push(bytes.subarray(at, at + readSize));
+  const echoed = turns * perTurn * (headerLength(size) + size);
   let turn = 0;
   const step = (): void => {
     // A fresh copy per read: the connection unmasks in place.
-    for (let i = 0; i < MESSAGES_PER_TURN / MESSAGES_PER_READ; i++) socket.emit('data', Buffer.from(read));
+    for (let i = 0; i < perTurn / perRead; i++) for (const read of reads) socket.emit('data', Buffer.from(read));
     if (++turn < turns) setImmediate(step);
     else
       setImmediate(() => {

@@ -46,6 +46,7 @@ export {
   WebSocketMessageEvent,
   WebSocketCloseEvent,
   WebSocketErrorEvent,
+  type WebSocketEventMap,
 } from './websocket/index.js';
 // What an application meets from the core: close codes to close with, and the error
 // a protocol violation is reported with.

@@ -1,4 +1,4 @@
-import { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent, type MessageData, WebSocketEvent } from './events.js';
+import { WebSocketCloseEvent, WebSocketErrorEvent, type WebSocketEventMap, WebSocketMessageEvent, type MessageData, WebSocketEvent } from './events.js';
 import { type IncomingMessage, messageIterator } from './message-iterator.js';
 import { CLOSED, CLOSING, CONNECTING, OPEN } from './ready-state.js';
 import { SocketConnection } from './socket-connection.js';
@@ -75,6 +75,8 @@ export class WebSocketConnection extends SocketConnection implements AsyncIterab
 
   // ---- WHATWG-style events ----
 
+  addEventListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void, options?: { once?: boolean }): void;
+  addEventListener(type: string, listener: (event: WebSocketEvent) => void, options?: { once?: boolean }): void;
   addEventListener(type: string, listener: (event: never) => void, options?: { once?: boolean }): void {
     const wrapped = this.wrapListener(type, listener);
     if (!wrapped) return;
@@ -82,6 +84,8 @@ export class WebSocketConnection extends SocketConnection implements AsyncIterab
     else this.on(type, wrapped);
   }
 
+  removeEventListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): void;
+  removeEventListener(type: string, listener: (event: WebSocketEvent) => void): void;
   removeEventListener(type: string, listener: (event: never) => void): void {
     for (const candidate of this.listeners(type)) {
       if ((candidate as WrappedListener)[kOriginal] === listener) {

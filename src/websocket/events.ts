@@ -41,3 +41,11 @@ export class WebSocketErrorEvent extends WebSocketEvent {
     this.message = error.message;
   }
 }
+
+/** The event a WHATWG-style listener of each type receives (`addEventListener`, `onmessage`, …). */
+export interface WebSocketEventMap {
+  open: WebSocketEvent;
+  message: WebSocketMessageEvent;
+  close: WebSocketCloseEvent;
+  error: WebSocketErrorEvent;
+}

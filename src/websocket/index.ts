@@ -26,5 +26,5 @@ export {
   heartbeatClock,
 } from './heartbeat.js';
 export { type IncomingMessage } from './message-iterator.js';
-export { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent, WebSocketEvent } from './events.js';
+export { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent, WebSocketEvent, type WebSocketEventMap } from './events.js';
 export { type TraceOption, traceConnection, traceOf } from './wire-trace.js';

@@ -120,6 +120,13 @@ export class SocketAdapter extends LazyEventEmitter {
   // decoding it cost 1.5 % more instructions per echoed message (bench:instructions).
   #state: ReadyState = CONNECTING;
   #core: WebSocketProtocol<SocketAdapter> | undefined;
+  /**
+   * A frame encoded beforehand (`sendFrame`) sent while the connection had no
+   * endpoint, the usual case in a broadcast to quiet connections: written as it
+   * is at the flush, with no endpoint taken for it. Anything else that needs the
+   * endpoint takes one and queues this frame first (`endpointOf`).
+   */
+  #lone: Uint8Array | undefined;
   /** What most connections never need, made on first use (a subprotocol, a closing handshake's timer). */
   #rare: RareState | undefined;
 
@@ -144,7 +151,8 @@ export class SocketAdapter extends LazyEventEmitter {
 
   /** Bytes of frames sent but not yet handed to the kernel (the endpoint's and the socket's). */
   get bufferedAmount(): number {
-    return (this.#core?.bufferedBytes ?? 0) + (this[socketOf]?.writableLength ?? 0) + (this[compressionOf]?.pendingBytes ?? 0);
+    const waiting = this.#core?.bufferedBytes ?? this.#lone?.length ?? 0;
+    return waiting + (this[socketOf]?.writableLength ?? 0) + (this[compressionOf]?.pendingBytes ?? 0);
   }
 
   /**
@@ -224,7 +232,8 @@ export class SocketAdapter extends LazyEventEmitter {
       compression.sendFrame(frame, callback);
       return this.queued(buffered + frame.length);
     }
-    if (!this[endpointOf]().sendFrame(frame, callback)) return notOpen(callback);
+    if (this.#core === undefined && this.#lone === undefined && callback === undefined) this.#lone = frame;
+    else if (!this[endpointOf]().sendFrame(frame, callback)) return notOpen(callback);
     return this.queued(buffered + frame.length);
   }
 
@@ -260,7 +269,15 @@ export class SocketAdapter extends LazyEventEmitter {
 
   /** @internal */
   [endpointOf](): WebSocketProtocol<SocketAdapter> {
-    return (this.#core ??= endpoints.take(this[settingsOf]!, this));
+    let core = this.#core;
+    if (core === undefined) {
+      core = this.#core = endpoints.take(this[settingsOf]!, this);
+      const lone = this.#lone;
+      this.#lone = undefined;
+      // An endpoint at rest has sent no close frame: it takes the frame.
+      if (lone !== undefined) core.sendFrame(lone);
+    }
+    return core;
   }
 
   private scheduleFlush(): void {
@@ -275,17 +292,27 @@ export class SocketAdapter extends LazyEventEmitter {
     this[flagsOf] &= ~FLUSH_SCHEDULED;
     const core = this.#core;
     const socket = this[socketOf];
-    if (!core || !socket || socket.destroyed) return;
-    const outgoing = core.takeOutgoing();
-    if (core.atRest) {
-      this.#core = undefined;
-      endpoints.give(core);
+    if (!socket || socket.destroyed) return;
+    let taken: boolean;
+    if (core === undefined) {
+      const lone = this.#lone;
+      if (lone === undefined) return;
+      this.#lone = undefined;
+      countWebSocketWrite(this[settingsOf]!, lone.length);
+      taken = socket.write(lone);
+    } else {
+      const outgoing = core.takeOutgoing();
+      if (core.atRest) {
+        this.#core = undefined;
+        endpoints.give(core);
+      }
+      if (!outgoing) return;
+      countWebSocketWrite(this[settingsOf]!, outgoing.bytes);
+      taken = writeOutgoing(socket, outgoing);
     }
-    if (!outgoing) return;
-    countWebSocketWrite(this[settingsOf]!, outgoing.bytes);
     // A socket that takes it all without asking to wait (the kernel took the bytes at
     // once) emits no 'drain' of its own, yet a sender told 'queued' waits for ours.
-    if (writeOutgoing(socket, outgoing) && (this[flagsOf] & NEED_DRAIN) !== 0) process.nextTick(drainConnection, this);
+    if (taken && (this[flagsOf] & NEED_DRAIN) !== 0) process.nextTick(drainConnection, this);
   }
 
   /** @internal Emits 'drain' once what waits is back under the socket's high-water mark, as 'sent' means. */
@@ -293,7 +320,7 @@ export class SocketAdapter extends LazyEventEmitter {
     const socket = this[socketOf];
     if (!socket || socket.writableLength > socket.writableHighWaterMark) return;
     this[unsentPongs] = 0;
-    if ((this[flagsOf] & NEED_DRAIN) !== 0 && (this.#core?.bufferedBytes ?? 0) === 0 && !this[compressionOf]?.busy) {
+    if ((this[flagsOf] & NEED_DRAIN) !== 0 && (this.#core?.bufferedBytes ?? this.#lone?.length ?? 0) === 0 && !this[compressionOf]?.busy) {
       this[flagsOf] &= ~NEED_DRAIN;
       this[settingsOf]!.events.drain(this);
     }
@@ -399,6 +426,7 @@ export class SocketAdapter extends LazyEventEmitter {
     const { code, reason, wasClean } = core?.outcome() ?? ABNORMAL;
     countWebSocketClosed(settings!, code);
     this.#core = undefined;
+    this.#lone = undefined;
     settings!.events.close(this, code, reason, wasClean);
   }
 

@@ -52,12 +52,16 @@ export const opcode: number = Opcode.Text;
 // @ts-expect-error: a port is a number
 new WebSocketServer({ port: 'x' });
 `,
-  // addEventListener's listener takes \`never\` (any event class fits), so it is annotated.
+  // addEventListener types each listener's event by its type, as the DOM's WebSocket does.
   'ts-bundler/main.ts': `import { WebSocket, WebSocketServer, type WebSocketMessageEvent } from 'switchboard';
 import type { ClientOptions } from 'switchboard/client';
 const wss = new WebSocketServer({ port: 0 });
 const ws: WebSocket = new WebSocket('ws://127.0.0.1:1');
 ws.addEventListener('message', (event: WebSocketMessageEvent) => console.log(event.data));
+ws.addEventListener('close', (event) => console.log(event.code, event.reason, event.wasClean));
+ws.addEventListener('message', (event) => console.log(event.data), { once: true });
+// @ts-expect-error: an open event has no data
+ws.addEventListener('open', (event) => console.log(event.data));
 export const used: unknown[] = [wss, {} satisfies ClientOptions];
 // @ts-expect-error: no such transport
 export const wrong: ClientOptions = { transports: ['carrier-pigeon'] };

@@ -44,7 +44,7 @@ export class MessageBuffer {
   take(): Buffer {
     this.closeOpen();
     const segments = this.segments;
-    const bytes = segments.length === 1 ? segments[0] : Buffer.concat(segments, this.total);
+    const bytes = segments.length === 1 ? segments[0] : join(segments, this.total);
     segments.length = 0;
     this.total = 0;
     // Let go of the growing buffer too: it may share memory with the message handed out.
@@ -58,6 +58,17 @@ export class MessageBuffer {
     this.open = this.open.subarray(this.openLength);
     this.openLength = 0;
   }
+}
+
+/**
+ * One copy into one fresh buffer. Not `Buffer.concat`: for a 1 MiB message of
+ * 64 KiB pieces it took 2.5× as long on Node and 13× on Deno (bench/micro).
+ */
+function join(segments: readonly Buffer[], total: number): Buffer {
+  const joined = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const segment of segments) at += segment.copy(joined, at);
+  return joined;
 }
 
 /** Pieces at least this large are kept by reference rather than copied. */
