@@ -56,17 +56,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     test: 'an SSE stream: the request head, the exact response head, then each event as written',
     reason: "the exact HTTP/1.1 response head is Node's ServerResponse._header, which Bun lacks: the trace rebuilds the head from the status and headers and marks it not exact",
   },
-  ...[
-    'a bare frame costs exactly its RFC 6455 §5.2 header, and nothing from the client',
-    'switchboard.v1 costs more than the bare frame for every message; long polling costs the most',
-    'the figures add up: per message sums to the total, the handshake is apart, overhead is bytes minus payload',
-    'any text as a bare frame: the overhead is the §5.2 header for its UTF-8 length',
-  ].map((test) => ({
-    runtime: 'bun' as const,
-    file: 'test/app/transport-bytes.test.ts',
-    test,
-    reason: 'not yet diagnosed: the example app\'s byte counts (examples/app/transport-bytes.ts) come out as 0 on Bun',
-  })),
   {
     runtime: 'deno',
     file: 'test/websocket/deflate-connection.test.ts',
