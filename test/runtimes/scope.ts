@@ -31,19 +31,6 @@ export interface KnownDifference {
 
 /** Tests that fail on a runtime for a reason of the runtime's (or not yet diagnosed, and said so). */
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
-  ...[
-    'resumes after the server process is killed and restarted: an in-memory hub reports a gap',
-    'loses nothing across a restart with a Redis hub: what was published meanwhile is replayed',
-    'ends on SSE when the proxy drops the Upgrade headers, and gets everything',
-    'ends on long polling when the proxy also buffers responses, and gets everything',
-    'notices a server that stops answering without closing (heartbeat) and resumes',
-    'carries twelve channels over SSE on one stream, not twelve',
-  ].map((test) => ({
-    runtime: 'bun' as const,
-    file: 'test/client/browser.test.ts',
-    test,
-    reason: "not yet diagnosed: the Chromium page served by the cluster node (examples/cluster, started by Bun here) never sets up its record ('record.state' of undefined); the other Chromium tests pass under Bun",
-  })),
   {
     runtime: 'bun',
     file: 'test/sse/http2.test.ts',
