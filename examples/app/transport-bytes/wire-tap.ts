@@ -4,10 +4,9 @@
 // from each side. That is TCP payload, so HTTP heads, WebSocket frames, chunk sizes,
 // HTTP/2 frames and HPACK are in, TCP/IP headers and ACKs are not.
 //
-// It needs nothing from the client. It used to read the client's own sockets
-// (`bytesRead` / `bytesWritten`), found through `node:diagnostics_channel`'s
-// 'net.client.socket'; Bun 1.4 never publishes on that channel (its node:http and
-// node:http2 clients need not go through `net.connect` at all), so every count was 0.
+// It needs nothing from the client or the runtime: reading the client's own sockets
+// (`bytesRead` / `bytesWritten`, found through `node:diagnostics_channel`'s
+// 'net.client.socket') counted 0 on Bun 1.4, which publishes nothing on that channel.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -98,8 +97,8 @@ export class WireTap {
       client.destroy();
       server.destroy();
     };
-    client.once('error', reset).once('close', () => server.end());
-    server.once('error', reset).once('close', () => client.end());
+    client.on('error', reset).once('close', () => server.destroyed || server.end());
+    server.on('error', reset).once('close', () => client.destroyed || client.end());
   }
 }
 
