@@ -1,15 +1,16 @@
 // The same messages over every transport, with the bytes each one put on the wire
 // (issue 12: the inspector's bytes-per-message chart, and `npm run bench:transport-bytes`).
 // Measured, not computed: each transport gets a server of its own on a loopback
-// ephemeral port and a Node client, the client's TCP counters are read once the
-// connection is set up (the handshake: its own column) and after each message, and the
-// client checks it received every message, unchanged and in order.
+// ephemeral port and a node: client, which connects through a relay that counts the
+// bytes each way (wire-tap.ts): read once the connection is set up (the handshake: its
+// own column) and after each message; the client checks it received every message,
+// unchanged and in order.
 import { HOST, type OpenCarrier } from './transport-bytes/carrier.js';
 import { Inbox, within } from './transport-bytes/inbox.js';
 import { openLongPolling } from './transport-bytes/long-poll-carrier.js';
 import { openSseHttp1, openSseHttp2 } from './transport-bytes/sse-carriers.js';
 import { openSwitchboardWebSocket, openWebSocketFrames } from './transport-bytes/websocket-carriers.js';
-import { ClientWireTap, difference, type WireCount } from './transport-bytes/wire-tap.js';
+import { WireTap, difference, type WireCount } from './transport-bytes/wire-tap.js';
 
 export type TransportName = 'websocket' | 'switchboard.v1' | 'sse-http1' | 'sse-http2' | 'long-polling';
 
@@ -61,7 +62,7 @@ interface TransportSpec {
   readonly how: string;
 }
 
-const COUNTED = 'counted with socket.bytesRead/bytesWritten on every TCP connection the client opened';
+const COUNTED = 'counted by a TCP relay between client and server, on every connection the client opened';
 
 const TRANSPORTS: Readonly<Record<TransportName, TransportSpec>> = {
   websocket: {
@@ -109,9 +110,10 @@ async function measureOne(transport: TransportName, messages: readonly string[],
   const spec = TRANSPORTS[transport];
   const inbox = new Inbox();
   const carrier = await spec.open(inbox);
-  const tap = new ClientWireTap(HOST, carrier.port);
+  let tap: WireTap | undefined;
   try {
-    await carrier.connect(deadline);
+    tap = await WireTap.listen(HOST, carrier.port);
+    await carrier.connect(deadline, tap.port);
     const handshake = await tap.settled();
     const perMessage: WireBytes[] = [];
     let before = handshake;
@@ -142,8 +144,8 @@ async function measureOne(transport: TransportName, messages: readonly string[],
       measuredBy: spec.how,
     };
   } finally {
-    tap.close();
     await within(carrier.close(), Date.now() + 5_000, `${spec.label}: closing`);
+    await tap?.close();
   }
 }
 

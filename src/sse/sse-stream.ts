@@ -3,7 +3,8 @@
 // bound on what a slow client may leave queued.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { Http2ServerResponse, constants as h2, type Http2ServerRequest } from 'node:http2';
+import { Http2ServerResponse, type Http2ServerRequest, type Http2Stream } from 'node:http2';
+import { addAbortSignal } from 'node:stream';
 import { HUB_STREAM_MAX_BUFFERED_AMOUNT } from '../protocol/hub/contract.js';
 import { positiveInteger } from '../protocol/integer-option.js';
 import { serializeComment, serializeEvent, serializeRetry, type SseEventInit } from '../protocol/sse/index.js';
@@ -174,7 +175,7 @@ export class SseStream {
     this.res.off('close', this.onResponseClose);
     if (reason === 'slow-client') {
       // Dropping queued bytes is the point: end() would wait for the slow reader.
-      if (this.res instanceof Http2ServerResponse) this.res.stream.close(h2.NGHTTP2_CANCEL);
+      if (this.res instanceof Http2ServerResponse) cancel(this.res.stream);
       else this.res.destroy();
     } else if (reason === 'closed') {
       this.res.end();
@@ -183,4 +184,17 @@ export class SseStream {
     this.closeListeners.clear();
     for (const listener of listeners) listener(reason);
   }
+}
+
+/**
+ * Resets the stream with CANCEL (RFC 9113 §8.7: no longer needed), its queued data
+ * dropped. Destroyed with an AbortError, which Node and Bun both reset with CANCEL; an
+ * AbortSignal is the public way to destroy with one. Not `close(NGHTTP2_CANCEL)`: on
+ * Bun 1.4's server that sends the RST_STREAM but the session then sends no more DATA on
+ * any of its streams (docs/runtimes.md).
+ */
+function cancel(stream: Http2Stream): void {
+  const controller = new AbortController();
+  addAbortSignal(controller.signal, stream);
+  controller.abort();
 }

@@ -31,42 +31,12 @@ export interface KnownDifference {
 
 /** Tests that fail on a runtime for a reason of the runtime's (or not yet diagnosed, and said so). */
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
-  ...[
-    'resumes after the server process is killed and restarted: an in-memory hub reports a gap',
-    'loses nothing across a restart with a Redis hub: what was published meanwhile is replayed',
-    'ends on SSE when the proxy drops the Upgrade headers, and gets everything',
-    'ends on long polling when the proxy also buffers responses, and gets everything',
-    'notices a server that stops answering without closing (heartbeat) and resumes',
-    'carries twelve channels over SSE on one stream, not twelve',
-  ].map((test) => ({
-    runtime: 'bun' as const,
-    file: 'test/client/browser.test.ts',
-    test,
-    reason: "not yet diagnosed: the Chromium page served by the cluster node (examples/cluster, started by Bun here) never sets up its record ('record.state' of undefined); the other Chromium tests pass under Bun",
-  })),
-  {
-    runtime: 'bun',
-    file: 'test/sse/http2.test.ts',
-    test: 'disconnects a slow HTTP/2 stream without touching the others',
-    reason: 'not yet diagnosed: the slow stream is closed as on Node, but the fast stream of the same Bun http2 client session gets nothing after it (connection-level flow control of a paused stream, likely)',
-  },
   {
     runtime: 'bun',
     file: 'test/trace/http-trace.test.ts',
     test: 'an SSE stream: the request head, the exact response head, then each event as written',
     reason: "the exact HTTP/1.1 response head is Node's ServerResponse._header, which Bun lacks: the trace rebuilds the head from the status and headers and marks it not exact",
   },
-  ...[
-    'a bare frame costs exactly its RFC 6455 §5.2 header, and nothing from the client',
-    'switchboard.v1 costs more than the bare frame for every message; long polling costs the most',
-    'the figures add up: per message sums to the total, the handshake is apart, overhead is bytes minus payload',
-    'any text as a bare frame: the overhead is the §5.2 header for its UTF-8 length',
-  ].map((test) => ({
-    runtime: 'bun' as const,
-    file: 'test/app/transport-bytes.test.ts',
-    test,
-    reason: 'not yet diagnosed: the example app\'s byte counts (examples/app/transport-bytes.ts) come out as 0 on Bun',
-  })),
   {
     runtime: 'deno',
     file: 'test/websocket/deflate-connection.test.ts',

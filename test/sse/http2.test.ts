@@ -1,7 +1,7 @@
 // Many event streams on one HTTP/2 connection: the cure for HTTP/1.1's six-connections-per-
 // origin limit in browsers. Checked over h2c and over TLS.
 import { readFileSync } from 'node:fs';
-import { connect, createSecureServer, createServer, type ClientHttp2Session, type Http2Server, type Http2SecureServer } from 'node:http2';
+import { connect, constants, createSecureServer, createServer, type ClientHttp2Session, type Http2Server, type Http2SecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryHub } from '../../src/hub/index.js';
@@ -84,6 +84,7 @@ describe('SSE over HTTP/2', () => {
     );
     const slow = session.request({ ':path': '/?channel=big' });
     slow.pause();
+    slow.on('error', () => {});
     const fast = session.request({ ':path': '/?channel=small' });
     let fastBytes = 0;
     fast.on('data', (chunk: Buffer) => (fastBytes += chunk.length));
@@ -94,6 +95,9 @@ describe('SSE over HTTP/2', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     expect(reasons).toEqual(['slow-client']);
+    // RST_STREAM with CANCEL (RFC 9113 §8.7): the stream is no longer needed.
+    await waitFor(() => slow.closed, 'slow stream reset');
+    expect(slow.rstCode).toBe(constants.NGHTTP2_CANCEL);
     await hub.publish('small', { data: 'still here' });
     await waitFor(() => fastBytes > 20, 'fast stream still served');
     expect(hub.subscriberCount('small')).toBe(1);

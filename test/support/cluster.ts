@@ -32,15 +32,22 @@ export function findNginx(): string | undefined {
   return undefined;
 }
 
-/** Compiles examples/ (it imports the built package, so `npm run build` comes first). */
-export function compileExamples(): Promise<void> {
+/**
+ * Compiles examples/ (it imports the built package, so `npm run build` comes first), as
+ * `npm run build:examples` does, .examples-out/tsconfig.json included: Bun applies the
+ * nearest tsconfig.json's `paths` to JavaScript too, and the root one maps 'switchboard'
+ * to src/*.ts, so without an empty one there a node started by Bun ran the sources (and
+ * found no src/client/client.bundle.js to serve).
+ */
+export async function compileExamples(): Promise<void> {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  return new Promise((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     execFile(process.execPath, [tsc, '-p', join(ROOT, 'examples/tsconfig.json')], { cwd: ROOT }, (error, stdout, stderr) => {
       if (error) reject(new Error(`tsc -p examples/tsconfig.json failed:\n${stdout}${stderr}`));
       else resolve();
     });
   });
+  await writeFile(join(ROOT, '.examples-out/tsconfig.json'), '{}\n');
 }
 
 export function freePort(): Promise<number> {

@@ -15,10 +15,14 @@ export const CHANNEL = 'bytes';
 export const PREFIX = '/switchboard';
 
 export interface Carrier {
-  /** Where the client connects; every connection it opens goes to this port. */
+  /** The server's port. */
   readonly port: number;
-  /** Opens the client and subscribes it; what this costs is the handshake. */
-  connect(deadline: Deadline): Promise<void>;
+  /**
+   * Opens the client and subscribes it; what this costs is the handshake. Every
+   * connection the client opens goes to `port` (the byte-counting relay in front of
+   * the server), so the URLs it sends name that port.
+   */
+  connect(deadline: Deadline, port: number): Promise<void>;
   /** Sends one message from the server; the client pushes what it receives into the inbox. */
   send(message: string): Promise<void>;
   /** Ends the client, the server and everything they hold. */

@@ -12,22 +12,25 @@ export const openLongPolling: OpenCarrier = async (inbox: Inbox) => {
   const agent = new Agent({ keepAlive: true });
   const reader = new SessionReader(inbox);
   let session = '';
+  /** The port the client connects to (the counting relay's). */
+  let via = 0;
 
   /** One poll; its messages go to the reader. */
   const poll = async (): Promise<void> => {
-    const answer = await exchange(mount.port, agent, `${PREFIX}/poll?session=${session}`);
+    const answer = await exchange(via, agent, `${PREFIX}/poll?session=${session}`);
     if (answer.status !== 200) throw new Error(`poll answered ${answer.status}`);
     for (const message of (JSON.parse(answer.body) as { messages: unknown[] }).messages) reader.read(JSON.stringify(message));
   };
 
   return {
     port: mount.port,
-    connect: async (deadline) => {
-      const opened = await within(exchange(mount.port, agent, `${PREFIX}/poll`), deadline, 'opening poll');
+    connect: async (deadline, port) => {
+      via = port;
+      const opened = await within(exchange(via, agent, `${PREFIX}/poll`), deadline, 'opening poll');
       if (opened.status !== 200) throw new Error(`opening poll answered ${opened.status}`);
       session = (JSON.parse(opened.body) as { session: string }).session;
       // The poll is held while the POST goes on another connection; either failing fails both.
-      const subscribe = exchange(mount.port, agent, `${PREFIX}/session/${session}`, SUBSCRIBE_BODY);
+      const subscribe = exchange(via, agent, `${PREFIX}/session/${session}`, SUBSCRIBE_BODY);
       const [, posted] = await within(Promise.all([poll(), subscribe]), deadline, 'subscribe');
       if (posted.status !== 204) throw new Error(`subscribe POST answered ${posted.status}`);
       // The poll may have been answered before the reply was queued: poll until it is there.

@@ -44,8 +44,8 @@ export const openSseHttp1: OpenCarrier = async (inbox) => {
   const stream = new SessionStream(inbox);
   return {
     port: mount.port,
-    connect: async (deadline) => {
-      const get = httpRequest({ host: HOST, port: mount.port, path: `${PREFIX}/sse`, agent });
+    connect: async (deadline, via) => {
+      const get = httpRequest({ host: HOST, port: via, path: `${PREFIX}/sse`, agent });
       get.on('response', (response: IncomingMessage) => {
         response.on('data', (chunk: Buffer) => stream.push(chunk));
         response.on('end', () => stream.ended());
@@ -53,7 +53,7 @@ export const openSseHttp1: OpenCarrier = async (inbox) => {
       get.on('error', (error) => inbox.fail(error));
       get.end();
       const session = await within(stream.session, deadline, 'SSE session event');
-      const posted = await within(exchange(mount.port, agent, `${PREFIX}/session/${session}`, SUBSCRIBE_BODY), deadline, 'subscribe POST');
+      const posted = await within(exchange(via, agent, `${PREFIX}/session/${session}`, SUBSCRIBE_BODY), deadline, 'subscribe POST');
       if (posted.status !== 204) throw new Error(`subscribe POST answered ${posted.status}`);
       await within(stream.reader.subscribed, deadline, 'subscribed');
     },
@@ -71,8 +71,8 @@ export const openSseHttp2: OpenCarrier = async (inbox) => {
   let client: ClientHttp2Session | undefined;
   return {
     port: mount.port,
-    connect: async (deadline) => {
-      client = http2Connect(`http://${HOST}:${mount.port}`);
+    connect: async (deadline, via) => {
+      client = http2Connect(`http://${HOST}:${via}`);
       client.on('error', (error) => inbox.fail(error));
       const events = client.request({ ':path': `${PREFIX}/sse` });
       events.on('data', (chunk: Buffer) => stream.push(chunk));

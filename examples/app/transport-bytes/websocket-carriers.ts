@@ -33,9 +33,9 @@ export const openWebSocketFrames: OpenCarrier = async (inbox) => {
   let client: WebSocket | undefined;
   return {
     port,
-    connect: async (deadline: Deadline) => {
+    connect: async (deadline: Deadline, via: number) => {
       const accepted = new Promise<WebSocketConnection>((resolve) => wss.once('connection', resolve));
-      client = new WebSocket(`ws://${HOST}:${port}/`);
+      client = new WebSocket(`ws://${HOST}:${via}/`);
       readText(client, inbox, (text) => inbox.push(text));
       [peer] = await within(Promise.all([accepted, opened(client)]), deadline, 'WebSocket handshake');
     },
@@ -55,8 +55,8 @@ export const openSwitchboardWebSocket: OpenCarrier = async (inbox) => {
   let client: WebSocket | undefined;
   return {
     port: mount.port,
-    connect: async (deadline) => {
-      client = new WebSocket(`ws://${HOST}:${mount.port}${PREFIX}/ws`, 'switchboard.v1');
+    connect: async (deadline, via) => {
+      client = new WebSocket(`ws://${HOST}:${via}${PREFIX}/ws`, 'switchboard.v1');
       let first: (() => void) | undefined;
       const pinged = new Promise<void>((resolve) => (first = resolve));
       readText(client, inbox, (text) => {

@@ -1,11 +1,13 @@
-// Bytes on the TCP connections a client opens to one port, from Node's own counters
-// (`socket.bytesRead` / `bytesWritten`): TCP payload, so HTTP heads, WebSocket frames,
-// chunk sizes, HTTP/2 frames and HPACK are in, TCP/IP headers and ACKs are not. The
-// sockets are found through `node:diagnostics_channel` ('net.client.socket', published by
-// `net.connect`), so any client (this package's WebSocket, node:http's agents,
-// node:http2) is measured without changing it.
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { Socket } from 'node:net';
+// Bytes on the TCP connections a client opens to one server, counted by a relay between
+// them: the client connects to the relay's loopback port, the relay opens one connection
+// to the server for each and passes the bytes through unchanged, counting what it reads
+// from each side. That is TCP payload, so HTTP heads, WebSocket frames, chunk sizes,
+// HTTP/2 frames and HPACK are in, TCP/IP headers and ACKs are not.
+//
+// It needs nothing from the client or the runtime: reading the client's own sockets
+// (`bytesRead` / `bytesWritten`, found through `node:diagnostics_channel`'s
+// 'net.client.socket') counted 0 on Bun 1.4, which publishes nothing on that channel.
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface WireCount {
@@ -13,43 +15,46 @@ export interface WireCount {
   readonly clientToServer: number;
 }
 
-const CHANNEL = 'net.client.socket';
 /** Pause between two readings while waiting for the counters to stop moving. */
 const SETTLE_STEP_MS = 2;
 const SETTLE_MAX_STEPS = 25;
 
-export class ClientWireTap {
+export class WireTap {
+  private serverToClient = 0;
+  private clientToServer = 0;
+  private accepted = 0;
   private readonly sockets = new Set<Socket>();
-  private readonly onSocket = (message: unknown): void => {
-    const socket = (message as { socket: Socket }).socket;
-    // The peer is known once connected; sockets of other code in the process are not ours.
-    socket.once('connect', () => {
-      if (socket.remotePort === this.port && socket.remoteAddress === this.host) this.sockets.add(socket);
-    });
-  };
 
-  constructor(
-    private readonly host: string,
-    private readonly port: number,
-  ) {
-    subscribe(CHANNEL, this.onSocket);
+  private constructor(
+    private readonly relay: Server,
+    /** Where the client connects instead of the server. */
+    readonly port: number,
+  ) {}
+
+  /** A relay on `host`, an ephemeral port, to `host:targetPort`. */
+  static async listen(host: string, targetPort: number): Promise<WireTap> {
+    // Half-open on both sides: an end from either is passed on, as it was sent.
+    const relay = createServer({ allowHalfOpen: true });
+    await new Promise<void>((resolve, reject) => {
+      relay.once('error', reject);
+      relay.listen(0, host, () => {
+        relay.off('error', reject);
+        resolve();
+      });
+    });
+    const tap = new WireTap(relay, (relay.address() as { port: number }).port);
+    relay.on('connection', (client: Socket) => tap.pass(client, host, targetPort));
+    return tap;
   }
 
   /** TCP connections the client opened to the server so far. */
   get connections(): number {
-    return this.sockets.size;
+    return this.accepted;
   }
 
-  /** Totals over every connection, closed ones included (their counters stay). */
+  /** Totals over every connection, closed ones included. */
   count(): WireCount {
-    let serverToClient = 0;
-    let clientToServer = 0;
-    for (const socket of this.sockets) {
-      serverToClient += socket.bytesRead;
-      // What still waits in the socket's buffer is not on the wire yet.
-      clientToServer += socket.bytesWritten - socket.writableLength;
-    }
-    return { serverToClient, clientToServer };
+    return { serverToClient: this.serverToClient, clientToServer: this.clientToServer };
   }
 
   /**
@@ -67,8 +72,33 @@ export class ClientWireTap {
     return last;
   }
 
-  close(): void {
-    unsubscribe(CHANNEL, this.onSocket);
+  /** Ends every relayed connection and the relay. */
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.relay.close(() => resolve()));
+  }
+
+  private pass(client: Socket, host: string, targetPort: number): void {
+    this.accepted++;
+    const server = connect({ host, port: targetPort, allowHalfOpen: true });
+    for (const socket of [client, server]) {
+      this.sockets.add(socket);
+      socket.setNoDelay(true);
+      socket.once('close', () => this.sockets.delete(socket));
+    }
+    // Counted as read, before passing on: once the client has a message, its bytes are in.
+    client.on('data', (chunk: Buffer) => (this.clientToServer += chunk.length));
+    server.on('data', (chunk: Buffer) => (this.serverToClient += chunk.length));
+    // pipe() waits for a full side to drain (bounded) and passes each end on.
+    client.pipe(server);
+    server.pipe(client);
+    // A reset on one side resets the other; a side gone without an end still ends the other.
+    const reset = (): void => {
+      client.destroy();
+      server.destroy();
+    };
+    client.on('error', reset).once('close', () => server.destroyed || server.end());
+    server.on('error', reset).once('close', () => client.destroyed || client.end());
   }
 }
 
