@@ -9,6 +9,7 @@
 import { type Server, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { computeAccept } from '../src/protocol/websocket/index.js';
+import { MessageEchoer } from './message-floor.js';
 
 export interface FloorServer {
   readonly server: Server;
@@ -18,7 +19,13 @@ export interface FloorServer {
 /** The open sockets (one floor server per process). */
 const sockets = new Set<Socket>();
 
-export function startFloorServer(onListening: (port: number) => void): FloorServer {
+/**
+ * `frames`: client frames re-headed and sent back as they pass (HeaderRewriter below);
+ * `messages`: each message unmasked and echoed whole (message-floor.ts).
+ */
+export type FloorMode = 'frames' | 'messages';
+
+export function startFloorServer(onListening: (port: number) => void, mode: FloorMode = 'frames'): FloorServer {
   const server = createServer((_request, response) => response.writeHead(426).end());
   server.on('upgrade', (request, socket: Socket) => {
     const key = String(request.headers['sec-websocket-key'] ?? '');
@@ -28,7 +35,7 @@ export function startFloorServer(onListening: (port: number) => void): FloorServ
     socket.allowHalfOpen = false;
     sockets.add(socket);
     // Listeners shared by every socket, so no closure per connection.
-    socket.on('data', onData);
+    socket.on('data', mode === 'frames' ? onData : onMessageData);
     socket.on('error', onError);
     socket.on('close', onClose);
   });
@@ -44,6 +51,24 @@ type FloorSocket = Socket & { [kRewriter]?: HeaderRewriter };
 
 function onData(this: FloorSocket, chunk: Buffer): void {
   this.write((this[kRewriter] ??= new HeaderRewriter()).rewrite(chunk));
+}
+
+const kEchoer = Symbol('floor.echoer');
+type MessageFloorSocket = Socket & { [kEchoer]?: MessageEchoer };
+/** Bun's node:net copies corked writes into one buffer (src/websocket/socket-writer.ts): there they go one by one. */
+const CORK = process.versions.bun === undefined;
+
+function onMessageData(this: MessageFloorSocket, chunk: Buffer): void {
+  const out: Buffer[] = [];
+  (this[kEchoer] ??= new MessageEchoer()).echo(chunk, out);
+  if (out.length === 0) return;
+  let total = 0;
+  for (const piece of out) total += piece.length;
+  // One write per read, as the frame floor: small frames joined, large ones gathered by writev.
+  if (total <= 64 * 1024) return void this.write(out.length === 1 ? out[0] : Buffer.concat(out, total));
+  if (CORK) this.cork();
+  for (const piece of out) this.write(piece);
+  if (CORK) this.uncork();
 }
 
 function onClose(this: Socket): void {

@@ -2,8 +2,9 @@
 // runtime's own server, in one run, driven by one load generator (this Node process,
 // raw sockets; bench/raw-client.ts, bench/echo.ts's drive, bench/sse.ts's SSE readers).
 // Servers (bench/runtimes/server.ts, each in a process of its own):
-//   node: switchboard, ws, floor · bun: switchboard, native (Bun.serve), floor · deno: switchboard, native (Deno.serve), floor
-// `floor` is the same bytes with no library on that runtime's node:http/node:net (bench/floor-server.ts).
+//   node: switchboard, ws, floor, msgfloor · bun: switchboard, native (Bun.serve), floor, msgfloor · deno: the same with Deno.serve
+// `floor` is the same bytes with no library on that runtime's node:http/node:net (bench/floor-server.ts);
+// `msgfloor` adds only what a message API must (unmasking, each message whole: bench/message-floor.ts), echo rows only.
 // Rows: echo (32 B × 1 and × 16 in flight, 4 KiB, 1 MiB), broadcast of 64 B to 1,000
 // clients, RSS per idle connection, SSE fan-out of 32 B events to 1,000 streams.
 //   node .bench-out/bench/runtimes/main.js [--duration=2000] [--warmup=500] [--rounds=1]
@@ -32,12 +33,15 @@ const ALL_TARGETS: Target[] = [
   { runtime: 'node', impl: 'switchboard' },
   { runtime: 'node', impl: 'ws' },
   { runtime: 'node', impl: 'floor' },
+  { runtime: 'node', impl: 'msgfloor' },
   { runtime: 'bun', impl: 'switchboard' },
   { runtime: 'bun', impl: 'native' },
   { runtime: 'bun', impl: 'floor' },
+  { runtime: 'bun', impl: 'msgfloor' },
   { runtime: 'deno', impl: 'switchboard' },
   { runtime: 'deno', impl: 'native' },
   { runtime: 'deno', impl: 'floor' },
+  { runtime: 'deno', impl: 'msgfloor' },
 ];
 const label = (target: Target): string => `${target.runtime}:${target.impl}`;
 
@@ -276,6 +280,8 @@ async function main(): Promise<void> {
           for (const row of throughputRows) {
             // ws serves no SSE; the floor is the bare node:http stream on each runtime.
             if (row.run === sseFanOut && target.impl === 'ws') continue;
+            // The message floor differs from the frame floor in echo only.
+            if (target.impl === 'msgfloor' && !row.name.startsWith('echo')) continue;
             const value = await row.run(server);
             record(row, target, value);
             const cpu = perCpu.get(`${row.name}|${label(target)}`)?.at(-1);
@@ -285,7 +291,7 @@ async function main(): Promise<void> {
           await server.stop();
         }
       }
-      for (const row of memoryRows) {
+      for (const row of target.impl === 'msgfloor' ? [] : memoryRows) {
         // A fresh process: what the echo rows allocated would hide what connections cost.
         const server = await start(target);
         versions.set(target.runtime, server.runtimeVersion);
@@ -336,6 +342,10 @@ async function main(): Promise<void> {
     ['deno floor ÷ Deno.serve', 'deno:floor', 'deno:native'],
     ['bun sb ÷ bun floor', 'bun:switchboard', 'bun:floor'],
     ['deno sb ÷ deno floor', 'deno:switchboard', 'deno:floor'],
+    ['bun msgfloor ÷ Bun.serve', 'bun:msgfloor', 'bun:native'],
+    ['deno msgfloor ÷ Deno.serve', 'deno:msgfloor', 'deno:native'],
+    ['bun sb ÷ bun msgfloor', 'bun:switchboard', 'bun:msgfloor'],
+    ['deno sb ÷ deno msgfloor', 'deno:switchboard', 'deno:msgfloor'],
   ];
   console.log('\nRatios (memory inverted: above 1× means switchboard holds less; target ≥ 0.80× of native, ≥ 1.00× of switchboard on Node):');
   const ratioTable: string[][] = [['row', ...pairs.map(([name]) => name)]];

@@ -16,9 +16,9 @@ import { Opcode, encodeSharedFrame } from '../../src/protocol/websocket/index.js
 import { createSseHandler } from '../../src/sse/index.js';
 import { LeanWebSocketServer } from '../../src/websocket/index.js';
 import { ECHO_HANDLERS } from '../../src/cli/echo-handler.js';
-import { type FloorServer, startFloorServer } from '../floor-server.js';
+import { type FloorMode, type FloorServer, startFloorServer } from '../floor-server.js';
 
-export type Impl = 'switchboard' | 'ws' | 'native' | 'floor';
+export type Impl = 'switchboard' | 'ws' | 'native' | 'floor' | 'msgfloor';
 
 export type ControlRequest =
   | { type: 'memory' }
@@ -113,7 +113,9 @@ async function serve(): Promise<Served> {
       if (deno) return serveDeno(deno);
       throw new Error('"native" is Bun.serve or Deno.serve; Node has no WebSocket server of its own (use ws)');
     case 'floor':
-      return serveFloor();
+      return serveFloor('frames');
+    case 'msgfloor':
+      return serveFloor('messages');
     default:
       throw new Error(`Unknown implementation ${String(impl)}`);
   }
@@ -166,10 +168,10 @@ async function serveWs(): Promise<Served> {
   };
 }
 
-async function serveFloor(): Promise<Served> {
+async function serveFloor(mode: FloorMode): Promise<Served> {
   let floor: FloorServer | undefined;
   const port = await new Promise<number>((resolve) => {
-    floor = startFloorServer(resolve);
+    floor = startFloorServer(resolve, mode);
   });
   const sockets = floor!.sockets;
   const sse = bareSse();

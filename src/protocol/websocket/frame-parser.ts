@@ -1,5 +1,6 @@
 import { CloseCode } from './close-codes.js';
 import { parseClosePayload } from './close-payload.js';
+import { onJavaScriptCore } from './engine.js';
 import { applyMaskKey } from './mask.js';
 import { MessageBuffer } from './message-buffer.js';
 import { Opcode, isControlOpcode, isKnownOpcode } from './opcodes.js';
@@ -31,6 +32,13 @@ export interface FrameParserOptions {
    * owner, so a server holding thousands of parsers makes no closure for each.
    */
   receiver?: unknown;
+  /**
+   * A whole payload of up to this many bytes is handed up as a copy rather than a
+   * view of its chunk. Default: 512 on JavaScriptCore, where that is cheaper, and
+   * none (-1) on V8 (`DEFAULT_COPY_UP_TO`). Only speed and what a message keeps
+   * alive differ.
+   */
+  copyUpTo?: number;
 }
 
 export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
@@ -52,7 +60,8 @@ const enum State {
  *
  * The parser takes ownership of the chunks it is given: masked payloads are
  * unmasked in place and a message that arrived in one chunk is handed up as a
- * view of that chunk, without a copy.
+ * view of that chunk, without a copy (a short one copied where that is cheaper:
+ * `copyUpTo`).
  *
  * Memory: besides the message being gathered, the parser keeps at most the 13
  * bytes of an unfinished frame header, or the 125 of an unfinished control
@@ -69,6 +78,7 @@ export class FrameParser {
   private readonly allowedRsv: number;
   private readonly onEvent: (event: ParserEvent) => void;
   private readonly receiver: unknown;
+  private readonly copyUpTo: number;
 
   private state = State.Header;
   private failure: ProtocolError | undefined;
@@ -111,6 +121,7 @@ export class FrameParser {
     this.allowedRsv = options.allowedRsv ?? 0;
     this.onEvent = options.onEvent;
     this.receiver = options.receiver;
+    this.copyUpTo = options.copyUpTo ?? DEFAULT_COPY_UP_TO;
   }
 
   /** True once a close frame has been read; later bytes are ignored. */
@@ -290,8 +301,8 @@ export class FrameParser {
     const available = chunk.length - at;
     const remaining = this.payloadLength - this.payloadRead;
     if (this.payloadRead === 0 && available >= remaining) {
-      // The whole payload is here: hand up a view of the chunk.
-      const payload = chunk.subarray(at, at + remaining);
+      // The whole payload is here: hand up a view of the chunk (or, when that is dearer, a copy).
+      const payload = remaining <= this.copyUpTo ? copyOut(chunk, at, remaining) : chunk.subarray(at, at + remaining);
       if (this.masked) applyMaskKey(payload, this.maskKey);
       this.endFrame(payload);
       return at + remaining;
@@ -374,6 +385,23 @@ export class FrameParser {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * Payloads up to this many bytes are handed up as copies rather than views of
+ * the read. On JavaScriptCore a view of a small read is the dearer of the two
+ * (Bun, a read of sixteen 32-byte frames: 51 ns a view, 34 ns a copy; 128-byte
+ * payloads 113 against 43 ns; 512: 213 against 90; 2 KiB: 93 against 237), so
+ * there payloads up to 512 bytes are copied. On V8 the view is always cheaper
+ * (Node: 75 against 132 ns for 32 bytes). Either way the message owns its bytes
+ * until the application lets go: a view keeps its whole read alive, a copy not.
+ */
+export const DEFAULT_COPY_UP_TO = onJavaScriptCore ? 512 : -1;
+
+function copyOut(chunk: Buffer, at: number, length: number): Buffer {
+  const copy = Buffer.allocUnsafe(length);
+  chunk.copy(copy, 0, at, at + length);
+  return copy;
+}
 /** The longest header: 2 bytes, a 64-bit length and a masking key (§5.2). */
 const MAX_HEADER = 14;
 

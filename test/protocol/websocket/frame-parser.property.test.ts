@@ -39,9 +39,11 @@ describe('frame parser properties', () => {
         fc.integer({ min: 0, max: 64 }),
         fc.boolean(),
         fc.array(fc.nat(), { maxLength: 20 }),
-        (messages, role, fragmentSize, withPings, cuts) => {
+        // Whole payloads handed up as views or as copies: the same messages either way.
+        fc.constantFrom(-1, 0, 32, 512),
+        (messages, role, fragmentSize, withPings, cuts, copyUpTo) => {
           const stream = encodeAll(messages, role, fragmentSize, withPings);
-          const outcome = parseAll(splitAt(stream, cuts.map((cut) => cut % (stream.length + 1))), { role });
+          const outcome = parseAll(splitAt(stream, cuts.map((cut) => cut % (stream.length + 1))), { role, copyUpTo });
           expect(outcome.error).toBeUndefined();
           const received = outcome.events.filter((event) => event.type === 'message');
           expect(received).toEqual(messages.map((m) => ({ type: 'message', binary: m.binary, data: m.data, rsv: 0 })));

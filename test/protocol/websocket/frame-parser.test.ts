@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FrameParser, Opcode, type ParserEvent, ProtocolError } from '../../../src/protocol/websocket/index.js';
+import { onJavaScriptCore } from '../../../src/protocol/websocket/engine.js';
+import { DEFAULT_COPY_UP_TO } from '../../../src/protocol/websocket/frame-parser.js';
 import { copies, parseAll } from '../../support/collect.js';
 import { clientFrame, rawFrame } from '../../support/raw-frame.js';
 
@@ -496,5 +498,36 @@ describe('a frame budget per push: how an owner bounds the work done for one pee
     parser.push(Buffer.from(partial.subarray(0, partial.length - 1)));
     expect(parser.messageInProgress).not.toBe(0);
     expect(parser.messageInProgress).not.toBe(first);
+  });
+});
+
+describe('whole payloads: views of the read, or copies up to copyUpTo', () => {
+  function messagesOf(chunk: Buffer, copyUpTo: number): Buffer[] {
+    const data: Buffer[] = [];
+    const parser = new FrameParser({ role: 'server', copyUpTo, onEvent: (event) => event.type === 'message' && data.push(event.data) });
+    parser.push(chunk);
+    return data;
+  }
+  const read = (): Buffer => Buffer.concat([binary(Buffer.alloc(32, 7)), binary(Buffer.alloc(600, 9))]);
+
+  it('hands up views by default on V8, and copies of payloads up to 512 bytes on JavaScriptCore', () => {
+    expect(DEFAULT_COPY_UP_TO).toBe(onJavaScriptCore ? 512 : -1);
+  });
+
+  it('with copyUpTo 512, a 32-byte payload is a copy (the read can be reused) and a 600-byte one a view', () => {
+    const chunk = read();
+    const [small, large] = messagesOf(chunk, 512);
+    expect(small.equals(Buffer.alloc(32, 7))).toBe(true);
+    expect(large.equals(Buffer.alloc(600, 9))).toBe(true);
+    chunk.fill(0);
+    expect(small.equals(Buffer.alloc(32, 7))).toBe(true);
+    expect(large.equals(Buffer.alloc(600))).toBe(true);
+  });
+
+  it('with copyUpTo -1, every whole payload is a view of the read', () => {
+    const chunk = read();
+    const [small] = messagesOf(chunk, -1);
+    chunk.fill(0);
+    expect(small.equals(Buffer.alloc(32))).toBe(true);
   });
 });

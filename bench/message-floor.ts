@@ -1,0 +1,90 @@
+// The message floor: the frame floor (floor-server.ts) plus only what any server with a
+// message API must do on top of it. Each payload is unmasked (RFC 6455 §5.3: a server
+// must), and each message is handed whole to the application as one Buffer (gathered
+// with one copy when its frame spans reads), which here echoes it as one unmasked server
+// frame. Still no validation, no UTF-8 check, no control frames or fragmentation, no
+// limits, backpressure or close handshake: a WebSocket library with a `ws`- or
+// Bun.serve-style message API does at least this much per message.
+import { applyMaskKey } from '../src/protocol/websocket/mask.js';
+
+export class MessageEchoer {
+  /** The start of a header split across reads. */
+  private partial: Buffer | undefined;
+  /** The current frame: its first byte, masking key, payload bytes still to come. */
+  private first = 0;
+  private key = 0;
+  private remaining = 0;
+  /** A message spanning reads: its pieces, unmasked, and their length. */
+  private pieces: Buffer[] = [];
+  private gathered = 0;
+
+  /** Appends to `out` the server frames (header, payload) answering every message `input` completes. */
+  echo(input: Buffer, out: Buffer[]): void {
+    const chunk = this.partial ? Buffer.concat([this.partial, input]) : input;
+    this.partial = undefined;
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.remaining > 0) {
+        const take = Math.min(this.remaining, chunk.length - at);
+        const piece = chunk.subarray(at, at + take);
+        applyMaskKey(piece, this.key, this.gathered & 3);
+        this.pieces.push(piece);
+        this.gathered += take;
+        this.remaining -= take;
+        at += take;
+        if (this.remaining === 0) this.deliver(join(this.pieces, this.gathered), out);
+        continue;
+      }
+      if (chunk.length - at < 2) {
+        this.partial = Buffer.from(chunk.subarray(at));
+        break;
+      }
+      const code = chunk[at + 1] & 0x7f;
+      const size = (code === 126 ? 4 : code === 127 ? 10 : 2) + 4;
+      if (chunk.length - at < size) {
+        this.partial = Buffer.from(chunk.subarray(at));
+        break;
+      }
+      const length = code === 126 ? chunk.readUInt16BE(at + 2) : code === 127 ? Number(chunk.readBigUInt64BE(at + 2)) : code;
+      this.first = chunk[at];
+      this.key = chunk.readUInt32BE(at + size - 4);
+      at += size;
+      if (chunk.length - at >= length) {
+        const payload = chunk.subarray(at, at + length);
+        applyMaskKey(payload, this.key);
+        this.deliver(payload, out);
+        at += length;
+      } else {
+        this.remaining = length;
+        this.pieces = [];
+        this.gathered = 0;
+      }
+    }
+  }
+
+  private deliver(message: Buffer, out: Buffer[]): void {
+    out.push(serverHeader(this.first, message.length), message);
+  }
+}
+
+function join(pieces: Buffer[], length: number): Buffer {
+  const joined = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const piece of pieces) at += piece.copy(joined, at);
+  return joined;
+}
+
+/** An unmasked server frame header (§5.2) with the client frame's first byte. */
+function serverHeader(first: number, length: number): Buffer {
+  const header = Buffer.allocUnsafe(length < 126 ? 2 : length < 65536 ? 4 : 10);
+  header[0] = first;
+  if (length < 126) header[1] = length;
+  else if (length < 65536) {
+    header[1] = 126;
+    header.writeUInt16BE(length, 2);
+  } else {
+    header[1] = 127;
+    header.writeBigUInt64BE(BigInt(length), 2);
+  }
+  return header;
+}
