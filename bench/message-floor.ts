@@ -4,7 +4,10 @@
 // with one copy when its frame spans reads), which here echoes it as one unmasked server
 // frame. Still no validation, no UTF-8 check, no control frames or fragmentation, no
 // limits, backpressure or close handshake: a WebSocket library with a `ws`- or
-// Bun.serve-style message API does at least this much per message.
+// Bun.serve-style message API does at least this much per message. Each payload is a view
+// of its read or a copy, whichever is cheaper on the engine (the library's own choice,
+// DEFAULT_COPY_UP_TO in src/protocol/websocket/frame-parser.ts).
+import { DEFAULT_COPY_UP_TO } from '../src/protocol/websocket/frame-parser.js';
 import { applyMaskKey } from '../src/protocol/websocket/mask.js';
 
 export class MessageEchoer {
@@ -50,7 +53,7 @@ export class MessageEchoer {
       this.key = chunk.readUInt32BE(at + size - 4);
       at += size;
       if (chunk.length - at >= length) {
-        const payload = chunk.subarray(at, at + length);
+        const payload = length <= DEFAULT_COPY_UP_TO ? copyOut(chunk, at, length) : chunk.subarray(at, at + length);
         applyMaskKey(payload, this.key);
         this.deliver(payload, out);
         at += length;
@@ -65,6 +68,12 @@ export class MessageEchoer {
   private deliver(message: Buffer, out: Buffer[]): void {
     out.push(serverHeader(this.first, message.length), message);
   }
+}
+
+function copyOut(chunk: Buffer, at: number, length: number): Buffer {
+  const copy = Buffer.allocUnsafe(length);
+  chunk.copy(copy, 0, at, at + length);
+  return copy;
 }
 
 function join(pieces: Buffer[], length: number): Buffer {
