@@ -3,7 +3,8 @@
  * from each peer per turn of the event loop. Node may hand one socket many reads
  * in one turn, and a peer flooding tiny frames would otherwise be served to the
  * end of its flood before anyone else. What is left of a read waits for the next
- * turn (`setImmediate` runs after the turn's other I/O callbacks).
+ * turn (`setImmediate` runs after the turn's other I/O callbacks; on Deno a timer,
+ * below).
  *
  * What a reader has read in this turn is a stamp the reader keeps (a small
  * integer: the turn's number and a frame count), not an entry here: a read costs
@@ -73,7 +74,7 @@ export class ReadTurns<Reader> {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.endTurn());
+    endTurnSoon(() => this.endTurn());
   }
 
   private endTurn(): void {
@@ -85,6 +86,17 @@ export class ReadTurns<Reader> {
     for (const [reader, rest] of waiting) this.resumeRead(reader, rest);
   }
 }
+
+/**
+ * How a turn ends. On Node an immediate runs after the loop has polled for I/O, so
+ * every peer's new bytes are read before the deferred rests. Deno polls its sockets
+ * only every 61 or so ready tasks while immediates keep coming (measured: no socket
+ * read in the first 60 setImmediate turns of a loop), so a flooder's deferred rests
+ * were served dozens of budgets before another peer's frame was even read. A timer
+ * fires only once Deno has polled (its timers and sockets are polled together).
+ */
+export const endTurnSoon: (callback: () => void) => unknown =
+  process.versions.deno === undefined ? setImmediate : (callback) => setTimeout(callback, 0);
 
 // A stamp is a small integer (below 2^30): the turn in its high bits, the frames in its low 16.
 // A count saturates at 65,535; turn numbers wrap after 16,383 turns, and a stamp that old

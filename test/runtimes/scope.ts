@@ -77,25 +77,7 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     runtime: 'deno',
     file: 'test/websocket/hostile-peers.test.ts',
     test: 'fails each flooder with 1008 past maxUnsentPongs and destroys it within FAIL_GRACE; memory stays bounded',
-    reason: 'the flooders are failed, but RSS grows past the 64 MiB bound (130 MB measured): not yet diagnosed (socket pause/read sizes in Deno\'s node:net)',
-  },
-  {
-    runtime: 'deno',
-    file: 'test/websocket/hostile-peers.test.ts',
-    test: "the innocent client's round trips all complete while the flood runs, each waiting behind at most a few turns of it",
-    reason: 'not yet diagnosed: round trips complete, but wait behind far more flood frames than on Node (7,808 against at most 512)',
-  },
-  {
-    runtime: 'deno',
-    file: 'test/websocket/http2.test.ts',
-    test: 'falls back to HTTP/1.1 when the server does not advertise extended CONNECT',
-    reason: "not yet diagnosed: the fallback's HTTP/1.1 request meets a response Deno's HTTP parser refuses (\"Expected HTTP/\")",
-  },
-  {
-    runtime: 'deno',
-    file: 'test/pubsub/fanout.test.ts',
-    test: 'closes a subscriber that stops reading once its bounded buffer is full; the others get everything',
-    reason: "not yet diagnosed: the slow subscriber is not closed in time (a plain node:net probe on Deno does report writableLength growing, as on Node)",
+    reason: "Deno's node:net read buffers are garbage-collected late: the flooders are failed and the library's buffers stay under 0.1 MiB, but the pings read meanwhile (hundreds of MiB) leave +130-160 MiB of external memory awaiting GC; a plain node:net server reading and dropping 1 GiB peaks at +274-313 MiB on Deno, +32-34 MiB on Node, and gc() reclaims it",
   },
   {
     runtime: 'deno',

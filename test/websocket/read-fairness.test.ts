@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { clientFrame } from '../support/raw-frame.js';
 import { attach } from '../../src/websocket/adapter-operations.js';
 import { resolveSettings } from '../../src/websocket/connection-settings.js';
+import { endTurnSoon } from '../../src/websocket/read-turns.js';
 import { WebSocketConnection } from '../../src/websocket/index.js';
 
 /** Just enough of a net.Socket for the adapter; `pause` is recorded, and bytes can still be pushed. */
@@ -48,7 +49,9 @@ function connectionOn(socket: StandInSocket, framesPerTurn: number): WebSocketCo
 
 const numbered = (from: number, count: number): Buffer =>
   Buffer.concat(Array.from({ length: count }, (_, i) => clientFrame({ opcode: 0x1, payload: String(from + i) })));
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+// The library's turn: an immediate, a timer on Deno (read-turns.ts). Scheduled after the
+// library's own, it runs after it.
+const nextTurn = (): Promise<void> => new Promise((resolve) => endTurnSoon(resolve));
 
 describe('framesPerTurn: the work done for one peer per turn of the event loop', () => {
   it('reads at most framesPerTurn frames per turn, pauses the socket, and reads the rest on later turns in order', async () => {
