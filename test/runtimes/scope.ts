@@ -81,12 +81,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   },
   {
     runtime: 'deno',
-    file: 'test/long-polling/long-poll-client.test.ts',
-    test: 'fires error and retries with backoff on 5xx, malformed answers and timeouts',
-    reason: 'not yet diagnosed: one error event fewer than on Node (3 of 4)',
-  },
-  {
-    runtime: 'deno',
     file: 'test/hub/redis-faults.test.ts',
     test: 'stopped (SIGSTOP): publish, SUBSCRIBE and close each give up after commandTimeoutMs; a SUBSCRIBE answered late is undone',
     reason: "test tooling: the helper's redis-server child is reported gone after SIGSTOP by Deno's node:child_process, so SIGCONT cannot be sent",
