@@ -14,6 +14,7 @@ import {
   type RandomSource,
 } from '../protocol/reconnect/backoff.js';
 import { isLongPollResponse, type LongPollResponse } from './wire.js';
+import { abandonRequest } from './abandon-request.js';
 
 export interface LongPollClientInit {
   /** Extra request headers (e.g. Authorization). */
@@ -100,7 +101,7 @@ export class LongPollClient extends EventTarget {
     this.generation++;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.inFlight?.destroy();
+    if (this.inFlight) abandonRequest(this.inFlight);
     this.inFlight = undefined;
   }
 
@@ -205,7 +206,7 @@ export class LongPollClient extends EventTarget {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
       const request = send(url, { method, headers, timeout: this.options.pollTimeoutMs ?? 45_000, ...this.options.requestOptions });
       onRequest?.(request);
-      request.on('timeout', () => request.destroy(new Error('long poll timed out')));
+      request.on('timeout', () => abandonRequest(request, new Error('long poll timed out')));
       request.on('error', reject);
       request.on('response', (response: IncomingMessage) => {
         const chunks: Buffer[] = [];
@@ -217,7 +218,7 @@ export class LongPollClient extends EventTarget {
             chunks.length = 0;
             // Reject first, then destroy without an error: nothing is left to report it to.
             reject(new Error(`long poll answer exceeds ${maxBytes} bytes`));
-            request.destroy();
+            abandonRequest(request);
             return;
           }
           chunks.push(chunk);

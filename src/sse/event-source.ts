@@ -13,6 +13,7 @@ import {
   type BackoffState,
   type RandomSource,
 } from '../protocol/reconnect/backoff.js';
+import { abandonRequest } from '../long-polling/abandon-request.js';
 
 export interface EventSourceInit {
   /** Kept for API parity with browsers; cookies are not managed by this client. */
@@ -100,7 +101,7 @@ export class EventSource extends EventTarget {
     this.generation++;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.request?.destroy();
+    if (this.request) abandonRequest(this.request);
     this.request = undefined;
   }
 
@@ -200,7 +201,7 @@ export class EventSource extends EventTarget {
   private reestablish(): void {
     if (this.state === 2) return;
     const generation = ++this.generation;
-    this.request?.destroy();
+    if (this.request) abandonRequest(this.request);
     this.request = undefined;
     this.state = 0;
     this.dispatchEvent(new Event('error'));
@@ -217,7 +218,7 @@ export class EventSource extends EventTarget {
   private fail(): void {
     if (this.state === 2) return;
     this.generation++;
-    this.request?.destroy();
+    if (this.request) abandonRequest(this.request);
     this.request = undefined;
     this.state = 2;
     this.dispatchEvent(new Event('error'));

@@ -373,8 +373,17 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
     socket.destroy();
     return;
   }
+  // Nothing more from this peer is HTTP to us: what it still sends (an h2c client's
+  // GOAWAY after its preface was refused) is dropped here, not fed to the request
+  // parser. Deno's node:http has already put that parser back in the pool its HTTP
+  // client shares, so the next request in the process took it and failed on these
+  // bytes ("Expected HTTP/"; docs/runtimes.md). Reading on sees the peer's FIN.
+  socket.removeAllListeners('data');
+  socket.on('data', discard);
   reject(socket as Socket, status, reason);
 }
+
+function discard(): void {}
 
 function abandon(socket: Socket): void {
   socket.destroy();

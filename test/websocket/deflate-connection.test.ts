@@ -131,8 +131,9 @@ describe('order while zlib works', () => {
     expect(code).toBe(1000);
     expect(wasClean).toBe(true);
     expect(Date.now() - started).toBeLessThan(5000);
-    // Closing when it was inflated: not delivered.
-    expect(got).toHaveLength(0);
+    // Closing when it was inflated: not delivered. (Lengths: a failure quoting a 128 MiB
+    // Buffer ran the worker out of heap on Deno.)
+    expect(got.map((data) => data.length)).toEqual([]);
     await peer.untilClosed();
   });
 
