@@ -35,8 +35,7 @@ export interface FrameParserOptions {
   /**
    * A whole payload of up to this many bytes is handed up as a copy rather than a
    * view of its chunk. Default: 512 on JavaScriptCore, where that is cheaper, and
-   * none (-1) on V8 (`DEFAULT_COPY_UP_TO`). Only speed and what a message keeps
-   * alive differ.
+   * -1 (never) on V8. Only speed and what a message keeps alive differ.
    */
   copyUpTo?: number;
 }
@@ -402,6 +401,7 @@ function copyOut(chunk: Buffer, at: number, length: number): Buffer {
   chunk.copy(copy, 0, at, at + length);
   return copy;
 }
+
 /** The longest header: 2 bytes, a 64-bit length and a masking key (§5.2). */
 const MAX_HEADER = 14;
 
