@@ -194,7 +194,7 @@ fetch('/app/transport-bytes')
     state.transportBytes = summary;
     document.getElementById('chart').replaceChildren(chart(summary));
     document.getElementById('chart-note').textContent =
-      `Measured ${summary.measuredAt} by sending the same messages over each transport between the server process and a Node client and reading the TCP byte counters (both directions, per message). Setup cost, once per connection: ` +
+      `Measured ${summary.measuredAt} by sending the same messages over each transport between the server process and a client of its own, through a loopback relay that counts the TCP payload it passes each way (both directions, per message). Setup cost, once per connection: ` +
       summary.handshakes.map((h) => `${h.label} ${format(h.bytes)} B`).join(', ') + '.';
   })
   .catch((error) => (document.getElementById('chart').textContent = `could not measure: ${error.message}`));
