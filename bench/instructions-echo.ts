@@ -14,11 +14,12 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { MessageEchoer } from './message-floor.js';
 
 export const MESSAGES_PER_TURN = 100;
 /** Messages per turn for a size: 100 small ones, or one large. */
 export const messagesPerTurn = (size: number): number => (size > 1024 ? 1 : MESSAGES_PER_TURN);
-const MESSAGES_PER_READ = 4;
+const MESSAGES_PER_READ = Number(process.env.PER_READ ?? 4);
 
 interface EchoConnection {
   on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): unknown;
@@ -80,6 +81,20 @@ async function openConnection(dir: string, socket: StandInSocket, lean: boolean)
   return lean ? undefined : opened;
 }
 
+/** The message floor (bench/message-floor.ts) on the stand-in socket: one write per read, as its server. */
+function floorEcho(socket: StandInSocket): void {
+  const echoer = new MessageEchoer();
+  socket.on('data', (chunk: Buffer) => {
+    const out: Buffer[] = [];
+    echoer.echo(chunk, out);
+    if (out.length === 0) return;
+    let total = 0;
+    for (const piece of out) total += piece.length;
+    if (total <= 64 * 1024) return void socket.write(out.length === 1 ? out[0]! : Buffer.concat(out, total));
+    for (const piece of out) socket.write(piece);
+  });
+}
+
 /** A masked binary frame of `size` bytes, as a client sends it (§5.2, §5.3). */
 function clientFrame(size: number): Buffer {
   const payload = randomBytes(size);
@@ -107,7 +122,8 @@ async function main(): Promise<void> {
   const perTurn = messagesPerTurn(size);
   const [dir, mode] = dirArg.split('#');
   const socket = new StandInSocket();
-  const connection = await openConnection(dir, socket, mode === 'lean');
+  if (mode === 'msgfloor') floorEcho(socket);
+  const connection = mode === 'msgfloor' ? undefined : await openConnection(dir, socket, mode === 'lean');
   if (connection && mode === 'traced') {
     const traceConnection = (await load(dir, 'websocket/wire-trace.js'))?.traceConnection as ((c: EchoConnection) => unknown) | undefined;
     if (!traceConnection) throw new Error(`No traceConnection in ${dir}/websocket/wire-trace.js`);

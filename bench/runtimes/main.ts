@@ -11,7 +11,7 @@
 //        [--only=<row name part>] [--targets=node:switchboard,bun:native,…] [--idle=2000]
 //        [--json=<file>] [--profile=<dir>]
 // Binaries: bench/runtimes/binaries.ts (env BUN / DENO, the repo's node_modules/.bin, PATH, /work/rt/node_modules/.bin).
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -54,6 +54,8 @@ const IDLE = numberArg('idle', 2000);
 const ONLY = args.get('only') ?? '';
 /** Write CPU profiles of the server processes here (see bench/runtimes/binaries.ts). */
 const PROFILE = args.get('profile');
+/** `--pin=0:1`: the load generator on CPU 0, each server on CPU 1 (Linux taskset), so the two never share a core. */
+const PIN = args.has('pin') ? (([generator, server]) => ({ generator, server }))((args.get('pin') ?? '0:1').split(':')) : undefined;
 const BROADCAST_CLIENTS = 1000;
 const SSE_CLIENTS = 1000;
 const SSE_MESSAGES = numberArg('sse-messages', 200);
@@ -73,7 +75,8 @@ interface Controlled {
 
 async function start(target: Target): Promise<Controlled> {
   const [file, argv] = runtimeCommand(target.runtime, SCRIPT, [target.impl], PROFILE);
-  const child: ChildProcess = spawn(file, argv, { stdio: ['pipe', 'pipe', 'inherit'], cwd: PROFILE ?? REPO });
+  const [command, commandArgs] = PIN ? ['taskset', ['-c', PIN.server, file, ...argv]] : [file, argv];
+  const child: ChildProcess = spawn(command, commandArgs, { stdio: ['pipe', 'pipe', 'inherit'], cwd: PROFILE ?? REPO });
   const waiting: Array<{ type: string; resolve: (reply: ControlReply) => void }> = [];
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
@@ -143,7 +146,7 @@ const echoOptions: EchoOptions = {
   only: undefined,
   cpuProf: undefined,
 };
-/** Echo messages per second of the server's own CPU time, by row and target: steadier than msg/s on a busy machine. */
+/** Messages per second of the server's own CPU time (echo and broadcast), by row and target: steadier than msg/s on a busy machine. */
 const perCpu = new Map<string, number[]>();
 const echoRow = (name: string, scenario: Scenario): Row => ({
   name,
@@ -157,6 +160,7 @@ const echoRow = (name: string, scenario: Scenario): Row => ({
   },
 });
 
+const BROADCAST_ROW = 'broadcast 64 B to 1,000';
 /** Messages delivered per second, over all clients, of 64-byte broadcasts to 1,000 clients. */
 async function broadcast(server: Controlled): Promise<number> {
   const connections = await openMany(BROADCAST_CLIENTS, () => openRawConnection(server.port));
@@ -179,9 +183,14 @@ async function broadcast(server: Controlled): Promise<number> {
     server.send({ type: 'broadcast', window, size: 64 });
     await sleep(WARMUP * 2);
     const before = frames;
+    const cpuBefore = await server.cpu();
     const began = performance.now();
     await sleep(DURATION);
-    const rate = (frames - before) / ((performance.now() - began) / 1000);
+    const cpuAfter = await server.cpu();
+    const seconds = (performance.now() - began) / 1000;
+    const rate = (frames - before) / seconds;
+    const key = `${BROADCAST_ROW}|${label(server.target)}`;
+    perCpu.set(key, [...(perCpu.get(key) ?? []), rate / ((cpuAfter - cpuBefore) / 1e6 / seconds)]);
     const stopped = await server.request({ type: 'broadcast-stop' }, 'broadcast-stopped');
     if (stopped.clients !== BROADCAST_CLIENTS) throw new Error(`${label(server.target)}: ${stopped.clients} clients, expected ${BROADCAST_CLIENTS}`);
     const unexpected = connections.reduce((sum, connection) => sum + connection.unexpectedBytes, 0);
@@ -233,7 +242,7 @@ const rows: Row[] = [
   echoRow('echo 32 B, 16 in flight', { name: '32 B, 16 in flight', size: 32, inFlight: 16, connections: 50 }),
   echoRow('echo 4 KiB', { name: '4 KiB, 1 in flight', size: 4 * KIB, inFlight: 1, connections: 50 }),
   echoRow('echo 1 MiB', { name: '1 MiB, 1 in flight', size: KIB * KIB, inFlight: 1, connections: 4 }),
-  { name: 'broadcast 64 B to 1,000', unit: 'msg/s', higherIsBetter: true, run: broadcast },
+  { name: BROADCAST_ROW, unit: 'msg/s', higherIsBetter: true, run: broadcast },
   { name: 'SSE fan-out 32 B to 1,000', unit: 'events/s', higherIsBetter: true, run: sseFanOut },
   { name: 'RSS per idle connection', unit: 'bytes', higherIsBetter: false, run: idleMemory },
 ].filter((row) => row.name.includes(ONLY));
@@ -255,6 +264,7 @@ function median(values: number[]): number {
 }
 
 async function main(): Promise<void> {
+  if (PIN) execFileSync('taskset', ['-p', '-c', PIN.generator, String(process.pid)], { stdio: 'ignore' });
   const targets = chosenTargets();
   const versions = new Map<Runtime, string>();
   console.log(
@@ -315,11 +325,11 @@ async function main(): Promise<void> {
   for (const row of rows) table.push([`${row.name} (${row.unit})`, ...labels.map((target) => format(value(row, target)))]);
   printTable(table);
 
-  const echoRows = rows.filter((row) => perCpu.has(`${row.name}|${labels[0]}`));
-  if (echoRows.length > 0) {
-    console.log('\nEcho messages per second of server CPU time (steadier than msg/s when other work takes cores away):');
+  const cpuRows = rows.filter((row) => labels.some((target) => perCpu.has(`${row.name}|${target}`)));
+  if (cpuRows.length > 0) {
+    console.log('\nMessages per second of server CPU time (steadier than msg/s when other work takes cores away):');
     const cpuTable: string[][] = [['row', ...labels]];
-    for (const row of echoRows) {
+    for (const row of cpuRows) {
       cpuTable.push([row.name, ...labels.map((target) => format(perCpu.has(`${row.name}|${target}`) ? median(perCpu.get(`${row.name}|${target}`)!) : undefined))]);
     }
     printTable(cpuTable);
