@@ -55,20 +55,9 @@ function onData(this: FloorSocket, chunk: Buffer): void {
 
 const kEchoer = Symbol('floor.echoer');
 type MessageFloorSocket = Socket & { [kEchoer]?: MessageEchoer };
-/** Bun's node:net copies corked writes into one buffer (src/websocket/socket-writer.ts): there they go one by one. */
-const CORK = process.versions.bun === undefined;
 
 function onMessageData(this: MessageFloorSocket, chunk: Buffer): void {
-  const out: Buffer[] = [];
-  (this[kEchoer] ??= new MessageEchoer()).echo(chunk, out);
-  if (out.length === 0) return;
-  let total = 0;
-  for (const piece of out) total += piece.length;
-  // One write per read, as the frame floor: small frames joined, large ones gathered by writev.
-  if (total <= 64 * 1024) return void this.write(out.length === 1 ? out[0] : Buffer.concat(out, total));
-  if (CORK) this.cork();
-  for (const piece of out) this.write(piece);
-  if (CORK) this.uncork();
+  (this[kEchoer] ??= new MessageEchoer()).answer(chunk, this);
 }
 
 function onClose(this: Socket): void {

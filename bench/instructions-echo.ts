@@ -3,13 +3,15 @@
 // messages per read, 25 reads per turn of the event loop. Loads the connection from a
 // build directory given on the command line, so two builds (say, before and after a
 // change) run the very same workload:
-//   node .bench-out/bench/instructions-echo.js <build dir>[#traced] <turns> [<size> [<read>]]
+//   node .bench-out/bench/instructions-echo.js <build dir>[#traced|#lean|#msgfloor] <turns> [<size> [<read>]]
 // With <size>, messages of that many bytes (one per turn when larger than 1 KiB), and
 // with <read>, the client's bytes arrive in reads of at most that size (a 1 MiB message
 // in 64 KiB reads, as from a real socket).
 // where <build dir> holds `websocket/connection.js` (`.bench-out/src`, or a `dist/`);
 // with `#traced`, the connection records a wire trace (`traceConnection`, docs/inspector.md);
-// with `#lean`, the connection is a LeanWebSocket echoing from a server's handlers.
+// with `#lean`, the connection is a LeanWebSocket echoing from a server's handlers;
+// with `#msgfloor`, no library: the message floor's echo (bench/message-floor.ts), one write
+// per read as its server does, for what the library costs above the least a message API does.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -19,7 +21,7 @@ import { MessageEchoer } from './message-floor.js';
 export const MESSAGES_PER_TURN = 100;
 /** Messages per turn for a size: 100 small ones, or one large. */
 export const messagesPerTurn = (size: number): number => (size > 1024 ? 1 : MESSAGES_PER_TURN);
-const MESSAGES_PER_READ = Number(process.env.PER_READ ?? 4);
+const MESSAGES_PER_READ = 4;
 
 interface EchoConnection {
   on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): unknown;
@@ -84,15 +86,7 @@ async function openConnection(dir: string, socket: StandInSocket, lean: boolean)
 /** The message floor (bench/message-floor.ts) on the stand-in socket: one write per read, as its server. */
 function floorEcho(socket: StandInSocket): void {
   const echoer = new MessageEchoer();
-  socket.on('data', (chunk: Buffer) => {
-    const out: Buffer[] = [];
-    echoer.echo(chunk, out);
-    if (out.length === 0) return;
-    let total = 0;
-    for (const piece of out) total += piece.length;
-    if (total <= 64 * 1024) return void socket.write(out.length === 1 ? out[0]! : Buffer.concat(out, total));
-    for (const piece of out) socket.write(piece);
-  });
+  socket.on('data', (chunk: Buffer) => echoer.answer(chunk, socket));
 }
 
 /** A masked binary frame of `size` bytes, as a client sends it (§5.2, §5.3). */
@@ -118,7 +112,7 @@ async function main(): Promise<void> {
   const [dirArg, turnsArg, sizeArg = '32', readArg] = process.argv.slice(2);
   const turns = Number(turnsArg);
   const size = Number(sizeArg);
-  if (!dirArg || !(turns > 0) || !(size >= 0)) throw new Error('usage: instructions-echo.js <build dir>[#traced|#lean] <turns> [<size> [<read>]]');
+  if (!dirArg || !(turns > 0) || !(size >= 0)) throw new Error('usage: instructions-echo.js <build dir>[#traced|#lean|#msgfloor] <turns> [<size> [<read>]]');
   const perTurn = messagesPerTurn(size);
   const [dir, mode] = dirArg.split('#');
   const socket = new StandInSocket();

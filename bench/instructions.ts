@@ -9,7 +9,8 @@
 // another commit: `git worktree add /tmp/before <commit>`, build it there
 // (`npx tsc -p bench/tsconfig.json`), and pass `/tmp/before/.bench-out/src .bench-out/src`.
 // `<build dir>#traced` counts the same build with the connection's wire trace on;
-// `<build dir>#lean` with the lean face (LeanWebSocketServer's handlers).
+// `<build dir>#lean` with the lean face (LeanWebSocketServer's handlers); `<build dir>#msgfloor`
+// counts the message floor (bench/message-floor.ts) instead: no library, the least a message API does.
 // `--size=1048576 --read=65536`: messages of that size arriving in reads of that size;
 // `--runtime=bun` or `--runtime=deno`: the workload on that runtime (bench/runtimes/binaries.ts).
 // Bun compiles on threads of its own, so its counts repeat less closely than Node's.

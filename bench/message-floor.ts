@@ -10,6 +10,16 @@
 import { DEFAULT_COPY_UP_TO } from '../src/protocol/websocket/frame-parser.js';
 import { applyMaskKey } from '../src/protocol/websocket/mask.js';
 
+/** Bun's node:net copies corked writes into one buffer (src/websocket/socket-writer.ts): there they go one by one. */
+const CORK = process.versions.bun === undefined;
+
+/** What the floor needs of a socket (a node:net Socket, or a stand-in). */
+export interface FloorSocket {
+  write(chunk: Buffer): unknown;
+  cork(): void;
+  uncork(): void;
+}
+
 export class MessageEchoer {
   /** The start of a header split across reads. */
   private partial: Buffer | undefined;
@@ -22,7 +32,7 @@ export class MessageEchoer {
   private gathered = 0;
 
   /** Appends to `out` the server frames (header, payload) answering every message `input` completes. */
-  echo(input: Buffer, out: Buffer[]): void {
+  private echo(input: Buffer, out: Buffer[]): void {
     const chunk = this.partial ? Buffer.concat([this.partial, input]) : input;
     this.partial = undefined;
     let at = 0;
@@ -63,6 +73,20 @@ export class MessageEchoer {
         this.gathered = 0;
       }
     }
+  }
+
+  /** Echoes every message `input` completes to `socket` in one write, as a server answers a read. */
+  answer(input: Buffer, socket: FloorSocket): void {
+    const out: Buffer[] = [];
+    this.echo(input, out);
+    if (out.length === 0) return;
+    let total = 0;
+    for (const piece of out) total += piece.length;
+    // Small frames joined, large ones gathered by writev.
+    if (total <= 64 * 1024) return void socket.write(out.length === 1 ? out[0] : Buffer.concat(out, total));
+    if (CORK) socket.cork();
+    for (const piece of out) socket.write(piece);
+    if (CORK) socket.uncork();
   }
 
   private deliver(message: Buffer, out: Buffer[]): void {

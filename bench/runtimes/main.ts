@@ -54,7 +54,12 @@ const IDLE = numberArg('idle', 2000);
 const ONLY = args.get('only') ?? '';
 /** Write CPU profiles of the server processes here (see bench/runtimes/binaries.ts). */
 const PROFILE = args.get('profile');
-/** `--pin=0:1`: the load generator on CPU 0, each server on CPU 1 (Linux taskset), so the two never share a core. */
+/**
+ * `--pin=0:1`: the load generator (all its threads) on CPU 0, each server on CPU 1 (Linux
+ * `taskset`), so the two never share a core and the scheduler does not move them: on this
+ * 2-core VM the same server's rounds then spread by a few per cent instead of up to 2×.
+ * A server's own helper threads (GC, JIT) share its core, so throughput is what one core does.
+ */
 const PIN = args.has('pin') ? (([generator, server]) => ({ generator, server }))((args.get('pin') ?? '0:1').split(':')) : undefined;
 const BROADCAST_CLIENTS = 1000;
 const SSE_CLIENTS = 1000;
@@ -264,12 +269,13 @@ function median(values: number[]): number {
 }
 
 async function main(): Promise<void> {
-  if (PIN) execFileSync('taskset', ['-p', '-c', PIN.generator, String(process.pid)], { stdio: 'ignore' });
+  if (PIN) execFileSync('taskset', ['-a', '-p', '-c', PIN.generator, String(process.pid)], { stdio: 'ignore' });
   const targets = chosenTargets();
   const versions = new Map<Runtime, string>();
   console.log(
     `Runtimes side by side: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadavg()[0].toFixed(2)}, ` +
-      `${WARMUP} ms warm-up + ${DURATION} ms per measurement, median of ${ROUNDS} round(s), ${new Date().toISOString()}`,
+      `${WARMUP} ms warm-up + ${DURATION} ms per measurement, median of ${ROUNDS} round(s), ` +
+      `${PIN ? `generator on CPU ${PIN.generator}, servers on CPU ${PIN.server}` : 'not pinned'}, ${new Date().toISOString()}`,
   );
   const results = new Map<string, Map<string, number[]>>();
   const record = (row: Row, target: Target, value: number): void => {
@@ -371,7 +377,8 @@ async function main(): Promise<void> {
       values: Object.fromEntries(labels.map((target) => [target, results.get(row.name)?.get(target) ?? []])),
       perServerCpuSecond: Object.fromEntries(labels.map((target) => [target, perCpu.get(`${row.name}|${target}`) ?? []])),
     }));
-    writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, versions: Object.fromEntries(versions), rows: rowsOut }, null, 2));
+    const pinned = PIN ? `generator on CPU ${PIN.generator}, servers on CPU ${PIN.server}` : undefined;
+    writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, pinned, versions: Object.fromEntries(versions), rows: rowsOut }, null, 2));
     console.log(`\nwrote ${json}`);
   }
 }

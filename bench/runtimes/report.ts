@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 interface Output {
   date: string;
   cpus: number;
+  pinned?: string;
   versions: Record<string, string>;
   rows: Array<{
     name: string;
@@ -20,6 +21,8 @@ interface Output {
 const COLUMNS: Array<[string, string]> = [
   ['node:switchboard', 'switchboard on Node'],
   ['node:ws', 'ws on Node'],
+  ['node:floor', 'Node node:http floor'],
+  ['node:msgfloor', 'Node message floor'],
   ['bun:switchboard', 'switchboard on Bun'],
   ['bun:native', 'Bun.serve'],
   ['bun:floor', 'Bun node:http floor'],
@@ -63,7 +66,9 @@ const output = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Output;
 for (const row of output.rows) if (row.name.startsWith('SSE')) delete row.values['node:ws'];
 const columns = COLUMNS.filter(([key]) => output.rows.some((row) => (row.values[key]?.length ?? 0) > 0));
 const rounds = Math.max(...output.rows.flatMap((row) => Object.values(row.values).map((values) => values.length)));
-console.log(`Taken ${output.date} on ${output.cpus} cores; ${Object.values(output.versions).join(', ')}; median of ${rounds} round(s).\n`);
+console.log(
+  `Taken ${output.date} on ${output.cpus} cores${output.pinned ? ` (${output.pinned})` : ''}; ${Object.values(output.versions).join(', ')}; median of ${rounds} round(s).\n`,
+);
 console.log(
   table(
     ['row', ...columns.map(([, name]) => name)],
@@ -72,7 +77,7 @@ console.log(
 );
 const cpuRows = output.rows.filter((row) => row.perServerCpuSecond && Object.values(row.perServerCpuSecond).some((values) => values.length > 0));
 if (cpuRows.length > 0) {
-  console.log('\nEcho messages per second of server CPU time:\n');
+  console.log('\nMessages per second of server CPU time (echo and broadcast):\n');
   console.log(
     table(
       ['row', ...columns.map(([, name]) => name)],
