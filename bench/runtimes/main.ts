@@ -23,6 +23,7 @@ import { FrameCounter } from '../frame-counter.js';
 import { openRawConnection } from '../raw-client.js';
 import { openClients } from '../sse.js';
 import { REPO, type Runtime, findBinary, runtimeCommand } from './binaries.js';
+import { median, pairedRatio } from './ratios.js';
 import type { ControlReply, ControlRequest, Impl } from './server.js';
 
 interface Target {
@@ -263,11 +264,6 @@ function chosenTargets(): Target[] {
   });
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)];
-}
-
 async function main(): Promise<void> {
   if (PIN) execFileSync('taskset', ['-a', '-p', '-c', PIN.generator, String(process.pid)], { stdio: 'ignore' });
   const targets = chosenTargets();
@@ -288,12 +284,20 @@ async function main(): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate the order, so a drift in the machine's load does not always favour the same side.
     const order = round % 2 === 0 ? targets : [...targets].reverse();
-    for (const target of order) {
-      if (throughputRows.length > 0) {
-        const server = await start(target);
-        versions.set(target.runtime, server.runtimeVersion);
-        try {
-          for (const row of throughputRows) {
+    if (throughputRows.length > 0) {
+      // Every server of the round at once (the idle ones wait on CPU 1 too), each row measured on all
+      // of them back to back: two servers' figures for a row are seconds apart, not minutes, so a
+      // change in the machine's speed mostly cancels out of their ratio (pairedRatio, ratios.ts).
+      const servers: Controlled[] = [];
+      try {
+        for (const target of order) {
+          const server = await start(target);
+          servers.push(server);
+          versions.set(target.runtime, server.runtimeVersion);
+        }
+        for (const row of throughputRows) {
+          for (const server of servers) {
+            const target = server.target;
             // ws serves no SSE; the floor is the bare node:http stream on each runtime.
             if (row.run === sseFanOut && target.impl === 'ws') continue;
             // The message floor differs from the frame floor in echo only.
@@ -303,10 +307,12 @@ async function main(): Promise<void> {
             const cpu = perCpu.get(`${row.name}|${label(target)}`)?.at(-1);
             console.log(`  round ${round + 1} ${label(target).padEnd(17)} ${row.name.padEnd(26)} ${format(value)} ${row.unit}${cpu ? ` (${format(cpu)} per server CPU-s)` : ''}`);
           }
-        } finally {
-          await server.stop();
         }
+      } finally {
+        for (const server of servers) await server.stop();
       }
+    }
+    for (const target of order) {
       for (const row of target.impl === 'msgfloor' ? [] : memoryRows) {
         // A fresh process: what the echo rows allocated would hide what connections cost.
         const server = await start(target);
@@ -343,10 +349,8 @@ async function main(): Promise<void> {
 
   // Ratios: "how much of the other" — throughput a ÷ b; memory b ÷ a (so above 1 is better for switchboard, always).
   const ratio = (row: Row, a: string, b: string): string => {
-    const x = value(row, a);
-    const y = value(row, b);
-    if (x === undefined || y === undefined) return '–';
-    return `${(row.higherIsBetter ? x / y : y / x).toFixed(2)}×`;
+    const paired = pairedRatio(results.get(row.name)?.get(a), results.get(row.name)?.get(b), row.higherIsBetter);
+    return paired === undefined ? '–' : `${paired.toFixed(2)}×`;
   };
   const pairs: Array<[string, string, string]> = [
     ['node sb ÷ ws', 'node:switchboard', 'node:ws'],
@@ -363,7 +367,9 @@ async function main(): Promise<void> {
     ['bun sb ÷ bun msgfloor', 'bun:switchboard', 'bun:msgfloor'],
     ['deno sb ÷ deno msgfloor', 'deno:switchboard', 'deno:msgfloor'],
   ];
-  console.log('\nRatios (memory inverted: above 1× means switchboard holds less; target ≥ 0.80× of native, ≥ 1.00× of switchboard on Node):');
+  console.log(
+    '\nRatios, the median of each round\'s ratio (memory inverted: above 1× means switchboard holds less; target ≥ 0.80× of native, ≥ 1.00× of switchboard on Node):',
+  );
   const ratioTable: string[][] = [['row', ...pairs.map(([name]) => name)]];
   for (const row of rows) ratioTable.push([row.name, ...pairs.map(([, a, b]) => ratio(row, a, b))]);
   printTable(ratioTable);

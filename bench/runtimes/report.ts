@@ -1,8 +1,9 @@
 // Markdown tables for docs from the JSON that `npm run bench:runtimes -- --json=<file>` writes:
 //   node .bench-out/bench/runtimes/report.js <file>
-// Medians over the rounds; memory in KiB per connection. Ratios: throughput a ÷ b, memory
+// Medians over the rounds; memory in KiB per connection. Ratios (ratios.ts): the median of each round's throughput a ÷ b, memory
 // b ÷ a, so above 1× always means switchboard does better than the server it is set against.
 import { readFileSync } from 'node:fs';
+import { median, pairedRatio } from './ratios.js';
 
 interface Output {
   date: string;
@@ -45,10 +46,9 @@ const RATIOS: Array<[string, string, string]> = [
   ['Deno floor ÷ Node floor', 'deno:floor', 'node:floor'],
 ];
 
-function median(values: number[] | undefined): number | undefined {
-  if (!values || values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)];
+/** The median of a server's rounds, or undefined when it has none. */
+function medianOf(values: number[] | undefined): number | undefined {
+  return values && values.length > 0 ? median(values) : undefined;
 }
 
 function format(value: number | undefined, unit: string): string {
@@ -72,7 +72,7 @@ console.log(
 console.log(
   table(
     ['row', ...columns.map(([, name]) => name)],
-    output.rows.map((row) => [row.unit === 'bytes' ? row.name : `${row.name} (${row.unit})`, ...columns.map(([key]) => format(median(row.values[key]), row.unit))]),
+    output.rows.map((row) => [row.unit === 'bytes' ? row.name : `${row.name} (${row.unit})`, ...columns.map(([key]) => format(medianOf(row.values[key]), row.unit))]),
   ),
 );
 const cpuRows = output.rows.filter((row) => row.perServerCpuSecond && Object.values(row.perServerCpuSecond).some((values) => values.length > 0));
@@ -81,15 +81,13 @@ if (cpuRows.length > 0) {
   console.log(
     table(
       ['row', ...columns.map(([, name]) => name)],
-      cpuRows.map((row) => [row.name, ...columns.map(([key]) => format(median(row.perServerCpuSecond![key]), row.unit))]),
+      cpuRows.map((row) => [row.name, ...columns.map(([key]) => format(medianOf(row.perServerCpuSecond![key]), row.unit))]),
     ),
   );
 }
-console.log('\nRatios (above 1× is better for the first; memory inverted):\n');
+console.log("\nRatios, the median of each round's ratio (above 1× is better for the first; memory inverted):\n");
 const ratio = (row: Output['rows'][number], a: string, b: string): string => {
-  const x = median(row.values[a]);
-  const y = median(row.values[b]);
-  if (x === undefined || y === undefined) return '–';
-  return `${(row.higherIsBetter ? x / y : y / x).toFixed(2)}×`;
+  const paired = pairedRatio(row.values[a], row.values[b], row.higherIsBetter);
+  return paired === undefined ? '–' : `${paired.toFixed(2)}×`;
 };
 console.log(table(['row', ...RATIOS.map(([name]) => name)], output.rows.map((row) => [row.name, ...RATIOS.map(([, a, b]) => ratio(row, a, b))])));
