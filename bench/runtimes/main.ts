@@ -9,7 +9,7 @@
 // clients, RSS per idle connection, SSE fan-out of 32 B events to 1,000 streams.
 //   node .bench-out/bench/runtimes/main.js [--duration=2000] [--warmup=500] [--rounds=1]
 //        [--only=<row name part>] [--targets=node:switchboard,bun:native,…] [--idle=2000]
-//        [--json=<file>] [--profile=<dir>]
+//        [--json=<file>] [--profile=<dir>] [--pin=<generator CPU>:<server CPU>]
 // Binaries: bench/runtimes/binaries.ts (env BUN / DENO, the repo's node_modules/.bin, PATH, /work/rt/node_modules/.bin).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -57,9 +57,8 @@ const ONLY = args.get('only') ?? '';
 const PROFILE = args.get('profile');
 /**
  * `--pin=0:1`: the load generator (all its threads) on CPU 0, each server on CPU 1 (Linux
- * `taskset`), so the two never share a core and the scheduler does not move them: on this
- * 2-core VM the same server's rounds then spread by a few per cent instead of up to 2×.
- * A server's own helper threads (GC, JIT) share its core, so throughput is what one core does.
+ * `taskset`), so the two never share a core and the scheduler does not move them. A
+ * server's own helper threads (GC, JIT) share its core: its throughput is what one core does.
  */
 const PIN = args.has('pin') ? (([generator, server]) => ({ generator, server }))((args.get('pin') ?? '0:1').split(':')) : undefined;
 const BROADCAST_CLIENTS = 1000;
@@ -285,7 +284,7 @@ async function main(): Promise<void> {
     // Alternate the order, so a drift in the machine's load does not always favour the same side.
     const order = round % 2 === 0 ? targets : [...targets].reverse();
     if (throughputRows.length > 0) {
-      // Every server of the round at once (the idle ones wait on CPU 1 too), each row measured on all
+      // Every server of the round at once (an idle one costs nothing measurable), each row measured on all
       // of them back to back: two servers' figures for a row are seconds apart, not minutes, so a
       // change in the machine's speed mostly cancels out of their ratio (pairedRatio, ratios.ts).
       const servers: Controlled[] = [];
