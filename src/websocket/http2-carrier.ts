@@ -1,7 +1,13 @@
-import { type Http2Stream, constants } from 'node:http2';
+import type { Http2Stream } from 'node:http2';
 import type { Carrier } from './carrier.js';
 
 const kHttp2 = Symbol('switchboard.http2Stream');
+/**
+ * The CANCEL error code (RFC 9113 §7), as a number rather than `node:http2`'s
+ * `constants`: importing that module only for it made every WebSocket server
+ * load HTTP/2 (on Bun, a large JavaScript module that stays on the heap).
+ */
+const CANCEL = 0x8;
 type PreparedStream = Http2Stream & { [kHttp2]: true; bytesWritten: number };
 
 /**
@@ -24,7 +30,7 @@ export function prepareStream(stream: Http2Stream): Carrier {
   } as Http2Stream['write'];
   const destroy = stream.destroy;
   prepared.destroy = function (this: PreparedStream, error?: Error) {
-    if (!this.closed && !this.destroyed) this.close(constants.NGHTTP2_CANCEL);
+    if (!this.closed && !this.destroyed) this.close(CANCEL);
     destroy.call(this, error);
     return this;
   };

@@ -50,13 +50,13 @@ function codeOf(file: string): string {
     .replace(/\/\/.*$/gm, '');
 }
 
-/** The `start` files and every source file they import, directly or not. */
-function withImports(start: string[]): string[] {
+/** The `start` files and every source file they import, directly or not (`imports` tells which). */
+function withImports(start: string[], imports: (file: string) => string[] = importsOf): string[] {
   const found = new Set<string>();
   const visit = (file: string): void => {
     if (found.has(file)) return;
     found.add(file);
-    for (const specifier of importsOf(file)) if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
+    for (const specifier of imports(file)) if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
   };
   start.forEach(visit);
   return [...found];
@@ -65,6 +65,12 @@ function withImports(start: string[]): string[] {
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'/g)].map((match) => match[1]);
+}
+
+/** The modules `file` loads when it runs: its imports less the type-only ones (erased by TypeScript). */
+function valueImportsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s(?!type\s)[^'"]*?from\s+'([^']+)'/g)].map((match) => match[1]);
 }
 
 const files = sourceFiles(src);
@@ -105,6 +111,16 @@ describe('layers', () => {
         return [...builtins, ...timers].map((what) => `${relative(src, file)} uses ${what}`);
       });
     expect(impure).toEqual([]);
+  });
+
+  it('a WebSocket server loads node:http2 only when its application does: no value import of it on the way', () => {
+    // Bun's node:http2 is a large JavaScript module that stays on the heap, and a bigger heap
+    // means more collections there; an application serving WebSockets over HTTP/2 has loaded it already.
+    const roots = ['websocket/server.ts', 'websocket/lean-server.ts'].map((file) => join(src, file));
+    const loaders = withImports(roots, valueImportsOf)
+      .filter((file) => valueImportsOf(file).includes('node:http2'))
+      .map((file) => relative(src, file));
+    expect(loaders).toEqual([]);
   });
 
   it('browser-safe code imports no node: module and does not use Buffer, nor does anything it imports', () => {
