@@ -1,8 +1,11 @@
 // Answers of the mount, the same over node:http and the node:http2 compatibility API.
 import type { OutgoingHttpHeaders } from 'node:http';
-import { Http2ServerResponse, constants as h2 } from 'node:http2';
 import type { SseRequest, SseResponse } from '../sse/index.js';
 import { writeHead } from '../sse/write-head.js';
+import { isHttp2Response } from '../sse/http2-response.js';
+
+/** NO_ERROR (RFC 9113 §7), a number rather than `node:http2`'s constant: see isHttp2Response. */
+const NO_ERROR = 0x0;
 
 export type MountResponse = SseResponse;
 
@@ -38,7 +41,7 @@ export function sendEmpty(response: MountResponse, status: number, headers: Outg
  * client to stop sending the body (RFC 9113 §8.1).
  */
 export function refuseBody(request: SseRequest, response: MountResponse, status: number, error: string): void {
-  if (!(response instanceof Http2ServerResponse)) {
+  if (!isHttp2Response(response)) {
     sendJson(response, status, { error }, { connection: 'close' });
     return;
   }
@@ -47,5 +50,5 @@ export function refuseBody(request: SseRequest, response: MountResponse, status:
   // must then stop sending). Until it lands, what arrives is dropped unread: a paused
   // request would keep the client's flow-control window shut, and the stream open.
   request.resume();
-  response.stream.close(h2.NGHTTP2_NO_ERROR);
+  response.stream.close(NO_ERROR);
 }

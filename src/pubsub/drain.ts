@@ -6,7 +6,8 @@
 import { nonNegativeInteger } from '../protocol/integer-option.js';
 import { encodeServerMessage } from '../protocol/pubsub/encode.js';
 import { CloseCode } from '../protocol/websocket/index.js';
-import { OPEN, type SocketConnection } from '../websocket/index.js';
+import { OPEN } from '../websocket/ready-state.js';
+import type { SocketConnection } from '../websocket/socket-connection.js';
 
 export interface DrainOptions {
   /** The closes are spread evenly over this many ms. Default 10 000. */

@@ -6,15 +6,12 @@ import { HUB_STREAM_MAX_BUFFERED_AMOUNT, type Hub } from '../protocol/hub/contra
 import { nonNegativeInteger, positiveInteger } from '../protocol/integer-option.js';
 import { PUBSUB_PROTOCOL, resolvePubSubLimits, type PubSubLimits } from '../protocol/pubsub/index.js';
 import { CloseCode } from '../protocol/websocket/index.js';
-import {
-  LeanWebSocket,
-  LeanWebSocketServer,
-  type SocketConnection,
-  type WebSocketConnection,
-  WebSocketServer,
-  type WebSocketServerBase,
-  type WebSocketServerOptions,
-} from '../websocket/index.js';
+// From the modules themselves, not websocket/index.js: that would load the WebSocket client too.
+import type { WebSocketConnection } from '../websocket/connection.js';
+import { LeanWebSocket } from '../websocket/lean-connection.js';
+import { LeanWebSocketServer } from '../websocket/lean-server.js';
+import { WebSocketServer, type WebSocketServerBase, type WebSocketServerOptions } from '../websocket/server.js';
+import type { SocketConnection } from '../websocket/socket-connection.js';
 import { ClientSet } from '../websocket/client-set.js';
 import { FanoutRegistry } from './channel-fanout.js';
 import { sendRestart, startDrain, type Drain, type DrainOptions } from './drain.js';

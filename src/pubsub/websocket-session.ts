@@ -3,7 +3,8 @@
 // close the connection with the code that tells the client what to do next.
 import type { IncomingMessage } from 'node:http';
 import { CloseCode } from '../protocol/websocket/index.js';
-import { OPEN, type SocketConnection } from '../websocket/index.js';
+import { OPEN } from '../websocket/ready-state.js';
+import type { SocketConnection } from '../websocket/socket-connection.js';
 import { PubSubSession, type SessionEndReason, type SessionSettings, type SessionTransport } from './pubsub-session.js';
 
 class WebSocketTransport implements SessionTransport {

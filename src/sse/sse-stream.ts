@@ -3,12 +3,13 @@
 // bound on what a slow client may leave queued.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { Http2ServerResponse, type Http2ServerRequest, type Http2Stream } from 'node:http2';
-import { addAbortSignal } from 'node:stream';
+import type { Http2ServerRequest, Http2ServerResponse, Http2Stream } from 'node:http2';
+import { type Writable, addAbortSignal } from 'node:stream';
 import { HUB_STREAM_MAX_BUFFERED_AMOUNT } from '../protocol/hub/contract.js';
 import { positiveInteger } from '../protocol/integer-option.js';
 import { serializeComment, serializeEvent, serializeRetry, type SseEventInit } from '../protocol/sse/index.js';
 import { writeHead } from './write-head.js';
+import { isHttp2Response } from './http2-response.js';
 import { countBackpressure, countSseClosed, countSseOpened, countSseWrite } from '../metrics/library-metrics.js';
 
 export type SseRequest = IncomingMessage | Http2ServerRequest;
@@ -70,7 +71,7 @@ export class SseStream {
     if (!Number.isFinite(keepAliveMs) || keepAliveMs < 0) throw new RangeError('keepAliveMs must be >= 0');
 
     res.on('close', this.onResponseClose);
-    if (!(res instanceof Http2ServerResponse) && (options.http1Framing ?? 'close') === 'close') {
+    if (!isHttp2Response(res) && (options.http1Framing ?? 'close') === 'close') {
       // Node then writes `Connection: close` and no Transfer-Encoding.
       res.useChunkedEncodingByDefault = false;
       res.shouldKeepAlive = false;
@@ -103,8 +104,7 @@ export class SseStream {
 
   /** Bytes written but not yet handed to the kernel. */
   get bufferedBytes(): number {
-    if (this.res instanceof Http2ServerResponse) return this.res.stream.writableLength;
-    return this.res.writableLength;
+    return isHttp2Response(this.res) ? this.res.stream.writableLength : this.res.writableLength;
   }
 
   /** Writes one event; false when the stream is closed (the event was not sent). */
@@ -131,8 +131,8 @@ export class SseStream {
       this.corkable.cork();
       process.nextTick(this.uncork);
     }
-    if (this.res instanceof Http2ServerResponse) this.res.write(text);
-    else this.res.write(text);
+    // Both kinds of response are Writables; their overloads of `write` do not unify as a union.
+    (this.res as Writable).write(text);
     if (this.bufferedBytes > this.maxBufferedAmount) {
       this.finish('slow-client');
       return false;
@@ -175,7 +175,7 @@ export class SseStream {
     this.res.off('close', this.onResponseClose);
     if (reason === 'slow-client') {
       // Dropping queued bytes is the point: end() would wait for the slow reader.
-      if (this.res instanceof Http2ServerResponse) cancel(this.res.stream);
+      if (isHttp2Response(this.res)) cancel(this.res.stream);
       else this.res.destroy();
     } else if (reason === 'closed') {
       this.res.end();
