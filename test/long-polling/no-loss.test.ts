@@ -44,10 +44,9 @@ describe('long polling under repeated disconnection', () => {
     const expected = Array.from({ length: TOTAL }, (_, i) => i + 1);
     for (const list of received) expect(list).toEqual(expected);
     expect(chaos.cuts).toBeGreaterThan(20);
-    expect(chaos.cutsUnderWay).toBeGreaterThan(3);
     // Deno's node:http client sends a GET again, unseen, when the server cuts the kept-alive
     // connection it went on (test/runtimes/deno-repros/cut-request-resent.mjs; docs/runtimes.md):
-    // there the cuts reach the server, not the client's error events.
+    // there the cuts do not reach the client's error events, only the delivery checked above.
     if (process.versions.deno === undefined) expect(errors).toBeGreaterThan(3);
     expect(clients.every((client) => client.lastEventId === `${hub.epoch}-${TOTAL}`)).toBe(true);
   });

@@ -1,15 +1,13 @@
 // Chaos for no-loss tests: cuts a server's connections at moments chosen by the test.
 // Cuts are tied to the test's progress (not to a wall-clock interval), so a slow machine
 // cannot turn them into a livelock where no connection lives long enough to deliver.
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 
 export interface Chaos {
   /** Connections cut so far. */
   readonly cuts: number;
-  /** Of those, the ones cut while serving a request (a poll held, a stream open). */
-  readonly cutsUnderWay: number;
-  /** Destroys one open connection, one serving a request if any, chosen by the random source; false if none was open. */
+  /** Destroys one open connection, chosen by the random source; false if none was open. */
   cutOne(): boolean;
 }
 
@@ -19,28 +17,14 @@ export function connectionCutter(server: Server, random: () => number): Chaos {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  // Connections with a request under way: a cut of one is what a client must survive. An idle
-  // keep-alive connection's cut may go unnoticed (on a fast machine, most of them are idle
-  // between long polls, and on Deno a client saw no error at all in some runs).
-  const busy = new Set<Socket>();
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const socket = request.socket;
-    busy.add(socket);
-    response.on('close', () => busy.delete(socket));
-  });
   let cuts = 0;
-  let cutsUnderWay = 0;
   return {
     get cuts() {
       return cuts;
     },
-    get cutsUnderWay() {
-      return cutsUnderWay;
-    },
     cutOne: () => {
-      const open = busy.size > 0 ? [...busy] : [...sockets];
+      const open = [...sockets];
       if (open.length === 0) return false;
-      if (busy.size > 0) cutsUnderWay++;
       open[Math.floor(random() * open.length)].destroy();
       cuts++;
       return true;
