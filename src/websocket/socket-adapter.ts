@@ -151,8 +151,12 @@ export class SocketAdapter extends LazyEventEmitter {
 
   /** Bytes of frames sent but not yet handed to the kernel (the endpoint's and the socket's). */
   get bufferedAmount(): number {
-    const waiting = this.#core?.bufferedBytes ?? this.#lone?.length ?? 0;
-    return waiting + (this[socketOf]?.writableLength ?? 0) + (this[compressionOf]?.pendingBytes ?? 0);
+    return this.framesWaiting() + (this[socketOf]?.writableLength ?? 0) + (this[compressionOf]?.pendingBytes ?? 0);
+  }
+
+  /** Bytes of frames made but not yet handed to the socket: the endpoint's batch, or the lone frame kept without one. */
+  private framesWaiting(): number {
+    return this.#core?.bufferedBytes ?? this.#lone?.length ?? 0;
   }
 
   /**
@@ -320,7 +324,7 @@ export class SocketAdapter extends LazyEventEmitter {
     const socket = this[socketOf];
     if (!socket || socket.writableLength > socket.writableHighWaterMark) return;
     this[unsentPongs] = 0;
-    if ((this[flagsOf] & NEED_DRAIN) !== 0 && (this.#core?.bufferedBytes ?? this.#lone?.length ?? 0) === 0 && !this[compressionOf]?.busy) {
+    if ((this[flagsOf] & NEED_DRAIN) !== 0 && this.framesWaiting() === 0 && !this[compressionOf]?.busy) {
       this[flagsOf] &= ~NEED_DRAIN;
       this[settingsOf]!.events.drain(this);
     }
