@@ -23,7 +23,7 @@ import { FrameCounter } from '../frame-counter.js';
 import { openRawConnection } from '../raw-client.js';
 import { openClients } from '../sse.js';
 import { REPO, type Runtime, findBinary, runtimeCommand } from './binaries.js';
-import { median, pairedRatio } from './ratios.js';
+import { formatPairedRatio, median } from './ratios.js';
 import type { ControlReply, ControlRequest, Impl } from './server.js';
 
 interface Target {
@@ -61,6 +61,7 @@ const PROFILE = args.get('profile');
  * server's own helper threads (GC, JIT) share its core: its throughput is what one core does.
  */
 const PIN = args.has('pin') ? (([generator, server]) => ({ generator, server }))((args.get('pin') ?? '0:1').split(':')) : undefined;
+const PINNED = PIN ? `generator on CPU ${PIN.generator}, servers on CPU ${PIN.server}` : undefined;
 const BROADCAST_CLIENTS = 1000;
 const SSE_CLIENTS = 1000;
 const SSE_MESSAGES = numberArg('sse-messages', 200);
@@ -270,7 +271,7 @@ async function main(): Promise<void> {
   console.log(
     `Runtimes side by side: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadavg()[0].toFixed(2)}, ` +
       `${WARMUP} ms warm-up + ${DURATION} ms per measurement, median of ${ROUNDS} round(s), ` +
-      `${PIN ? `generator on CPU ${PIN.generator}, servers on CPU ${PIN.server}` : 'not pinned'}, ${new Date().toISOString()}`,
+      `${PINNED ?? 'not pinned'}, ${new Date().toISOString()}`,
   );
   const results = new Map<string, Map<string, number[]>>();
   const record = (row: Row, target: Target, value: number): void => {
@@ -347,10 +348,8 @@ async function main(): Promise<void> {
   }
 
   // Ratios: "how much of the other" — throughput a ÷ b; memory b ÷ a (so above 1 is better for switchboard, always).
-  const ratio = (row: Row, a: string, b: string): string => {
-    const paired = pairedRatio(results.get(row.name)?.get(a), results.get(row.name)?.get(b), row.higherIsBetter);
-    return paired === undefined ? '–' : `${paired.toFixed(2)}×`;
-  };
+  const ratio = (row: Row, a: string, b: string): string =>
+    formatPairedRatio(results.get(row.name)?.get(a), results.get(row.name)?.get(b), row.higherIsBetter);
   const pairs: Array<[string, string, string]> = [
     ['node sb ÷ ws', 'node:switchboard', 'node:ws'],
     ['bun sb ÷ Bun.serve', 'bun:switchboard', 'bun:native'],
@@ -382,8 +381,7 @@ async function main(): Promise<void> {
       values: Object.fromEntries(labels.map((target) => [target, results.get(row.name)?.get(target) ?? []])),
       perServerCpuSecond: Object.fromEntries(labels.map((target) => [target, perCpu.get(`${row.name}|${target}`) ?? []])),
     }));
-    const pinned = PIN ? `generator on CPU ${PIN.generator}, servers on CPU ${PIN.server}` : undefined;
-    writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, pinned, versions: Object.fromEntries(versions), rows: rowsOut }, null, 2));
+    writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, pinned: PINNED, versions: Object.fromEntries(versions), rows: rowsOut }, null, 2));
     console.log(`\nwrote ${json}`);
   }
 }

@@ -16,3 +16,9 @@ export function pairedRatio(a: readonly number[] | undefined, b: readonly number
   if (!a || !b || a.length === 0 || a.length !== b.length) return undefined;
   return median(a.map((x, i) => (higherIsBetter ? x / b[i]! : b[i]! / x)));
 }
+
+/** `pairedRatio` as the tables print it: `0.93×`, or `–` when it cannot be taken. */
+export function formatPairedRatio(a: readonly number[] | undefined, b: readonly number[] | undefined, higherIsBetter: boolean): string {
+  const paired = pairedRatio(a, b, higherIsBetter);
+  return paired === undefined ? '–' : `${paired.toFixed(2)}×`;
+}

@@ -3,7 +3,7 @@
 // Medians over the rounds; memory in KiB per connection. Ratios (ratios.ts): the median of each round's throughput a ÷ b, memory
 // b ÷ a, so above 1× always means switchboard does better than the server it is set against.
 import { readFileSync } from 'node:fs';
-import { median, pairedRatio } from './ratios.js';
+import { formatPairedRatio, median } from './ratios.js';
 
 interface Output {
   date: string;
@@ -86,8 +86,5 @@ if (cpuRows.length > 0) {
   );
 }
 console.log("\nRatios, the median of each round's ratio (above 1× is better for the first; memory inverted):\n");
-const ratio = (row: Output['rows'][number], a: string, b: string): string => {
-  const paired = pairedRatio(row.values[a], row.values[b], row.higherIsBetter);
-  return paired === undefined ? '–' : `${paired.toFixed(2)}×`;
-};
+const ratio = (row: Output['rows'][number], a: string, b: string): string => formatPairedRatio(row.values[a], row.values[b], row.higherIsBetter);
 console.log(table(['row', ...RATIOS.map(([name]) => name)], output.rows.map((row) => [row.name, ...RATIOS.map(([, a, b]) => ratio(row, a, b))])));
